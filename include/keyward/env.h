@@ -1,0 +1,73 @@
+// Seams for everything keyward reads from the operating system: the clock,
+// environment variables and files. Production code takes these as
+// interfaces so tests can substitute fakes (tests/testing/fakes.h) and never
+// sleep or touch the real environment.
+//
+// Thread-safety: the real implementations are thread-safe.
+#ifndef KEYWARD_ENV_H_
+#define KEYWARD_ENV_H_
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "keyward/status.h"
+
+namespace keyward {
+
+class Clock {
+ public:
+  using time_point = std::chrono::system_clock::time_point;
+  using duration = std::chrono::system_clock::duration;
+  virtual ~Clock() = default;
+  // Wall-clock time (used for signing, expiry and ages).
+  virtual time_point Now() const = 0;
+  // The process-wide real clock.
+  static const Clock& Real();
+};
+
+class Environment {
+ public:
+  virtual ~Environment() = default;
+  // The variable's value, or nullopt when unset. An empty value is returned
+  // as "" (callers decide whether empty counts as set; AWS treats it as unset).
+  virtual std::optional<std::string> Get(std::string_view name) const = 0;
+  // The process environment (getenv).
+  static const Environment& Real();
+};
+
+struct FileInfo {
+  bool exists = false;
+  std::int64_t size = 0;
+  std::chrono::system_clock::time_point modified;
+  unsigned mode = 0;  // permission bits (st_mode & 07777)
+  friend bool operator==(const FileInfo&, const FileInfo&) = default;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  // The whole file. NOT_FOUND when absent; PERMISSION_DENIED / INTERNAL
+  // otherwise, naming the path.
+  virtual StatusOr<std::string> ReadFile(const std::string& path) const = 0;
+  // Metadata; exists=false when the file is absent.
+  virtual FileInfo Stat(const std::string& path) const = 0;
+  // The real filesystem.
+  static const FileSystem& Real();
+};
+
+// "20150830T123600Z" (SigV4 X-Amz-Date).
+std::string FormatAmzDate(Clock::time_point t);
+// "2015-08-30T12:36:00Z".
+std::string FormatIso8601(Clock::time_point t);
+// Parses "2015-08-30T12:36:00Z", with optional fractional seconds and
+// "+00:00"-style offsets. INVALID_ARGUMENT when malformed.
+StatusOr<Clock::time_point> ParseIso8601(std::string_view s);
+// Seconds since the epoch as AWS JSON timestamps carry them (may be fractional).
+Clock::time_point FromEpochSeconds(double seconds);
+double ToEpochSeconds(Clock::time_point t);
+
+}  // namespace keyward
+
+#endif  // KEYWARD_ENV_H_

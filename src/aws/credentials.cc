@@ -1,0 +1,65 @@
+#include "keyward/aws/credentials.h"
+
+namespace keyward::aws {
+namespace {
+
+class StaticProvider : public CredentialsProvider {
+ public:
+  explicit StaticProvider(Credentials creds) : creds_(std::move(creds)) {
+    if (creds_.provider.empty()) creds_.provider = "static";
+  }
+  StatusOr<Credentials> Get() override { return creds_; }
+
+ private:
+  Credentials creds_;
+};
+
+std::optional<std::string> NonEmpty(const Environment& env, std::string_view name) {
+  auto v = env.Get(name);
+  if (v && v->empty()) return std::nullopt;
+  return v;
+}
+
+class EnvironmentProvider : public CredentialsProvider {
+ public:
+  explicit EnvironmentProvider(const Environment& env) : env_(env) {}
+  StatusOr<Credentials> Get() override {
+    auto id = NonEmpty(env_, "AWS_ACCESS_KEY_ID");
+    if (!id) id = NonEmpty(env_, "AWS_ACCESS_KEY");
+    auto secret = NonEmpty(env_, "AWS_SECRET_ACCESS_KEY");
+    if (!secret) secret = NonEmpty(env_, "AWS_SECRET_KEY");
+    if (!id && !secret) return NotFoundError("no credentials in the environment");
+    if (!id || !secret) {
+      return InvalidArgumentError(
+          std::string("environment credentials are incomplete: ") +
+          (id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID") +
+          " is not set while the other half of the key pair is");
+    }
+    Credentials c;
+    c.access_key_id = *id;
+    c.secret_access_key = SecretValue(*secret);
+    WipeString(*secret);
+    if (auto token = NonEmpty(env_, "AWS_SESSION_TOKEN")) {
+      c.session_token = SecretValue(*token);
+      WipeString(*token);
+    }
+    c.provider = "environment";
+    return c;
+  }
+
+ private:
+  const Environment& env_;
+};
+
+}  // namespace
+
+std::unique_ptr<CredentialsProvider> NewStaticCredentialsProvider(Credentials creds) {
+  return std::make_unique<StaticProvider>(std::move(creds));
+}
+
+std::unique_ptr<CredentialsProvider> NewEnvironmentCredentialsProvider(
+    const Environment& env) {
+  return std::make_unique<EnvironmentProvider>(env);
+}
+
+}  // namespace keyward::aws

@@ -1,0 +1,2 @@
+#include <cstdio>
+int main() { std::puts("keyward " KEYWARD_VERSION); return 0; }

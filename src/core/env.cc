@@ -1,0 +1,151 @@
+#include "keyward/env.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace keyward {
+namespace {
+
+class RealClock : public Clock {
+ public:
+  time_point Now() const override { return std::chrono::system_clock::now(); }
+};
+
+class RealEnvironment : public Environment {
+ public:
+  std::optional<std::string> Get(std::string_view name) const override {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  }
+};
+
+class RealFileSystem : public FileSystem {
+ public:
+  StatusOr<std::string> ReadFile(const std::string& path) const override {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      int err = errno;
+      if (err == ENOENT) return NotFoundError(path + ": no such file");
+      if (err == EACCES) return PermissionDeniedError(path + ": permission denied");
+      return InternalError(path + ": cannot open: " + std::strerror(err));
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) return InternalError(path + ": read error");
+    return ss.str();
+  }
+  FileInfo Stat(const std::string& path) const override {
+    struct stat st;
+    FileInfo info;
+    if (::stat(path.c_str(), &st) != 0) return info;
+    info.exists = true;
+    info.size = st.st_size;
+    info.modified = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds(st.st_mtim.tv_sec) +
+            std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+    info.mode = st.st_mode & 07777;
+    return info;
+  }
+};
+
+std::tm ToUtc(Clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  return tm;
+}
+
+}  // namespace
+
+const Clock& Clock::Real() {
+  static const RealClock* const kClock = new RealClock();
+  return *kClock;
+}
+const Environment& Environment::Real() {
+  static const RealEnvironment* const kEnv = new RealEnvironment();
+  return *kEnv;
+}
+const FileSystem& FileSystem::Real() {
+  static const RealFileSystem* const kFs = new RealFileSystem();
+  return *kFs;
+}
+
+std::string FormatAmzDate(Clock::time_point t) {
+  std::tm tm = ToUtc(t);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+std::string FormatIso8601(Clock::time_point t) {
+  std::tm tm = ToUtc(t);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+StatusOr<Clock::time_point> ParseIso8601(std::string_view s) {
+  auto bad = [&] {
+    return InvalidArgumentError("malformed timestamp '" + std::string(s.substr(0, 40)) +
+                                "' (want YYYY-MM-DDTHH:MM:SSZ)");
+  };
+  int y, mo, d, h, mi, sec;
+  if (s.size() < 19) return bad();
+  std::string head(s.substr(0, 19));
+  if (std::sscanf(head.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6 &&
+      std::sscanf(head.c_str(), "%4d-%2d-%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6) {
+    return bad();
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return bad();
+  std::string_view rest = s.substr(19);
+  double frac = 0;
+  if (!rest.empty() && rest[0] == '.') {
+    std::size_t i = 1;
+    double scale = 0.1;
+    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
+      frac += (rest[i] - '0') * scale;
+      scale /= 10;
+      ++i;
+    }
+    rest = rest.substr(i);
+  }
+  int offset_seconds = 0;
+  if (rest == "Z" || rest == "z" || rest.empty()) {
+  } else if ((rest[0] == '+' || rest[0] == '-') && rest.size() == 6 && rest[3] == ':') {
+    int oh = (rest[1] - '0') * 10 + (rest[2] - '0');
+    int om = (rest[4] - '0') * 10 + (rest[5] - '0');
+    offset_seconds = (oh * 3600 + om * 60) * (rest[0] == '+' ? 1 : -1);
+  } else {
+    return bad();
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  std::time_t tt = timegm(&tm);
+  auto tp = std::chrono::system_clock::from_time_t(tt - offset_seconds);
+  return tp + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                  std::chrono::duration<double>(frac));
+}
+
+Clock::time_point FromEpochSeconds(double seconds) {
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(seconds)));
+}
+
+double ToEpochSeconds(Clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+}  // namespace keyward

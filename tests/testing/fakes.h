@@ -1,0 +1,131 @@
+// Fakes for keyward's seams (one per interface): clock, environment, files
+// and HTTP. Used by unit tests only; integration tests use real peers.
+#ifndef KEYWARD_TESTS_TESTING_FAKES_H_
+#define KEYWARD_TESTS_TESTING_FAKES_H_
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "keyward/env.h"
+#include "keyward/http/http_client.h"
+
+namespace keyward::testing {
+
+class FakeClock : public Clock {
+ public:
+  explicit FakeClock(time_point start = time_point(std::chrono::seconds(1700000000)))
+      : now_(start) {}
+  time_point Now() const override {
+    std::lock_guard<std::mutex> l(mu_);
+    return now_;
+  }
+  void Advance(Clock::duration d) {
+    std::lock_guard<std::mutex> l(mu_);
+    now_ += d;
+  }
+  void Set(time_point t) {
+    std::lock_guard<std::mutex> l(mu_);
+    now_ = t;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  time_point now_;
+};
+
+class FakeEnvironment : public Environment {
+ public:
+  FakeEnvironment() = default;
+  FakeEnvironment(std::initializer_list<std::pair<const std::string, std::string>> init)
+      : vars_(init) {}
+  std::optional<std::string> Get(std::string_view name) const override {
+    auto it = vars_.find(std::string(name));
+    if (it == vars_.end()) return std::nullopt;
+    return it->second;
+  }
+  void Set(const std::string& k, const std::string& v) { vars_[k] = v; }
+  void Unset(const std::string& k) { vars_.erase(k); }
+
+ private:
+  std::map<std::string, std::string> vars_;
+};
+
+class FakeFileSystem : public FileSystem {
+ public:
+  StatusOr<std::string> ReadFile(const std::string& path) const override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = files_.find(path);
+    if (it == files_.end()) return NotFoundError(path + ": no such file");
+    return it->second.content;
+  }
+  FileInfo Stat(const std::string& path) const override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = files_.find(path);
+    if (it == files_.end()) return {};
+    return it->second.info;
+  }
+  void Write(const std::string& path, std::string content, unsigned mode = 0600,
+             Clock::time_point modified = Clock::time_point(std::chrono::seconds(1))) {
+    std::lock_guard<std::mutex> l(mu_);
+    File& f = files_[path];
+    f.info = FileInfo{true, static_cast<std::int64_t>(content.size()), modified, mode};
+    f.content = std::move(content);
+  }
+  void Remove(const std::string& path) {
+    std::lock_guard<std::mutex> l(mu_);
+    files_.erase(path);
+  }
+
+ private:
+  struct File {
+    std::string content;
+    FileInfo info;
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, File> files_;
+};
+
+// Replays queued responses (or errors) and records every request.
+class FakeHttpClient : public HttpClient {
+ public:
+  StatusOr<HttpResponse> Send(const HttpRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    requests_.push_back(request);
+    if (queue_.empty()) return UnavailableError("FakeHttpClient: no response queued");
+    StatusOr<HttpResponse> r = std::move(queue_.front());
+    queue_.pop_front();
+    return r;
+  }
+  void Push(int status, std::string body, HttpHeaders headers = {}) {
+    std::lock_guard<std::mutex> l(mu_);
+    HttpResponse r;
+    r.status = status;
+    r.body = SecureString(body.begin(), body.end());
+    r.headers = std::move(headers);
+    queue_.push_back(std::move(r));
+  }
+  void PushError(Status s) {
+    std::lock_guard<std::mutex> l(mu_);
+    queue_.push_back(std::move(s));
+  }
+  std::vector<HttpRequest> requests() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return requests_;
+  }
+  std::size_t pending() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return queue_.size();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::deque<StatusOr<HttpResponse>> queue_;
+  std::vector<HttpRequest> requests_;
+};
+
+}  // namespace keyward::testing
+
+#endif  // KEYWARD_TESTS_TESTING_FAKES_H_
