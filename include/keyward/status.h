@@ -153,7 +153,7 @@ class [[nodiscard]] StatusOr {
 
 // `lhs = value of expr` (a StatusOr), or returns its error.
 #define KW_ASSIGN_OR_RETURN(lhs, expr) \
-  KW_ASSIGN_OR_RETURN_IMPL_(KW_STATUS_CONCAT_(kw_statusor_, __LINE__), lhs, expr)
+  KW_ASSIGN_OR_RETURN_IMPL_(KW_STATUS_CONCAT_(kw_statusor_, __COUNTER__), lhs, expr)
 #define KW_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                              \
   if (!tmp.ok()) return std::move(tmp).status();  \

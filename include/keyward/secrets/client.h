@@ -1,0 +1,159 @@
+// SecretsManagerApi: the Secrets Manager operations keyward uses, and
+// SecretsManagerClient, its implementation over AWS's JSON 1.1 protocol
+// (POST /, X-Amz-Target: secretsmanager.<Operation>, SigV4).
+//
+// Usage:
+//   KW_ASSIGN_OR_RETURN(auto config, ResolveClientConfig(env, overrides));
+//   KW_ASSIGN_OR_RETURN(auto client, SecretsManagerClient::Create(config));
+//   auto value = client->GetSecretValue({.secret_id = "platform-data/postgres/app"});
+//
+// Errors (every method): AWS error types map to codes in one table
+// (MapAwsError, keyward/secrets/errors.h):
+//   NOT_FOUND            ResourceNotFoundException
+//   PERMISSION_DENIED    AccessDeniedException, explicit deny
+//   UNAUTHENTICATED      bad signature, unknown key, expired token
+//   INVALID_ARGUMENT     InvalidParameterException, validation errors
+//   FAILED_PRECONDITION  InvalidRequestException (e.g. scheduled for deletion)
+//   ALREADY_EXISTS       ResourceExistsException
+//   RESOURCE_EXHAUSTED   throttling, LimitExceededException
+//   UNAVAILABLE          5xx, network errors (after retries)
+//   DEADLINE_EXCEEDED    timeouts (after retries)
+//   INTERNAL             malformed responses
+// Messages say what to check and never contain secret values.
+//
+// Thread-safety: SecretsManagerClient is safe to use from many threads.
+#ifndef KEYWARD_SECRETS_CLIENT_H_
+#define KEYWARD_SECRETS_CLIENT_H_
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "keyward/aws/credentials.h"
+#include "keyward/env.h"
+#include "keyward/http/http_client.h"
+#include "keyward/secrets/types.h"
+#include "keyward/status.h"
+
+namespace keyward::secrets {
+
+// The operation set. Fakes for unit tests derive from this and override what
+// they need (every method defaults to UNIMPLEMENTED).
+class SecretsManagerApi {
+ public:
+  virtual ~SecretsManagerApi() = default;
+  virtual StatusOr<SecretValueResult> GetSecretValue(const GetSecretValueRequest& req);
+  virtual StatusOr<BatchGetSecretValueResult> BatchGetSecretValue(
+      const BatchGetSecretValueRequest& req);
+  virtual StatusOr<SecretMetadata> DescribeSecret(const std::string& secret_id);
+  virtual StatusOr<ListSecretsResult> ListSecrets(const ListSecretsRequest& req);
+  virtual StatusOr<WriteResult> CreateSecret(const CreateSecretRequest& req);
+  virtual StatusOr<WriteResult> PutSecretValue(const PutSecretValueRequest& req);
+  virtual StatusOr<WriteResult> UpdateSecret(const UpdateSecretRequest& req);
+  virtual StatusOr<DeleteSecretResult> DeleteSecret(const DeleteSecretRequest& req);
+  virtual StatusOr<RestoreSecretResult> RestoreSecret(const std::string& secret_id);
+  virtual StatusOr<ListSecretVersionIdsResult> ListSecretVersionIds(
+      const ListSecretVersionIdsRequest& req);
+  virtual Status UpdateSecretVersionStage(const UpdateSecretVersionStageRequest& req);
+  virtual Status TagResource(const std::string& secret_id, const std::vector<Tag>& tags);
+  virtual Status UntagResource(const std::string& secret_id,
+                               const std::vector<std::string>& tag_keys);
+  virtual StatusOr<SecretValue> GetRandomPassword(const GetRandomPasswordRequest& req);
+
+  // Convenience: every page of ListSecrets.
+  StatusOr<std::vector<SecretMetadata>> ListAllSecrets(ListSecretsRequest req);
+};
+
+// AWS "standard" retry mode.
+struct RetryOptions {
+  // Total attempts including the first. Default 3 (AWS standard mode).
+  int max_attempts = 3;
+  // Backoff: random in [0, min(max_backoff, base * 2^attempt)] (full jitter).
+  std::chrono::milliseconds base_delay{100};
+  std::chrono::milliseconds max_backoff{20000};
+};
+
+struct ClientConfig {
+  // Required. e.g. "eu-west-1".
+  std::string region;
+  // Empty: https://secretsmanager.{region}.amazonaws.com (amazonaws.com.cn
+  // for cn- regions).
+  std::string endpoint_url;
+  // Required.
+  std::shared_ptr<aws::CredentialsProvider> credentials;
+  // Default: the libcurl client with `http_options`.
+  std::shared_ptr<HttpClient> http;
+  HttpClientOptions http_options;
+  RetryOptions retry;
+  // Default: the real clock.
+  const Clock* clock = nullptr;
+  // Sleeps between retries. Default: std::this_thread::sleep_for. Tests
+  // inject a recorder.
+  std::function<void(std::chrono::milliseconds)> sleep;
+  // Returns a uniform random number in [0, 1) for jitter. Default: a
+  // thread-local PRNG.
+  std::function<double()> random;
+  // Appended to the User-Agent.
+  std::string user_agent_suffix;
+};
+
+// Region and endpoint resolution from the environment and explicit
+// overrides (CLI flags win):
+//   region:   override > AWS_REGION > AWS_DEFAULT_REGION > profile's region
+//   endpoint: override > AWS_ENDPOINT_URL_SECRETS_MANAGER > AWS_ENDPOINT_URL
+//             > profile's endpoint_url > https://secretsmanager.{region}.amazonaws.com
+// INVALID_ARGUMENT when no region can be found (saying where to set one).
+struct ClientOverrides {
+  std::string region;
+  std::string endpoint_url;
+  std::string profile;
+};
+StatusOr<ClientConfig> ResolveClientConfig(const Environment& env,
+                                           const ClientOverrides& overrides,
+                                           const FileSystem& fs = FileSystem::Real());
+
+class SecretsManagerClient : public SecretsManagerApi {
+ public:
+  // INVALID_ARGUMENT for a missing region/credentials or malformed endpoint.
+  static StatusOr<std::unique_ptr<SecretsManagerClient>> Create(ClientConfig config);
+  ~SecretsManagerClient() override;
+
+  StatusOr<SecretValueResult> GetSecretValue(const GetSecretValueRequest& req) override;
+  StatusOr<BatchGetSecretValueResult> BatchGetSecretValue(
+      const BatchGetSecretValueRequest& req) override;
+  StatusOr<SecretMetadata> DescribeSecret(const std::string& secret_id) override;
+  StatusOr<ListSecretsResult> ListSecrets(const ListSecretsRequest& req) override;
+  StatusOr<WriteResult> CreateSecret(const CreateSecretRequest& req) override;
+  StatusOr<WriteResult> PutSecretValue(const PutSecretValueRequest& req) override;
+  StatusOr<WriteResult> UpdateSecret(const UpdateSecretRequest& req) override;
+  StatusOr<DeleteSecretResult> DeleteSecret(const DeleteSecretRequest& req) override;
+  StatusOr<RestoreSecretResult> RestoreSecret(const std::string& secret_id) override;
+  StatusOr<ListSecretVersionIdsResult> ListSecretVersionIds(
+      const ListSecretVersionIdsRequest& req) override;
+  Status UpdateSecretVersionStage(const UpdateSecretVersionStageRequest& req) override;
+  Status TagResource(const std::string& secret_id, const std::vector<Tag>& tags) override;
+  Status UntagResource(const std::string& secret_id,
+                       const std::vector<std::string>& tag_keys) override;
+  StatusOr<SecretValue> GetRandomPassword(const GetRandomPasswordRequest& req) override;
+
+  const std::string& endpoint() const;
+  const std::string& region() const;
+
+  // Sends one JSON 1.1 call (signing, retries, error mapping) and returns the
+  // response body. Exposed for tools that need an operation keyward does not
+  // model; `body` may hold secrets and is wiped.
+  StatusOr<SecureString> Call(std::string_view operation, SecureString body);
+
+ private:
+  struct Impl;
+  explicit SecretsManagerClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A random UUID v4 (ClientRequestToken).
+std::string NewUuid();
+
+}  // namespace keyward::secrets
+
+#endif  // KEYWARD_SECRETS_CLIENT_H_

@@ -1,0 +1,102 @@
+// The keyward CLI's shared pieces: global options, the command table, exit
+// codes and output helpers. One file per subcommand registers itself with
+// KEYWARD_CLI_COMMAND; main.cc only parses, dispatches and maps exit codes.
+#ifndef KEYWARD_SRC_CLI_CLI_H_
+#define KEYWARD_SRC_CLI_CLI_H_
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keyward/env.h"
+#include "keyward/secrets/client.h"
+#include "keyward/status.h"
+
+namespace keyward::cli {
+
+// Documented exit codes (docs/cli.md). Status codes map to these in
+// ExitCodeFor() only.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitCheckFailed = 1,  // lint findings, drift, failed criteria
+  kExitUsage = 2,        // usage or input error (bad flags, bad files, bad names)
+  kExitStore = 3,        // store/AWS error (not found, throttled, unavailable)
+  kExitAuth = 4,         // authentication or authorization error
+  kExitInternal = 5,     // bug or unexpected response
+};
+
+int ExitCodeFor(const Status& status);
+
+struct GlobalOptions {
+  std::string profile;
+  std::string region;
+  std::string endpoint_url;
+  std::string inventory;  // default ./secrets-inventory.yaml when it exists
+  std::string output = "text";  // text | json
+  bool no_color = false;
+  bool yes = false;
+};
+
+// What a command gets: globals, streams and the environment seam.
+class Cli {
+ public:
+  Cli(std::ostream& out, std::ostream& err, const Environment& env)
+      : out_(out), err_(err), env_(env) {}
+
+  GlobalOptions& globals() { return globals_; }
+  std::ostream& out() { return out_; }
+  std::ostream& err() { return err_; }
+  const Environment& env() const { return env_; }
+  bool json() const { return globals_.output == "json"; }
+
+  // A Secrets Manager client configured from globals + environment.
+  StatusOr<std::unique_ptr<secrets::SecretsManagerClient>> MakeClient();
+
+  // Prints "keyward: error: <message>" and returns the exit code for it.
+  int Fail(const Status& status);
+
+  // Sets the function run when `sub` is the selected subcommand.
+  void SetRunner(CLI::App* sub, std::function<int()> run);
+  // The runner of the deepest selected subcommand, if any.
+  std::function<int()> SelectedRunner(CLI::App& app) const;
+
+ private:
+  std::ostream& out_;
+  std::ostream& err_;
+  const Environment& env_;
+  GlobalOptions globals_;
+  std::vector<std::pair<CLI::App*, std::function<int()>>> runners_;
+};
+
+using CommandSetup = void (*)(CLI::App& app, Cli& cli);
+
+// The command table, filled by KEYWARD_CLI_COMMAND at static-init time.
+struct CommandEntry {
+  const char* name;
+  CommandSetup setup;
+};
+std::vector<CommandEntry>& CommandTable();
+struct CommandRegistration {
+  CommandRegistration(const char* name, CommandSetup setup) {
+    CommandTable().push_back({name, setup});
+  }
+};
+
+#define KEYWARD_CLI_COMMAND(name, setup) \
+  static ::keyward::cli::CommandRegistration kw_cli_registration_##name(#name, setup)
+
+// Adds the global flags to `app` (they are accepted before or after the
+// subcommand: CLI11 fallthrough).
+void AddGlobalOptions(CLI::App& app, GlobalOptions& g);
+
+// Runs the CLI (used by main and by in-process tests).
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+           const Environment& env = Environment::Real());
+
+}  // namespace keyward::cli
+
+#endif  // KEYWARD_SRC_CLI_CLI_H_
