@@ -44,7 +44,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"platform-data/Postgres/temporal", "name-format@15"},
         Case{"platform-data/postgres/temporal_app", "name-format@32"},
         Case{"platform-data/postgres/-temporal", "name-format@24"},
-        Case{"platform-data/postgres/temporal-", "name-format@31"},
+        Case{"platform-data/postgres/temporal-", "name-format@32"},
         Case{"platform-data/postgres/tem--poral", "name-format@27"},
         Case{"platform-data/postgres/prod", "name-environment@24"},
         Case{"platform-data/postgres/temporal-staging", "name-environment@33"},
