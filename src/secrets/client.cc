@@ -153,6 +153,18 @@ WriteResult ParseWriteResult(const Json& j) {
           GetStrings(j, "VersionStages")};
 }
 
+// The text of the first <tag>...</tag> in `xml`, or "".
+std::string XmlElement(std::string_view xml, std::string_view tag) {
+  std::string open = "<" + std::string(tag) + ">";
+  std::string close = "</" + std::string(tag) + ">";
+  std::size_t a = xml.find(open);
+  if (a == std::string_view::npos) return "";
+  a += open.size();
+  std::size_t b = xml.find(close, a);
+  if (b == std::string_view::npos || b - a > 1024) return "";
+  return std::string(xml.substr(a, b - a));
+}
+
 double DefaultRandom() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
@@ -282,6 +294,9 @@ StatusOr<HttpResponse> SecretsManagerClient::Impl::Attempt(const HttpRequest& ba
   params.service = "secretsmanager";
   params.time = clock->Now() + std::chrono::milliseconds(skew_ms.load());
   KW_RETURN_IF_ERROR(aws::SignRequest(req, creds, params, &key_cache));
+  // Like the AWS SDKs, leave User-Agent unsigned: proxies may rewrite it and
+  // verifiers built on botocore ignore it.
+  req.headers.emplace_back("User-Agent", user_agent);
   return config.http->Send(req);
 }
 
@@ -320,6 +335,12 @@ Status SecretsManagerClient::Impl::ErrorFrom(const HttpResponse& resp,
     if (auto h = resp.Header("x-amzn-errortype")) type = std::string(*h);
   }
   if (type.empty() && !j) {
+    // Query-protocol style XML errors (some proxies and emulators answer
+    // authentication failures this way).
+    type = XmlElement(body, "Code");
+    if (!type.empty()) message = XmlElement(body, "Message");
+  }
+  if (type.empty() && !j) {
     // An HTML page from a proxy or load balancer, or a truncated body.
     Status mapped = MapAwsError(resp.status, "", "", ctx);
     std::string what = std::string(operation) + ": HTTP " + std::to_string(resp.status) +
@@ -338,8 +359,7 @@ StatusOr<SecureString> SecretsManagerClient::Impl::Call(std::string_view operati
   base.method = "POST";
   base.url = url;
   base.headers = {{"Content-Type", std::string(kJsonContentType)},
-                  {"X-Amz-Target", "secretsmanager." + std::string(operation)},
-                  {"User-Agent", user_agent}};
+                  {"X-Amz-Target", "secretsmanager." + std::string(operation)}};
   base.body = std::move(body);
   const int max_attempts = std::max(1, config.retry.max_attempts);
   Status last;
@@ -538,10 +558,9 @@ StatusOr<WriteResult> SecretsManagerClient::UpdateSecret(const UpdateSecretReque
   Json j{{"SecretId", req.secret_id}};
   if (req.description) j["Description"] = *req.description;
   if (req.kms_key_id) j["KmsKeyId"] = *req.kms_key_id;
-  if (req.payload.string || req.payload.binary) {
-    j["ClientRequestToken"] =
-        req.client_request_token.empty() ? NewUuid() : req.client_request_token;
-  }
+  // Always sent, like the AWS SDKs' idempotency-token autofill.
+  j["ClientRequestToken"] =
+      req.client_request_token.empty() ? NewUuid() : req.client_request_token;
   KW_RETURN_IF_ERROR(AddPayload(j, req.payload, false));
   KW_CALL(resp, "UpdateSecret", DumpAndWipe(j), req.secret_id);
   return ParseWriteResult(resp);

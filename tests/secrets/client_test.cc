@@ -71,7 +71,7 @@ TEST_F(ClientTest, GetSecretValueWireFormat) {
   EXPECT_NE(authz.find("Credential=AKIDEXAMPLE/20231114/eu-west-1/secretsmanager/aws4_request"),
             std::string::npos)
       << authz;
-  EXPECT_NE(authz.find("SignedHeaders=content-type;host;user-agent;x-amz-date;x-amz-target"),
+  EXPECT_NE(authz.find("SignedHeaders=content-type;host;x-amz-date;x-amz-target"),
             std::string::npos)
       << authz;
   EXPECT_EQ(RequestJson(0), (Json{{"SecretId", "platform-data/a/b"},
