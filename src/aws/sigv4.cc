@@ -1,12 +1,14 @@
 #include "keyward/aws/sigv4.h"
 
+// Only this file hashes for SigV4; see Sha256Parts.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <initializer_list>
 #include <map>
 
 namespace keyward::aws {
@@ -24,11 +26,41 @@ std::string ToHex(const unsigned char* p, std::size_t n) {
   return out;
 }
 
+// SHA-256 through OpenSSL's low-level interface: the EVP layer's per-call
+// dispatch cost more than hashing these short inputs (SHA-NI is used either
+// way). These functions are deprecated in OpenSSL 3 but fully supported.
+void Sha256Parts(std::initializer_list<std::string_view> parts, unsigned char out[32]) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  for (std::string_view p : parts) SHA256_Update(&ctx, p.data(), p.size());
+  SHA256_Final(out, &ctx);
+  OPENSSL_cleanse(&ctx, sizeof(ctx));
+}
+
+// HMAC-SHA256 (RFC 2104) over the reused digest context.
 SigningKey Hmac(const unsigned char* key, std::size_t key_len, std::string_view data) {
+  constexpr std::size_t kBlock = 64;
+  unsigned char k[kBlock] = {0};
+  if (key_len > kBlock) {
+    Sha256Parts({std::string_view(reinterpret_cast<const char*>(key), key_len)}, k);
+  } else {
+    std::memcpy(k, key, key_len);
+  }
+  unsigned char ipad[kBlock], opad[kBlock];
+  for (std::size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = k[i] ^ 0x36;
+    opad[i] = k[i] ^ 0x5c;
+  }
+  unsigned char inner[32];
+  Sha256Parts({std::string_view(reinterpret_cast<char*>(ipad), kBlock), data}, inner);
   SigningKey out{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key, static_cast<int>(key_len),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
+  Sha256Parts({std::string_view(reinterpret_cast<char*>(opad), kBlock),
+               std::string_view(reinterpret_cast<char*>(inner), sizeof(inner))},
+              out.data());
+  OPENSSL_cleanse(k, sizeof(k));
+  OPENSSL_cleanse(ipad, sizeof(ipad));
+  OPENSSL_cleanse(opad, sizeof(opad));
+  OPENSSL_cleanse(inner, sizeof(inner));
   return out;
 }
 
@@ -122,6 +154,12 @@ std::string CanonicalQuery(std::string_view query) {
 
 // Trims and collapses runs of whitespace (including folded lines).
 std::string CanonicalHeaderValue(std::string_view v) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  bool clean = v.empty() || (!is_space(v.front()) && !is_space(v.back()));
+  for (std::size_t i = 0; clean && i < v.size(); ++i) {
+    if (is_space(v[i]) && (v[i] != ' ' || is_space(v[i + 1]))) clean = false;
+  }
+  if (clean) return std::string(v);
   std::string out;
   out.reserve(v.size());
   bool in_space = false;
@@ -146,8 +184,8 @@ std::string Lower(std::string_view s) {
 }  // namespace
 
 std::string HexSha256(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  unsigned char digest[32];
+  Sha256Parts({data}, digest);
   return ToHex(digest, sizeof(digest));
 }
 
