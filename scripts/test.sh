@@ -31,8 +31,8 @@ ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 900
 if [[ -z ${KEYWARD_SKIP_FUZZ:-} ]]; then
   step "building fuzz targets (clang-14, libFuzzer, ASan+UBSan)"
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEYWARD_FUZZ=ON -DKEYWARD_BUILD_TESTS=OFF >/dev/null
-  ninja -C build-fuzz -j "$JOBS"
+    -DCMAKE_BUILD_TYPE=Release -DKEYWARD_FUZZ=ON -DKEYWARD_BUILD_TESTS=OFF >/dev/null
+  ninja -C build-fuzz -j "$JOBS" fuzzers
   shopt -s nullglob
   for target in build-fuzz/fuzz/*_fuzz; do
     name=$(basename "$target")
