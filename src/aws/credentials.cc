@@ -14,7 +14,8 @@ class StaticProvider : public CredentialsProvider {
   Credentials creds_;
 };
 
-std::optional<std::string> NonEmpty(const Environment& env, std::string_view name) {
+std::optional<std::string> NonEmpty(const Environment& env,
+                                    std::string_view name) {
   auto v = env.Get(name);
   if (v && v->empty()) return std::nullopt;
   return v;
@@ -28,7 +29,8 @@ class EnvironmentProvider : public CredentialsProvider {
     if (!id) id = NonEmpty(env_, "AWS_ACCESS_KEY");
     auto secret = NonEmpty(env_, "AWS_SECRET_ACCESS_KEY");
     if (!secret) secret = NonEmpty(env_, "AWS_SECRET_KEY");
-    if (!id && !secret) return NotFoundError("no credentials in the environment");
+    if (!id && !secret)
+      return NotFoundError("no credentials in the environment");
     if (!id || !secret) {
       return InvalidArgumentError(
           std::string("environment credentials are incomplete: ") +
@@ -53,7 +55,14 @@ class EnvironmentProvider : public CredentialsProvider {
 
 }  // namespace
 
-std::unique_ptr<CredentialsProvider> NewStaticCredentialsProvider(Credentials creds) {
+StatusOr<std::shared_ptr<const Credentials>> CredentialsProvider::GetShared() {
+  KW_ASSIGN_OR_RETURN(Credentials c, Get());
+  return std::shared_ptr<const Credentials>(
+      std::make_shared<Credentials>(std::move(c)));
+}
+
+std::unique_ptr<CredentialsProvider> NewStaticCredentialsProvider(
+    Credentials creds) {
   return std::make_unique<StaticProvider>(std::move(creds));
 }
 

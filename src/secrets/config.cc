@@ -20,6 +20,7 @@ StatusOr<ClientConfig> ResolveClientConfig(const Environment& env,
                                            const FileSystem& fs) {
   aws::ChainOptions chain_options;
   chain_options.profile = overrides.profile;
+  chain_options.region = overrides.region;
   chain_options.env = &env;
   chain_options.fs = &fs;
   KW_ASSIGN_OR_RETURN(aws::ProfileSettings profile, aws::ResolveProfileSettings(chain_options));

@@ -38,10 +38,14 @@ class CredentialsProvider {
   // Returns credentials, NOT_FOUND when this provider has none (a chain then
   // asks the next one), or another error when it found something broken.
   virtual StatusOr<Credentials> Get() = 0;
+  // The same, without copying the credentials: the caching provider returns
+  // its cached object (no allocation). The default wraps Get().
+  virtual StatusOr<std::shared_ptr<const Credentials>> GetShared();
 };
 
 // Always returns the given credentials.
-std::unique_ptr<CredentialsProvider> NewStaticCredentialsProvider(Credentials creds);
+std::unique_ptr<CredentialsProvider> NewStaticCredentialsProvider(
+    Credentials creds);
 
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (and the
 // legacy AWS_ACCESS_KEY / AWS_SECRET_KEY). NOT_FOUND when neither is set;
