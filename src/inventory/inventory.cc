@@ -1,0 +1,770 @@
+// secrets-inventory.yaml: decoding the YAML tree into an Inventory and every
+// lint rule (docs/inventory.md lists the rule ids).
+#include "keyward/inventory/inventory.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "inventory/text_util.h"
+#include "inventory/yaml_tree.h"
+#include "keyward/inventory/leak.h"
+
+namespace keyward::inventory {
+namespace {
+
+using Kind = YamlNode::Kind;
+
+constexpr std::size_t kMaxEcho = 80;
+
+const std::vector<std::string_view> kRootFields = {"version", "applications",
+                                                   "secrets"};
+const std::vector<std::string_view> kAppFields = {"description", "owner",
+                                                  "iam_principal", "namespace"};
+const std::vector<std::string_view> kSecretFields = {
+    "name", "description", "consumers", "properties", "category", "rotation"};
+const std::vector<std::string_view> kRotationFields = {
+    "status", "interval_days", "last_rotated", "notes"};
+const std::vector<std::string_view> kRotationStatuses = {"none", "manual",
+                                                         "automatic"};
+// Keys that would carry a value rather than metadata.
+const std::vector<std::string_view> kValueKeys = {
+    "value",        "values",   "secret",      "secret_string", "secret_value",
+    "secretstring", "password", "token",       "api_key",       "private_key",
+    "credentials",  "data",     "string_data", "plaintext"};
+
+// Common misspellings of the conventional property keys.
+const std::map<std::string_view, std::string_view> kPropertyAliases = {
+    {"user", "username"},      {"login", "username"},
+    {"user_name", "username"}, {"db_user", "username"},
+    {"pass", "password"},      {"passwd", "password"},
+    {"pwd", "password"},       {"db_password", "password"},
+    {"hostname", "host"},      {"server", "host"},
+    {"endpoint", "host"},      {"api_key", "token"},
+    {"apikey", "token"},       {"api_token", "token"},
+    {"access_token", "token"}};
+
+struct FieldRef {
+  const YamlNode* key = nullptr;
+  const YamlNode* value = nullptr;
+};
+using Fields = std::map<std::string, FieldRef>;
+
+class Decoder {
+ public:
+  Decoder(std::string_view path, const ParseOptions& options)
+      : path_(path), options_(options) {
+    out_.inventory.path = std::string(path);
+  }
+
+  ParsedInventory Run(const YamlNode& root) {
+    ScanLeaks(root);
+    Fields f =
+        ReadFields(root, kRootFields, "the top level", /*value_keys=*/false);
+    DecodeVersion(f, root);
+    if (Require(f, "applications", root, "the top level",
+                "(every consumer is declared there)")) {
+      DecodeApplications(*f["applications"].value);
+    }
+    if (Require(f, "secrets", root, "the top level", ""))
+      DecodeSecrets(*f["secrets"].value);
+    CrossChecks();
+    std::stable_sort(out_.findings.begin(), out_.findings.end(),
+                     [](const Finding& a, const Finding& b) {
+                       return std::tie(a.line, a.column) <
+                              std::tie(b.line, b.column);
+                     });
+    return std::move(out_);
+  }
+
+ private:
+  void Add(int line, int column, std::string rule, std::string message,
+           Severity severity = Severity::kError) {
+    out_.findings.push_back(Finding{std::string(path_), line, column,
+                                    std::move(rule), severity,
+                                    std::move(message)});
+  }
+  void Add(const YamlNode& at, std::string rule, std::string message,
+           Severity severity = Severity::kError) {
+    Add(at.line, at.column, std::move(rule), std::move(message), severity);
+  }
+  void Warn(const YamlNode& at, std::string rule, std::string message) {
+    Add(at, std::move(rule), std::move(message), Severity::kWarning);
+  }
+
+  bool Leaked(const YamlNode& n) const { return leaked_.count(&n) != 0; }
+
+  // A scalar quoted for a message, or a neutral phrase when it must not be
+  // echoed (it looked like a secret) or is too long.
+  std::string Echo(const YamlNode& n) const {
+    if (Leaked(n)) return "(value withheld)";
+    std::string v = n.value.size() > kMaxEcho
+                        ? n.value.substr(0, kMaxEcho) + "..."
+                        : n.value;
+    for (char& c : v) {
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    }
+    return "'" + v + "'";
+  }
+
+  // The leak detector runs over every scalar, keys included, first: later
+  // messages consult leaked_ so they never quote a secret.
+  void ScanLeaks(const YamlNode& n) {
+    switch (n.kind) {
+      case Kind::kNull:
+        return;
+      case Kind::kScalar:
+        if (auto m = DetectSecret(n.value)) {
+          leaked_.insert(&n);
+          // Single-line scalars: point at the match itself.
+          bool one_line = n.value.find('\n') == std::string::npos;
+          int column = one_line ? n.column + (n.quoted ? 1 : 0) +
+                                      static_cast<int>(m->offset)
+                                : n.column;
+          Add(n.line, column, "secret-value",
+              "this looks like a secret value (" + m->kind +
+                  "); the inventory holds metadata only: move the value to "
+                  "Secrets Manager, "
+                  "rotate it, and remove it from Git history");
+        }
+        return;
+      case Kind::kSequence:
+        for (const YamlNode& i : n.items) ScanLeaks(i);
+        return;
+      case Kind::kMapping:
+        for (const auto& [k, v] : n.entries) {
+          ScanLeaks(k);
+          ScanLeaks(v);
+        }
+        return;
+    }
+  }
+
+  // Reads a mapping's fields: reports non-scalar keys, duplicates, value
+  // fields and unknown fields (with a hint). Returns the first occurrences.
+  Fields ReadFields(const YamlNode& map,
+                    const std::vector<std::string_view>& allowed,
+                    std::string_view where, bool value_keys) {
+    Fields fields;
+    for (const auto& [k, v] : map.entries) {
+      if (k.kind != Kind::kScalar) {
+        Add(k, "schema-type",
+            "keys in " + std::string(where) + " must be plain strings, got " +
+                std::string(KindNoun(k)));
+        continue;
+      }
+      if (Leaked(k)) continue;
+      auto [it, inserted] = fields.try_emplace(k.value, FieldRef{&k, &v});
+      if (!inserted) {
+        Add(k, "duplicate-key",
+            "key " + Echo(k) + " is repeated in " + std::string(where) +
+                " (first at line " + std::to_string(it->second.key->line) +
+                "); YAML would silently keep one");
+        continue;
+      }
+      if (std::find(allowed.begin(), allowed.end(), k.value) != allowed.end())
+        continue;
+      fields.erase(it);
+      std::string lower;
+      for (char c : k.value)
+        lower.push_back(static_cast<char>(std::tolower(c)));
+      if (value_keys && std::find(kValueKeys.begin(), kValueKeys.end(),
+                                  lower) != kValueKeys.end()) {
+        Add(k, "value-field",
+            "field " + Echo(k) +
+                " would hold a secret value; the inventory never holds values "
+                "(list key names "
+                "under 'properties' and store values in Secrets Manager)");
+        continue;
+      }
+      std::string hint = ClosestMatch(k.value, allowed);
+      std::string list;
+      for (std::string_view a : allowed)
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      Add(k, "unknown-field",
+          "unknown field " + Echo(k) + " in " + std::string(where) +
+              (hint.empty() ? " (allowed: " + list + ")"
+                            : "; did you mean '" + hint + "'?"));
+    }
+    return fields;
+  }
+
+  bool Require(Fields& f, const std::string& field, const YamlNode& parent,
+               std::string_view where, std::string_view why) {
+    if (f.count(field) != 0) return true;
+    Add(parent, "missing-field",
+        "missing required field '" + field + "' in " + std::string(where) +
+            (why.empty() ? "" : " " + std::string(why)));
+    return false;
+  }
+
+  // A string field's value; reports non-scalars. `required` also reports
+  // empty values.
+  std::string ReadString(const Fields& f, const std::string& field,
+                         std::string_view where, bool required,
+                         std::map<std::string, Position>* positions,
+                         const std::string& pos_prefix = "") {
+    auto it = f.find(field);
+    if (it == f.end()) return "";
+    const YamlNode& v = *it->second.value;
+    if (positions != nullptr)
+      (*positions)[pos_prefix + field] = {v.line, v.column};
+    if (v.kind == Kind::kNull || (v.kind == Kind::kScalar && v.value.empty())) {
+      if (required) {
+        Add(v.kind == Kind::kNull ? *it->second.key : v, "empty-field",
+            "'" + field + "' in " + std::string(where) + " must not be empty");
+      }
+      return "";
+    }
+    if (v.kind != Kind::kScalar) {
+      Add(v, "schema-type",
+          "'" + field + "' in " + std::string(where) +
+              " must be a string, got " + std::string(KindNoun(v)));
+      return "";
+    }
+    return v.value;
+  }
+
+  void DecodeVersion(const Fields& f, const YamlNode& root) {
+    auto it = f.find("version");
+    if (it == f.end()) {
+      Add(root, "missing-field",
+          "missing required field 'version' (add 'version: 1')");
+      return;
+    }
+    const YamlNode& v = *it->second.value;
+    if (v.kind == Kind::kScalar && !v.quoted && v.value == "1") {
+      out_.inventory.version = 1;
+      return;
+    }
+    Add(v, "unsupported-version",
+        "version must be 1 (the only version this keyward reads), got " +
+            (v.kind == Kind::kScalar ? Echo(v) : std::string(KindNoun(v))));
+  }
+
+  void DecodeApplications(const YamlNode& apps) {
+    if (apps.kind == Kind::kNull) return;
+    if (apps.kind != Kind::kMapping) {
+      Add(apps, "schema-type",
+          "'applications' must be a mapping of application name to "
+          "details, got " +
+              std::string(KindNoun(apps)));
+      return;
+    }
+    std::map<std::string, int> seen;
+    for (const auto& [k, v] : apps.entries) {
+      if (k.kind != Kind::kScalar) {
+        Add(k, "schema-type",
+            "application names must be plain strings, got " +
+                std::string(KindNoun(k)));
+        continue;
+      }
+      if (Leaked(k)) continue;
+      auto [it, inserted] = seen.try_emplace(k.value, k.line);
+      if (!inserted) {
+        Add(k, "duplicate-key",
+            "application " + Echo(k) + " is repeated (first at line " +
+                std::to_string(it->second) + "); YAML would silently keep one");
+        continue;
+      }
+      DecodeApplication(k, v);
+    }
+  }
+
+  void DecodeApplication(const YamlNode& key, const YamlNode& v) {
+    Application app;
+    app.name = key.value;
+    app.line = key.line;
+    if (!IsKebabWords(app.name) || app.name.size() > 63) {
+      Add(key, "application-name",
+          "application name " + Echo(key) +
+              " must be 1-63 lowercase words [a-z0-9] joined by single hyphens "
+              "(it becomes the "
+              "consumer segment of secret names and a Kubernetes namespace)");
+    }
+    std::string where = "application '" + app.name + "'";
+    if (v.kind != Kind::kMapping) {
+      Add(v.kind == Kind::kNull ? key : v, "schema-type",
+          where + " must be a mapping with at least 'description', got " +
+              std::string(KindNoun(v)));
+      out_.inventory.applications.push_back(std::move(app));
+      return;
+    }
+    Fields f = ReadFields(v, kAppFields, where, /*value_keys=*/true);
+    if (Require(f, "description", key, where, "")) {
+      app.description =
+          ReadString(f, "description", where, true, &app.positions);
+    }
+    app.owner = ReadString(f, "owner", where, false, &app.positions);
+    app.iam_principal =
+        ReadString(f, "iam_principal", where, false, &app.positions);
+    app.namespace_ = ReadString(f, "namespace", where, false, &app.positions);
+    if (!app.iam_principal.empty() && !IsIamPrincipalArn(app.iam_principal)) {
+      Add(*f["iam_principal"].value, "iam-principal",
+          "iam_principal must be an IAM user or role ARN "
+          "(arn:aws:iam::123456789012:user/NAME or "
+          "arn:aws:iam::123456789012:role/NAME)");
+    }
+    if (!app.namespace_.empty() &&
+        (!IsKebabWords(app.namespace_) || app.namespace_.size() > 63)) {
+      Add(*f["namespace"].value, "namespace-format",
+          "namespace must be a Kubernetes namespace name (1-63 lowercase words "
+          "[a-z0-9] joined "
+          "by hyphens)");
+    }
+    out_.inventory.applications.push_back(std::move(app));
+  }
+
+  static bool IsIamPrincipalArn(std::string_view arn) {
+    // arn:{partition}:iam::{account}:{user|role}/{path/}name
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    for (int i = 0; i < 5; ++i) {
+      std::size_t colon = arn.find(':', start);
+      if (colon == std::string_view::npos) return false;
+      parts.push_back(arn.substr(start, colon - start));
+      start = colon + 1;
+    }
+    std::string_view resource = arn.substr(start);
+    bool account_ok = parts[4].size() == 12 &&
+                      std::all_of(parts[4].begin(), parts[4].end(),
+                                  [](char c) { return c >= '0' && c <= '9'; });
+    bool partition_ok =
+        parts[1] == "aws" || parts[1] == "aws-cn" || parts[1] == "aws-us-gov";
+    bool resource_ok = (resource.starts_with("user/") && resource.size() > 5) ||
+                       (resource.starts_with("role/") && resource.size() > 5);
+    return parts[0] == "arn" && partition_ok && parts[2] == "iam" &&
+           parts[3].empty() && account_ok && resource_ok &&
+           resource.back() != '/';
+  }
+
+  void DecodeSecrets(const YamlNode& list) {
+    if (list.kind == Kind::kNull) return;
+    if (list.kind != Kind::kSequence) {
+      Add(list, "schema-type",
+          "'secrets' must be a list of secrets ('- name: ...'), got " +
+              std::string(KindNoun(list)));
+      return;
+    }
+    for (const YamlNode& item : list.items) DecodeSecret(item);
+  }
+
+  void DecodeSecret(const YamlNode& item) {
+    if (item.kind != Kind::kMapping) {
+      Add(item, "schema-type",
+          "each entry in 'secrets' must be a mapping with 'name', "
+          "'description', 'consumers', 'properties' and 'rotation', got " +
+              std::string(KindNoun(item)));
+      return;
+    }
+    Secret s;
+    s.line = item.line;
+    std::string where = "secret";
+    for (const auto& [k, v] : item.entries) {
+      if (k.kind == Kind::kScalar && k.value == "name" &&
+          v.kind == Kind::kScalar && !v.value.empty() && !Leaked(v)) {
+        where = "secret '" + v.value + "'";
+        break;
+      }
+    }
+    Fields f = ReadFields(item, kSecretFields, where, /*value_keys=*/true);
+    const YamlNode* name_node = f.count("name") ? f["name"].value : nullptr;
+    if (Require(f, "name", item, where, "")) {
+      s.name = ReadString(f, "name", where, true, &s.positions);
+      if (!Leaked(*name_node)) CheckName(*name_node, s.name);
+    }
+    if (Require(f, "description", item, where, "")) {
+      s.description = ReadString(f, "description", where, true, &s.positions);
+    }
+    if (Require(f, "consumers", item, where,
+                "(the applications that read it)")) {
+      s.consumers =
+          ReadList(*f["consumers"].value, "consumers", where, &s.positions);
+    }
+    if (Require(f, "properties", item, where,
+                "(the JSON keys of its value, e.g. [username, password])")) {
+      s.properties =
+          ReadList(*f["properties"].value, "properties", where, &s.positions);
+    }
+    DecodeCategory(f, s, where);
+    if (Require(f, "rotation", item, where, "(at least {status: none})")) {
+      DecodeRotation(*f["rotation"].value, s, where);
+    }
+    if (f.count("properties")) CheckProperties(*f["properties"].value, s);
+    if (name_node != nullptr && !Leaked(*name_node) && f.count("consumers")) {
+      CheckNameConsumer(*name_node, s);
+    }
+    pending_.push_back({out_.inventory.secrets.size(), name_node,
+                        f.count("consumers") ? f["consumers"].value : nullptr});
+    out_.inventory.secrets.push_back(std::move(s));
+  }
+
+  void CheckName(const YamlNode& node, const std::string& name) {
+    if (node.kind != Kind::kScalar || name.empty()) return;
+    int base = node.column + (node.quoted ? 1 : 0) - 1;
+    for (const NameFinding& nf : CheckSecretName(name)) {
+      Add(node.line, base + nf.column, nf.rule, nf.message, nf.severity);
+    }
+  }
+
+  std::vector<std::string> ReadList(
+      const YamlNode& v, const std::string& field, const std::string& where,
+      std::map<std::string, Position>* positions) {
+    std::vector<std::string> out;
+    (*positions)[field] = {v.line, v.column};
+    if (v.kind == Kind::kNull) return out;
+    if (v.kind != Kind::kSequence) {
+      Add(v, "schema-type",
+          "'" + field + "' in " + where +
+              " must be a list (e.g. [a, b]), got " + std::string(KindNoun(v)));
+      return out;
+    }
+    for (std::size_t i = 0; i < v.items.size(); ++i) {
+      const YamlNode& item = v.items[i];
+      if (item.kind != Kind::kScalar || item.value.empty()) {
+        Add(item, "schema-type",
+            "items of '" + field + "' in " + where +
+                " must be non-empty strings, got " +
+                std::string(KindNoun(item)));
+        continue;
+      }
+      (*positions)[field + "[" + std::to_string(out.size()) + "]"] = {
+          item.line, item.column};
+      out.push_back(item.value);
+    }
+    return out;
+  }
+
+  void DecodeCategory(Fields& f, Secret& s, const std::string& where) {
+    NameCategory implied = CategoryOf(s.name);
+    s.category = implied == NameCategory::kUnknown
+                     ? ""
+                     : std::string(CategoryName(implied));
+    if (f.count("category") == 0) return;
+    std::string explicit_cat =
+        ReadString(f, "category", where, true, &s.positions);
+    const YamlNode& node = *f["category"].value;
+    s.explicit_category = true;
+    if (explicit_cat.empty()) return;
+    if (explicit_cat != "platform-data" && explicit_cat != "platform-config") {
+      Add(node, "category-value",
+          "category must be 'platform-data' (secret) or 'platform-config' "
+          "(configuration), got " +
+              Echo(node));
+      return;
+    }
+    if (implied == NameCategory::kUnknown) {
+      s.category = explicit_cat;
+    } else if (explicit_cat != s.category) {
+      Add(node, "category-mismatch",
+          "category '" + explicit_cat +
+              "' disagrees with the name, which makes it '" + s.category + "'");
+    }
+  }
+
+  void DecodeRotation(const YamlNode& v, Secret& s, const std::string& where) {
+    s.rotation.line = v.line;
+    s.positions["rotation"] = {v.line, v.column};
+    if (v.kind != Kind::kMapping) {
+      Add(v, "schema-type",
+          "'rotation' in " + where +
+              " must be a mapping such as {status: manual, interval_days: 90}, "
+              "got " +
+              std::string(KindNoun(v)));
+      return;
+    }
+    std::string rwhere = "the rotation of " + where;
+    Fields f = ReadFields(v, kRotationFields, rwhere, /*value_keys=*/true);
+    Rotation& r = s.rotation;
+    if (Require(f, "status", v, rwhere, "(none, manual or automatic)")) {
+      r.status =
+          ReadString(f, "status", rwhere, true, &s.positions, "rotation.");
+      if (!r.status.empty() &&
+          std::find(kRotationStatuses.begin(), kRotationStatuses.end(),
+                    r.status) == kRotationStatuses.end()) {
+        std::string hint = ClosestMatch(r.status, kRotationStatuses);
+        Add(*f["status"].value, "rotation-status",
+            "rotation status must be none, manual or automatic, got " +
+                Echo(*f["status"].value) +
+                (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        r.status.clear();
+      }
+    }
+    if (f.count("interval_days")) DecodeInterval(*f["interval_days"].value, s);
+    if (f.count("last_rotated")) {
+      const YamlNode& d = *f["last_rotated"].value;
+      r.last_rotated = ReadString(f, "last_rotated", rwhere, false,
+                                  &s.positions, "rotation.");
+      if (!r.last_rotated.empty() && !ParseDate(r.last_rotated)) {
+        Add(d, "rotation-date",
+            "last_rotated must be a date YYYY-MM-DD, got " + Echo(d));
+        r.last_rotated.clear();
+      }
+    }
+    r.notes = ReadString(f, "notes", rwhere, false, &s.positions, "rotation.");
+    CheckRotationDue(v, f, s);
+  }
+
+  void DecodeInterval(const YamlNode& v, Secret& s) {
+    s.positions["rotation.interval_days"] = {v.line, v.column};
+    bool digits = v.kind == Kind::kScalar && !v.quoted && !v.value.empty() &&
+                  v.value.size() <= 6 &&
+                  std::all_of(v.value.begin(), v.value.end(),
+                              [](char c) { return c >= '0' && c <= '9'; });
+    int days = digits ? std::stoi(v.value) : 0;
+    if (!digits || days < 1 || days > 3650) {
+      Add(v, "rotation-interval",
+          "interval_days must be a whole number of days from 1 to 3650");
+      return;
+    }
+    s.rotation.interval_days = days;
+  }
+
+  void CheckRotationDue(const YamlNode& v, Fields& f, const Secret& s) {
+    const Rotation& r = s.rotation;
+    if (r.status.empty() || r.status == "none") return;
+    if (!r.interval_days && f.count("interval_days") == 0) {
+      Warn(v, "rotation-interval",
+           "rotation status '" + r.status +
+               "' without interval_days: overdue rotations cannot be detected");
+    }
+    if (r.last_rotated.empty()) return;
+    long last = *ParseDate(r.last_rotated);
+    const Clock& clock =
+        options_.clock != nullptr ? *options_.clock : Clock::Real();
+    long today =
+        static_cast<long>(std::chrono::duration_cast<std::chrono::hours>(
+                              clock.Now().time_since_epoch())
+                              .count() /
+                          24);
+    const YamlNode& d = *f["last_rotated"].value;
+    if (last > today) {
+      Warn(d, "rotation-date",
+           "last_rotated " + r.last_rotated + " is in the future");
+      return;
+    }
+    if (r.interval_days && last + *r.interval_days < today) {
+      Warn(d, "rotation-overdue",
+           "rotation overdue: last rotated " + r.last_rotated + ", due every " +
+               std::to_string(*r.interval_days) + " days (was due " +
+               FormatDate(last + *r.interval_days) + ")");
+    }
+  }
+
+  void CheckProperties(const YamlNode& list, const Secret& s) {
+    if (list.kind != Kind::kSequence) return;
+    std::map<std::string, int> seen;
+    const auto& conventional = ConventionalPropertyKeys();
+    for (const YamlNode& item : list.items) {
+      if (item.kind != Kind::kScalar || item.value.empty() || Leaked(item))
+        continue;
+      const std::string& key = item.value;
+      auto [it, inserted] = seen.try_emplace(key, item.line);
+      if (!inserted) {
+        Add(item, "duplicate-property",
+            "property " + Echo(item) + " is listed twice");
+        continue;
+      }
+      bool format_ok =
+          (std::isalpha(static_cast<unsigned char>(key[0])) || key[0] == '_') &&
+          key.size() <= 128 && std::all_of(key.begin(), key.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                   c == '-' || c == '.';
+          });
+      if (!format_ok) {
+        Add(item, "property-format",
+            "property " + Echo(item) +
+                " must be a key name (letters, digits, '_', '-', '.'), never a "
+                "value");
+        continue;
+      }
+      if (std::find(conventional.begin(), conventional.end(), key) ==
+          conventional.end()) {
+        auto alias = kPropertyAliases.find(key);
+        std::string hint = alias != kPropertyAliases.end()
+                               ? std::string(alias->second)
+                               : ClosestMatch(key, conventional);
+        Warn(item, "property-key",
+             "property " + Echo(item) +
+                 " is not a conventional key (username, password, host, port, "
+                 "token)" +
+                 (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      }
+      if (s.IsConfig() && (key == "password" || key == "token")) {
+        Warn(
+            item, "config-secret-key",
+            "'" + key +
+                "' in a platform-config entry: configuration is non-sensitive; "
+                "credentials belong in a platform-data secret");
+      }
+    }
+  }
+
+  void CheckNameConsumer(const YamlNode& name_node, const Secret& s) {
+    if (CategoryOf(s.name) != NameCategory::kData || s.consumers.empty())
+      return;
+    std::size_t slash = s.name.rfind('/');
+    std::string consumer = s.name.substr(slash + 1);
+    if (std::count(s.name.begin(), s.name.end(), '/') != 2) return;
+    if (std::find(s.consumers.begin(), s.consumers.end(), consumer) !=
+        s.consumers.end())
+      return;
+    Add(name_node.line,
+        name_node.column + (name_node.quoted ? 1 : 0) +
+            static_cast<int>(slash) + 1,
+        "name-consumer",
+        "the name's consumer segment '" + consumer +
+            "' is not among the secret's consumers",
+        Severity::kWarning);
+  }
+
+  // Rules that need the whole file: duplicate names, undeclared consumers,
+  // unused applications.
+  void CrossChecks() {
+    const Inventory& inv = out_.inventory;
+    std::unordered_map<std::string, int> names;
+    std::set<std::string> used;
+    std::vector<std::string_view> app_names;
+    for (const Application& a : inv.applications) app_names.push_back(a.name);
+    std::set<std::string_view> declared(app_names.begin(), app_names.end());
+    for (const Pending& p : pending_) {
+      const Secret& s = inv.secrets[p.index];
+      if (!s.name.empty() && p.name != nullptr) {
+        auto [it, inserted] = names.try_emplace(s.name, p.name->line);
+        if (!inserted) {
+          Add(*p.name, "duplicate-name",
+              "secret '" + s.name + "' is already declared at line " +
+                  std::to_string(it->second));
+        }
+      }
+      if (p.consumers == nullptr) continue;
+      if (p.consumers->kind == Kind::kSequence && p.consumers->items.empty()) {
+        Warn(*p.consumers, "no-consumers",
+             "no consumers: list the applications that read this secret (or "
+             "delete it)");
+      }
+      if (p.consumers->kind != Kind::kSequence) continue;
+      std::set<std::string> seen;
+      for (const YamlNode& c : p.consumers->items) {
+        if (c.kind != Kind::kScalar || c.value.empty() || Leaked(c)) continue;
+        used.insert(c.value);
+        if (!seen.insert(c.value).second) {
+          Warn(c, "duplicate-consumer",
+               "consumer " + Echo(c) + " is listed twice");
+        }
+        if (declared.count(c.value) == 0) {
+          std::string hint = ClosestMatch(c.value, app_names);
+          Add(c, "undeclared-consumer",
+              "consumer " + Echo(c) + " is not declared under 'applications'" +
+                  (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        }
+      }
+    }
+    for (const Application& a : inv.applications) {
+      if (used.count(a.name) == 0) {
+        Add(a.line, 3, "unused-application",
+            "application '" + a.name + "' consumes no secrets",
+            Severity::kWarning);
+      }
+    }
+  }
+
+  struct Pending {
+    std::size_t index;
+    const YamlNode* name;
+    const YamlNode* consumers;
+  };
+
+  std::string_view path_;
+  const ParseOptions& options_;
+  ParsedInventory out_;
+  std::set<const YamlNode*> leaked_;
+  std::vector<Pending> pending_;
+};
+
+}  // namespace
+
+const std::vector<std::string_view>& ConventionalPropertyKeys() {
+  static const auto* const kKeys = new std::vector<std::string_view>{
+      "username", "password", "host", "port", "token"};
+  return *kKeys;
+}
+
+std::string Finding::ToString() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column) +
+         ": " + rule + ": " +
+         (severity == Severity::kWarning ? "warning: " : "") + message;
+}
+
+bool ParsedInventory::HasErrors() const { return ErrorCount() > 0; }
+
+std::size_t ParsedInventory::ErrorCount() const {
+  return static_cast<std::size_t>(std::count_if(
+      findings.begin(), findings.end(),
+      [](const Finding& f) { return f.severity == Severity::kError; }));
+}
+
+std::size_t ParsedInventory::WarningCount() const {
+  return findings.size() - ErrorCount();
+}
+
+const Application* Inventory::FindApplication(std::string_view name) const {
+  for (const Application& a : applications) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+const Secret* Inventory::FindSecret(std::string_view name) const {
+  for (const Secret& s : secrets) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<const Secret*> Inventory::SecretsForApp(
+    std::string_view app) const {
+  std::vector<const Secret*> out;
+  for (const Secret& s : secrets) {
+    if (std::find(s.consumers.begin(), s.consumers.end(), app) !=
+        s.consumers.end()) {
+      out.push_back(&s);
+    }
+  }
+  return out;
+}
+
+StatusOr<ParsedInventory> ParseInventory(std::string_view text,
+                                         std::string_view path,
+                                         const ParseOptions& options) {
+  YamlLimits limits;
+  limits.max_bytes = options.max_bytes;
+  limits.max_depth = options.max_depth;
+  KW_ASSIGN_OR_RETURN(YamlNode root, ParseYamlTree(text, path, limits));
+  if (root.kind != Kind::kMapping) {
+    return InvalidArgumentError(
+        std::string(path) + ":" + std::to_string(root.line) + ":" +
+        std::to_string(root.column) +
+        ": schema-root: the top level must be a mapping with 'version', "
+        "'applications' and 'secrets', got " +
+        std::string(KindNoun(root)));
+  }
+  return Decoder(path, options).Run(root);
+}
+
+StatusOr<ParsedInventory> LoadInventory(const std::string& path,
+                                        const FileSystem& fs,
+                                        const ParseOptions& options) {
+  FileInfo info = fs.Stat(path);
+  if (info.exists &&
+      static_cast<std::uint64_t>(info.size) > options.max_bytes) {
+    return InvalidArgumentError(
+        path + ":1:1: input-too-large: file is " + std::to_string(info.size) +
+        " bytes; the limit is " + std::to_string(options.max_bytes) + " bytes");
+  }
+  KW_ASSIGN_OR_RETURN(std::string text, fs.ReadFile(path));
+  return ParseInventory(text, path, options);
+}
+
+}  // namespace keyward::inventory

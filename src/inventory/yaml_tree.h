@@ -1,0 +1,52 @@
+// A small, position-carrying YAML tree built from yaml-cpp's event parser.
+// This is the only file that calls yaml-cpp for the inventory: it catches
+// yaml-cpp's exceptions and enforces the hostile-input limits (size, UTF-8,
+// control bytes, nesting, anchors/aliases, tags, one document) before and
+// while parsing, so no alias is ever expanded and no recursion gets deep.
+//
+// Thread-safety: pure function.
+#ifndef KEYWARD_SRC_INVENTORY_YAML_TREE_H_
+#define KEYWARD_SRC_INVENTORY_YAML_TREE_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "keyward/status.h"
+
+namespace keyward::inventory {
+
+struct YamlNode {
+  enum class Kind { kNull, kScalar, kSequence, kMapping };
+  Kind kind = Kind::kNull;
+  int line = 0;         // 1-based
+  int column = 0;       // 1-based
+  std::string value;    // scalars
+  bool quoted = false;  // scalar was quoted or a block scalar (not plain)
+  std::vector<YamlNode> items;                         // sequences
+  std::vector<std::pair<YamlNode, YamlNode>> entries;  // mappings, file order
+  bool flow = false;                                   // [a, b] / {a: b}
+};
+
+struct YamlLimits {
+  std::size_t max_bytes = 16u << 20;
+  int max_depth = 32;
+  std::size_t max_nodes = 2'000'000;
+};
+
+// Parses one YAML document. INVALID_ARGUMENT with a message of the form
+// "<path>:<line>:<col>: <rule>: <message>" when the input is unusable.
+// Rules: input-too-large, input-encoding, yaml-syntax, yaml-alias, yaml-tag,
+// yaml-depth, yaml-documents, yaml-empty.
+StatusOr<YamlNode> ParseYamlTree(std::string_view text, std::string_view path,
+                                 const YamlLimits& limits = {});
+
+// The node kind as a noun for messages: "a mapping", "a list", ...
+std::string_view KindNoun(const YamlNode& node);
+
+}  // namespace keyward::inventory
+
+#endif  // KEYWARD_SRC_INVENTORY_YAML_TREE_H_
