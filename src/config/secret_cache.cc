@@ -1,0 +1,811 @@
+// SecretCache: entries in 16 shards, each entry publishing an immutable
+// snapshot through an atomic shared_ptr; one refresher thread.
+#include "keyward/secret_cache.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "config/secret_data.h"
+#include "keyward/naming.h"
+#include "keyward/secrets/errors.h"
+
+namespace keyward {
+namespace internal {
+
+// What readers see: a value (possibly stale), or an error, or both (value
+// withheld). Immutable once published.
+struct Published {
+  Status error;  // non-OK: reads return it
+  bool has_data = false;
+  SecretData data;
+};
+
+struct CacheEntry {
+  std::string name;
+  VersionPin pin;
+  std::string key;
+  std::atomic<bool> declared{false};
+  std::vector<std::string> required_properties;  // set before publication
+
+  // Null while the first fetch is in flight. Accessed with atomic_load/store
+  // (clang-14 with libstdc++ 12 lacks std::atomic<std::shared_ptr>).
+  std::shared_ptr<const Published> published;
+  std::atomic<std::uint64_t> last_access{0};
+
+  std::mutex refresh_mu;  // serialises refreshes of this entry (held over I/O)
+  std::mutex mu;          // guards the fields below
+  std::condition_variable loaded_cv;
+  bool has_success = false;
+  Clock::time_point last_success{};
+  Clock::time_point expires_at{};
+  Clock::time_point next_refresh{};
+  std::optional<Clock::time_point> last_forced;
+  int failures = 0;
+  Status last_error;
+  std::uint64_t refreshes = 0;
+  std::uint64_t versions_fetched = 0;
+};
+
+}  // namespace internal
+
+using internal::CacheEntry;
+using internal::Published;
+using internal::SecretData;
+using LogLevel = SecretCacheOptions::LogLevel;
+
+namespace {
+
+constexpr int kShards = 16;
+constexpr std::size_t kBatchLimit = 20;
+
+std::shared_ptr<const Published> Load(const CacheEntry& e) {
+  return std::atomic_load_explicit(&e.published, std::memory_order_acquire);
+}
+
+// Counters bumped on every read live in per-thread-slot cache lines so that
+// readers on different cores do not contend on one line.
+class ShardedCounter {
+ public:
+  void Add() {
+    static std::atomic<unsigned> next{0};
+    thread_local unsigned slot =
+        next.fetch_add(1, std::memory_order_relaxed) % kSlots;
+    slots_[slot].v.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t Sum() const {
+    std::uint64_t s = 0;
+    for (const Slot& x : slots_) s += x.v.load(std::memory_order_relaxed);
+    return s;
+  }
+
+ private:
+  static constexpr unsigned kSlots = 16;
+  struct alignas(64) Slot {
+    std::atomic<std::uint64_t> v{0};
+  };
+  std::array<Slot, kSlots> slots_;
+};
+
+std::string KeyOf(std::string_view name, const VersionPin& pin) {
+  std::string key(name);
+  key += '\x1f';
+  if (!pin.version_id.empty()) {
+    key += "id:" + pin.version_id;
+  } else if (!pin.version_stage.empty() &&
+             pin.version_stage != secrets::kAwsCurrent) {
+    key += "stage:" + pin.version_stage;
+  }
+  return key;
+}
+
+bool IsCurrent(const VersionPin& pin) {
+  return pin.version_id.empty() && (pin.version_stage.empty() ||
+                                    pin.version_stage == secrets::kAwsCurrent);
+}
+
+// Errors after which the last good value keeps being served.
+bool IsTransient(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kUnavailable:
+    case StatusCode::kDeadlineExceeded:
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kInternal:
+    case StatusCode::kUnknown:
+    case StatusCode::kAborted:
+      return true;
+    default:
+      return secrets::IsRetryable(s);
+  }
+}
+
+// The principal (or the endpoint) cannot use an optional operation.
+bool IsNotAllowed(const Status& s) {
+  return s.code() == StatusCode::kPermissionDenied ||
+         s.code() == StatusCode::kUnimplemented ||
+         s.error_type() == "UnknownOperationException" ||
+         s.error_type() == "InvalidAction";
+}
+
+std::string Seconds(Clock::duration d) {
+  return std::to_string(
+             std::chrono::duration_cast<std::chrono::seconds>(d).count()) +
+         "s";
+}
+
+void DefaultLog(LogLevel level, std::string_view message) {
+  if (level == LogLevel::kInfo) return;
+  std::fprintf(stderr, "keyward: %s: %.*s\n",
+               level == LogLevel::kError ? "error" : "warning",
+               static_cast<int>(message.size()), message.data());
+}
+
+double DefaultRandom() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+// Runs `tasks` on up to `parallelism` threads (the caller included).
+void RunParallel(std::vector<std::function<void()>>& tasks, int parallelism) {
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < tasks.size();) tasks[i]();
+  };
+  if (tasks.empty()) return;
+  std::size_t extra =
+      std::min<std::size_t>(
+          tasks.size(), static_cast<std::size_t>(std::max(parallelism, 1))) -
+      1;
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < extra; ++i) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+}
+
+}  // namespace
+
+struct SecretCache::Impl {
+  struct Shard {
+    mutable std::shared_mutex mu;
+    std::unordered_map<std::string, std::shared_ptr<CacheEntry>> map;
+  };
+  // The outcome of one fetch/verify, applied by Apply().
+  struct Outcome {
+    Status status;
+    std::optional<SecretData> data;  // a new version
+    bool rejected = false;           // data failed validation; keep serving
+  };
+
+  SecretCacheOptions opt;
+  const Clock* clock = nullptr;
+  std::shared_ptr<secrets::SecretsManagerApi> api;
+  std::array<Shard, kShards> shards;
+  std::atomic<std::uint64_t> tick{0};
+  std::atomic<std::size_t> adhoc_entries{0};
+  std::atomic<bool> batch_allowed{true};
+  std::atomic<bool> describe_allowed{true};
+
+  ShardedCounter hits, misses;
+  std::atomic<std::uint64_t> coalesced{0}, refreshes{0}, refresh_failures{0},
+      evictions{0}, get_calls{0}, batch_calls{0}, describe_calls{0};
+
+  std::mutex listeners_mu;
+  std::map<int, std::function<void(const SecretChange&)>> listeners;
+  int next_listener = 1;
+
+  std::mutex wake_mu;
+  std::condition_variable wake_cv;
+  bool stop = false;
+  std::thread refresher;
+
+  Shard& ShardFor(const std::string& key) {
+    return shards[std::hash<std::string>()(key) % kShards];
+  }
+  double Random() { return opt.random ? opt.random() : DefaultRandom(); }
+  void Log(LogLevel level, const std::string& message) {
+    if (opt.log) {
+      opt.log(level, message);
+    } else {
+      DefaultLog(level, message);
+    }
+  }
+
+  // --- store calls (counted) ---
+  StatusOr<secrets::SecretValueResult> CallGet(const CacheEntry& e) {
+    get_calls.fetch_add(1, std::memory_order_relaxed);
+    return api->GetSecretValue({e.name, e.pin.version_id, e.pin.version_stage});
+  }
+  StatusOr<secrets::SecretMetadata> CallDescribe(const std::string& name) {
+    describe_calls.fetch_add(1, std::memory_order_relaxed);
+    return api->DescribeSecret(name);
+  }
+
+  // --- entries ---
+  std::shared_ptr<CacheEntry> Find(const std::string& key) {
+    Shard& s = ShardFor(key);
+    std::shared_lock l(s.mu);
+    auto it = s.map.find(key);
+    return it == s.map.end() ? nullptr : it->second;
+  }
+  // Returns the entry for `key`, creating it (unpublished) when absent;
+  // `*created` says which.
+  std::shared_ptr<CacheEntry> FindOrCreate(std::string_view name,
+                                           const VersionPin& pin,
+                                           const std::string& key,
+                                           bool* created) {
+    Shard& s = ShardFor(key);
+    std::unique_lock l(s.mu);
+    auto [it, inserted] = s.map.try_emplace(key);
+    *created = inserted;
+    if (inserted) {
+      auto e = std::make_shared<CacheEntry>();
+      e->name = std::string(name);
+      e->pin = pin;
+      e->key = key;
+      it->second = std::move(e);
+    }
+    return it->second;
+  }
+  void Remove(const std::shared_ptr<CacheEntry>& e) {
+    Shard& s = ShardFor(e->key);
+    std::unique_lock l(s.mu);
+    auto it = s.map.find(e->key);
+    if (it != s.map.end() && it->second == e) {
+      s.map.erase(it);
+      if (!e->declared.load()) adhoc_entries.fetch_sub(1);
+    }
+  }
+  std::vector<std::shared_ptr<CacheEntry>> AllEntries() const {
+    std::vector<std::shared_ptr<CacheEntry>> out;
+    for (const Shard& s : shards) {
+      std::shared_lock l(s.mu);
+      for (const auto& [k, e] : s.map) out.push_back(e);
+    }
+    return out;
+  }
+  void EvictIfNeeded() {
+    while (adhoc_entries.load() > opt.max_entries) {
+      std::shared_ptr<CacheEntry> victim;
+      std::uint64_t oldest = UINT64_MAX;
+      for (const auto& e : AllEntries()) {
+        if (e->declared.load() || !Load(*e)) continue;
+        std::uint64_t t = e->last_access.load(std::memory_order_relaxed);
+        if (t < oldest) {
+          oldest = t;
+          victim = e;
+        }
+      }
+      if (!victim) return;
+      Remove(victim);
+      evictions.fetch_add(1);
+    }
+  }
+
+  // --- refresh ---
+  Clock::duration Backoff(int failures) {
+    double base = static_cast<double>(opt.initial_backoff.count());
+    for (int i = 1; i < failures && base < opt.max_backoff.count(); ++i)
+      base *= 2;
+    base = std::min(base, static_cast<double>(opt.max_backoff.count()));
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double, std::milli>(base *
+                                                  (0.5 + 0.5 * Random())));
+  }
+  // Schedules the next refresh of a value fetched or verified at `now`
+  // (caller holds e.mu): refresh_ahead before expiry, minus jitter.
+  void ScheduleAfterSuccess(CacheEntry& e, Clock::time_point now) {
+    auto ttl = std::chrono::duration_cast<Clock::duration>(opt.ttl);
+    auto jitter = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(opt.ttl_jitter * Random() *
+                                      static_cast<double>(opt.ttl.count())));
+    auto lead =
+        std::chrono::duration_cast<Clock::duration>(opt.refresh_ahead) + jitter;
+    e.expires_at = now + ttl;
+    e.next_refresh = now + std::max<Clock::duration>(ttl - lead, ttl / 10);
+  }
+
+  // Fetches or verifies `e` against the store (caller holds e.refresh_mu).
+  Outcome Fetch(CacheEntry& e, const Published* prev) {
+    Outcome out;
+    const SecretData* have = prev && prev->has_data ? &prev->data : nullptr;
+    if (have && opt.version_check && describe_allowed.load()) {
+      auto md = CallDescribe(e.name);
+      if (!md.ok() && IsNotAllowed(md.status())) {
+        describe_allowed.store(false);
+        Log(LogLevel::kInfo, "DescribeSecret is not allowed (" +
+                                 md.status().ToString() +
+                                 "); refreshing with GetSecretValue");
+      } else if (!md.ok()) {
+        out.status = md.status();
+        return out;
+      } else if (md->deleted_date) {
+        out.status =
+            Status(StatusCode::kFailedPrecondition,
+                   "secret '" + e.name + "' is scheduled for deletion on " +
+                       FormatIso8601(*md->deleted_date) +
+                       "; restore it (keyward restore / RestoreSecret) or stop "
+                       "using it",
+                   "InvalidRequestException");
+        return out;
+      } else {
+        std::string target;
+        if (!e.pin.version_id.empty()) {
+          if (md->version_ids_to_stages.count(e.pin.version_id))
+            target = e.pin.version_id;
+        } else {
+          std::string stage = e.pin.version_stage.empty()
+                                  ? std::string(secrets::kAwsCurrent)
+                                  : e.pin.version_stage;
+          for (const auto& [id, stages] : md->version_ids_to_stages) {
+            for (const std::string& s : stages) {
+              if (s == stage) target = id;
+            }
+          }
+        }
+        if (!target.empty() && target == have->version_id)
+          return out;  // unchanged
+      }
+    }
+    auto r = CallGet(e);
+    if (!r.ok()) {
+      out.status = r.status();
+      return out;
+    }
+    if (have && r->version_id == have->version_id) return out;  // unchanged
+    out.data = internal::BuildSecretData(std::move(*r), e.name, clock->Now());
+    Status valid =
+        internal::CheckRequiredProperties(*out.data, e.required_properties);
+    if (!valid.ok()) {
+      if (have) {
+        valid =
+            valid.WithContext("new version " + out.data->version_id +
+                              " rejected, still serving " + have->version_id);
+      }
+      out.status = valid;
+      out.rejected = true;
+      out.data.reset();
+    }
+    return out;
+  }
+
+  // Applies `out` to `e` and publishes what readers should now see. Runs
+  // listeners for a new version. Returns the outcome status.
+  Status Apply(const std::shared_ptr<CacheEntry>& ep,
+               std::shared_ptr<const Published> prev, Outcome out) {
+    CacheEntry& e = *ep;
+    Clock::time_point now = clock->Now();
+    const SecretData* have = prev && prev->has_data ? &prev->data : nullptr;
+    std::optional<SecretChange> change;
+    std::string log_line;
+    LogLevel level = LogLevel::kInfo;
+    {
+      std::lock_guard<std::mutex> l(e.mu);
+      std::shared_ptr<const Published> next;
+      if (out.status.ok()) {
+        e.has_success = true;
+        e.last_success = now;
+        e.failures = 0;
+        e.last_error = OkStatus();
+        if (prev) {
+          ++e.refreshes;
+          refreshes.fetch_add(1);
+        }
+        ScheduleAfterSuccess(e, now);
+        if (out.data) {
+          ++e.versions_fetched;
+          auto p = std::make_shared<Published>();
+          p->has_data = true;
+          p->data = std::move(*out.data);
+          if (!have || have->version_id != p->data.version_id) {
+            change =
+                SecretChange{e.name, have ? have->version_id : "", Secret()};
+            if (have)
+              log_line = e.name + ": now serving version " +
+                         p->data.version_id + " (was " + have->version_id + ")";
+          }
+          next = std::move(p);
+        } else if (prev && !prev->error.ok() && have) {
+          auto p = std::make_shared<Published>(*prev);
+          p->error = OkStatus();
+          next = std::move(p);
+        }
+      } else {
+        ++e.failures;
+        e.last_error = out.status;
+        if (prev) refresh_failures.fetch_add(1);
+        e.next_refresh = now + Backoff(e.failures);
+        level = LogLevel::kWarning;
+        if (!have) {
+          next = std::make_shared<Published>(Published{out.status, false, {}});
+        } else if (IsTransient(out.status) || out.rejected) {
+          if (e.has_success && now - e.last_success > opt.max_staleness) {
+            level = LogLevel::kError;
+            auto p = std::make_shared<Published>(*prev);
+            p->error = UnavailableError(
+                "secret '" + e.name + "': the last good value (version " +
+                have->version_id + ") is older than max_staleness (" +
+                Seconds(now - e.last_success) +
+                "); last error: " + out.status.ToString());
+            next = std::move(p);
+          }
+        } else if (now >= e.expires_at) {
+          level = LogLevel::kError;
+          auto p = std::make_shared<Published>(*prev);
+          p->error = out.status;
+          next = std::move(p);
+        }
+        log_line = "refresh of '" + e.name + "' failed (attempt " +
+                   std::to_string(e.failures) +
+                   (have ? ", serving version " + have->version_id + ", age " +
+                               Seconds(now - e.last_success)
+                         : std::string(", no value")) +
+                   (next && have ? ", value withheld" : "") + ", retry in " +
+                   Seconds(e.next_refresh - now) +
+                   "): " + out.status.ToString();
+      }
+      if (next)
+        std::atomic_store_explicit(&e.published, next,
+                                   std::memory_order_release);
+      if (change)
+        change->secret =
+            MakeSecret(std::shared_ptr<const SecretData>(next, &next->data));
+    }
+    e.loaded_cv.notify_all();
+    if (!log_line.empty()) Log(level, log_line);
+    if (change) Notify(*change);
+    return out.status;
+  }
+
+  Status Refresh(const std::shared_ptr<CacheEntry>& e) {
+    std::lock_guard<std::mutex> l(e->refresh_mu);
+    std::shared_ptr<const Published> prev = Load(*e);
+    Outcome out = Fetch(*e, prev.get());
+    return Apply(e, std::move(prev), std::move(out));
+  }
+
+  void Notify(const SecretChange& change) {
+    std::vector<std::function<void(const SecretChange&)>> fns;
+    {
+      std::lock_guard<std::mutex> l(listeners_mu);
+      for (const auto& [id, fn] : listeners) fns.push_back(fn);
+    }
+    for (const auto& fn : fns) fn(change);
+  }
+
+  // --- bulk load ---
+  // One BatchGetSecretValue chunk. Entries the batch could not answer
+  // (batch not allowed, or not in the response) are appended to `fallback`.
+  void LoadChunk(const std::vector<std::shared_ptr<CacheEntry>>& chunk,
+                 std::vector<std::shared_ptr<CacheEntry>>* fallback,
+                 std::mutex* fallback_mu) {
+    if (!batch_allowed.load()) {  // learnt by an earlier chunk
+      std::lock_guard<std::mutex> l(*fallback_mu);
+      fallback->insert(fallback->end(), chunk.begin(), chunk.end());
+      return;
+    }
+    std::map<std::string, Outcome> outcomes;
+    Status chunk_error;
+    secrets::BatchGetSecretValueRequest req;
+    for (const auto& e : chunk) req.secret_ids.push_back(e->name);
+    do {
+      batch_calls.fetch_add(1, std::memory_order_relaxed);
+      auto r = api->BatchGetSecretValue(req);
+      if (!r.ok()) {
+        chunk_error = r.status();
+        break;
+      }
+      for (secrets::SecretValueResult& v : r->values) {
+        std::string name = v.name;
+        Outcome o;
+        o.data = internal::BuildSecretData(std::move(v), name, clock->Now());
+        outcomes[name] = std::move(o);
+      }
+      for (const secrets::BatchError& err : r->errors) {
+        outcomes[err.secret_id].status = secrets::MapAwsError(
+            400, err.error_code, err.message,
+            {"BatchGetSecretValue", err.secret_id, "", ""});
+      }
+      req.next_token = r->next_token;
+    } while (!req.next_token.empty());
+
+    if (!chunk_error.ok() && IsNotAllowed(chunk_error)) {
+      if (batch_allowed.exchange(false)) {
+        Log(LogLevel::kInfo, "BatchGetSecretValue is not allowed (" +
+                                 chunk_error.ToString() +
+                                 "); loading with GetSecretValue");
+      }
+      std::lock_guard<std::mutex> l(*fallback_mu);
+      fallback->insert(fallback->end(), chunk.begin(), chunk.end());
+      return;
+    }
+    for (const auto& e : chunk) {
+      if (!chunk_error.ok()) {
+        Apply(e, nullptr, Outcome{chunk_error, std::nullopt, false})
+            .IgnoreError();
+        continue;
+      }
+      auto it = outcomes.find(e->name);
+      if (it == outcomes.end()) {
+        std::lock_guard<std::mutex> l(*fallback_mu);
+        fallback->push_back(e);
+        continue;
+      }
+      Outcome o = std::move(it->second);
+      if (o.data) {
+        Status valid =
+            internal::CheckRequiredProperties(*o.data, e->required_properties);
+        if (!valid.ok()) o = Outcome{valid, std::nullopt, true};
+      }
+      Apply(e, nullptr, std::move(o)).IgnoreError();
+    }
+  }
+
+  // --- refresher thread ---
+  void RefresherLoop() {
+    std::unique_lock<std::mutex> l(wake_mu);
+    while (!stop) {
+      l.unlock();
+      RunPending();
+      auto next = NextRefresh();
+      l.lock();
+      if (stop) break;
+      Clock::duration wait = std::chrono::seconds(60);
+      if (next) wait = std::min(wait, *next - clock->Now());
+      wait = std::max<Clock::duration>(wait, std::chrono::milliseconds(10));
+      wake_cv.wait_for(l, wait, [&] { return stop; });
+    }
+  }
+
+  int RunPending() {
+    Clock::time_point now = clock->Now();
+    std::vector<std::shared_ptr<CacheEntry>> due;
+    for (const auto& e : AllEntries()) {
+      if (!Load(*e)) continue;  // first fetch in flight
+      std::lock_guard<std::mutex> l(e->mu);
+      if (e->next_refresh <= now) due.push_back(e);
+    }
+    for (const auto& e : due) Refresh(e).IgnoreError();
+    return static_cast<int>(due.size());
+  }
+
+  std::optional<Clock::time_point> NextRefresh() const {
+    std::optional<Clock::time_point> next;
+    for (const auto& e : AllEntries()) {
+      if (!Load(*e)) continue;
+      std::lock_guard<std::mutex> l(e->mu);
+      if (!next || e->next_refresh < *next) next = e->next_refresh;
+    }
+    return next;
+  }
+};
+
+StatusOr<Secret> SecretCache::ReadPublished(
+    std::shared_ptr<const Published> p) {
+  if (!p->error.ok()) return p->error;
+  // Aliasing: the Secret shares ownership of the whole snapshot (one
+  // reference count operation per read).
+  const SecretData* data = &p->data;
+  return Secret(std::shared_ptr<const SecretData>(std::move(p), data));
+}
+
+StatusOr<Secret> SecretHandle::Get() const {
+  if (!entry_) return FailedPreconditionError("empty SecretHandle");
+  std::shared_ptr<const Published> p = Load(*entry_);
+  if (!p)
+    return UnavailableError("secret '" + entry_->name + "' is still loading");
+  return SecretCache::ReadPublished(std::move(p));
+}
+
+SecretCache::SecretCache(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SecretCache::~SecretCache() {
+  {
+    std::lock_guard<std::mutex> l(impl_->wake_mu);
+    impl_->stop = true;
+  }
+  impl_->wake_cv.notify_all();
+  if (impl_->refresher.joinable()) impl_->refresher.join();
+}
+
+StatusOr<std::unique_ptr<SecretCache>> SecretCache::Create(
+    SecretCacheOptions options) {
+  if (options.ttl.count() <= 0)
+    return InvalidArgumentError("SecretCacheOptions.ttl must be > 0");
+  if (options.ttl_jitter < 0 || options.ttl_jitter >= 1) {
+    return InvalidArgumentError(
+        "SecretCacheOptions.ttl_jitter must be in [0, 1)");
+  }
+  if (options.initial_backoff.count() <= 0 ||
+      options.max_backoff < options.initial_backoff) {
+    return InvalidArgumentError(
+        "SecretCacheOptions: need 0 < initial_backoff <= max_backoff");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->clock = options.clock ? options.clock : &Clock::Real();
+  impl->api = options.client;
+  if (!impl->api) {
+    KW_ASSIGN_OR_RETURN(
+        secrets::ClientConfig config,
+        secrets::ResolveClientConfig(Environment::Real(), options.aws));
+    config.user_agent_suffix = "keyward-secret-config";
+    KW_ASSIGN_OR_RETURN(
+        auto client, secrets::SecretsManagerClient::Create(std::move(config)));
+    impl->api = std::move(client);
+  }
+  impl->opt = std::move(options);
+  std::unique_ptr<SecretCache> cache(new SecretCache(std::move(impl)));
+  if (cache->impl_->opt.background_refresh) {
+    Impl* p = cache->impl_.get();
+    p->refresher = std::thread([p] { p->RefresherLoop(); });
+  }
+  return cache;
+}
+
+StatusOr<Secret> SecretCache::Get(std::string_view name,
+                                  const VersionPin& pin) {
+  std::string key = KeyOf(name, pin);
+  std::shared_ptr<CacheEntry> e = impl_->Find(key);
+  bool created = false;
+  if (!e) e = impl_->FindOrCreate(name, pin, key, &created);
+  e->last_access.store(impl_->tick.fetch_add(1, std::memory_order_relaxed) + 1,
+                       std::memory_order_relaxed);
+  if (std::shared_ptr<const Published> p = Load(*e)) {
+    impl_->hits.Add();
+    return ReadPublished(std::move(p));
+  }
+  if (!created) {  // another thread's fetch is in flight: share it
+    impl_->coalesced.fetch_add(1);
+    std::unique_lock<std::mutex> l(e->mu);
+    e->loaded_cv.wait(l, [&] { return Load(*e) != nullptr; });
+    l.unlock();
+    return ReadPublished(Load(*e));
+  }
+  impl_->misses.Add();
+  impl_->adhoc_entries.fetch_add(1);
+  if (Status s = CheckStoreNameLimits(name); !s.ok()) {
+    impl_->Apply(e, nullptr, Impl::Outcome{s, std::nullopt, false})
+        .IgnoreError();
+  } else {
+    impl_->Refresh(e).IgnoreError();
+  }
+  std::shared_ptr<const Published> p = Load(*e);
+  if (!p->error.ok() && !e->declared.load()) {
+    impl_->Remove(e);  // errors are not cached; the next Get asks again
+  }
+  impl_->EvictIfNeeded();
+  return ReadPublished(std::move(p));
+}
+
+std::vector<SecretHandle> SecretCache::LoadDeclared(
+    const std::vector<LoadRequest>& requests) {
+  std::vector<std::shared_ptr<CacheEntry>> entries;
+  std::vector<std::shared_ptr<CacheEntry>> batchable, singles;
+  std::vector<SecretHandle> handles;
+  for (const LoadRequest& r : requests) {
+    bool created = false;
+    auto e = impl_->FindOrCreate(r.name, r.pin, KeyOf(r.name, r.pin), &created);
+    if (!created && !e->declared.load()) impl_->adhoc_entries.fetch_sub(1);
+    e->declared.store(true);
+    handles.push_back(SecretHandle(e));
+    if (!created) continue;  // already loaded (or loading) through Get()
+    e->required_properties = r.required_properties;
+    (IsCurrent(r.pin) && impl_->batch_allowed.load() ? batchable : singles)
+        .push_back(e);
+  }
+  std::vector<std::shared_ptr<CacheEntry>> fallback;
+  std::mutex fallback_mu;
+  std::vector<std::function<void()>> tasks;
+  for (std::size_t i = 0; i < batchable.size(); i += kBatchLimit) {
+    std::vector<std::shared_ptr<CacheEntry>> chunk(
+        batchable.begin() + i,
+        batchable.begin() + std::min(i + kBatchLimit, batchable.size()));
+    tasks.push_back([this, chunk, &fallback, &fallback_mu] {
+      impl_->LoadChunk(chunk, &fallback, &fallback_mu);
+    });
+  }
+  for (const auto& e : singles)
+    tasks.push_back([this, e] { impl_->Refresh(e).IgnoreError(); });
+  RunParallel(tasks, impl_->opt.max_parallel_requests);
+  tasks.clear();
+  for (const auto& e : fallback)
+    tasks.push_back([this, e] { impl_->Refresh(e).IgnoreError(); });
+  RunParallel(tasks, impl_->opt.max_parallel_requests);
+  impl_->wake_cv.notify_all();
+  return handles;
+}
+
+Status SecretCache::ForceRefresh(std::string_view name, const VersionPin& pin) {
+  std::shared_ptr<CacheEntry> e = impl_->Find(KeyOf(name, pin));
+  if (!e || !Load(*e)) {
+    return NotFoundError("secret '" + std::string(name) +
+                         "' is not in the cache");
+  }
+  {
+    std::lock_guard<std::mutex> l(e->mu);
+    Clock::time_point now = impl_->clock->Now();
+    auto interval = std::chrono::duration_cast<Clock::duration>(
+        impl_->opt.min_forced_refresh_interval);
+    if (e->last_forced && now - *e->last_forced < interval) {
+      return ResourceExhaustedError("forced refresh of '" + e->name +
+                                    "' is rate-limited: the last one was " +
+                                    Seconds(now - *e->last_forced) +
+                                    " ago; next allowed in " +
+                                    Seconds(*e->last_forced + interval - now));
+    }
+    e->last_forced = now;
+  }
+  return impl_->Refresh(e);
+}
+
+int SecretCache::RunPendingRefreshes() { return impl_->RunPending(); }
+
+std::optional<Clock::time_point> SecretCache::NextRefreshTime() const {
+  return impl_->NextRefresh();
+}
+
+int SecretCache::AddListener(
+    std::function<void(const SecretChange&)> listener) {
+  std::lock_guard<std::mutex> l(impl_->listeners_mu);
+  int id = impl_->next_listener++;
+  impl_->listeners[id] = std::move(listener);
+  return id;
+}
+
+void SecretCache::RemoveListener(int id) {
+  std::lock_guard<std::mutex> l(impl_->listeners_mu);
+  impl_->listeners.erase(id);
+}
+
+SecretCacheStats SecretCache::Stats() const {
+  SecretCacheStats s;
+  s.hits = impl_->hits.Sum();
+  s.misses = impl_->misses.Sum();
+  s.coalesced_misses = impl_->coalesced.load();
+  s.refreshes = impl_->refreshes.load();
+  s.refresh_failures = impl_->refresh_failures.load();
+  s.evictions = impl_->evictions.load();
+  s.get_secret_value_calls = impl_->get_calls.load();
+  s.batch_get_secret_value_calls = impl_->batch_calls.load();
+  s.describe_secret_calls = impl_->describe_calls.load();
+  s.entries = impl_->AllEntries().size();
+  return s;
+}
+
+std::vector<SecretHealth> SecretCache::Health() const {
+  std::vector<SecretHealth> out;
+  Clock::time_point now = impl_->clock->Now();
+  for (const auto& e : impl_->AllEntries()) {
+    std::shared_ptr<const Published> p = Load(*e);
+    if (!p) continue;
+    SecretHealth h;
+    h.name = e->name;
+    h.pin = e->pin;
+    h.declared = e->declared.load();
+    if (p->has_data) h.version_id = p->data.version_id;
+    h.serving = p->error.ok() && p->has_data;
+    std::lock_guard<std::mutex> l(e->mu);
+    if (e->has_success) h.age = now - e->last_success;
+    h.last_error = e->last_error;
+    h.consecutive_failures = e->failures;
+    h.refreshes = e->refreshes;
+    h.versions_fetched = e->versions_fetched;
+    h.next_refresh = e->next_refresh;
+    out.push_back(std::move(h));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SecretHealth& a, const SecretHealth& b) {
+              return a.name < b.name;
+            });
+  return out;
+}
+
+}  // namespace keyward
