@@ -18,57 +18,66 @@ struct Entry {
   Clock::time_point unusable_at;  // expiration - expiry_margin
 };
 
-// One lazily started thread that runs queued tasks; joined on destruction.
+// One lazily started thread that runs queued tasks. The queue lives in a
+// shared state so that the thread can outlive the Worker when it is detached.
 class Worker {
  public:
   ~Worker() {
     {
-      std::lock_guard<std::mutex> l(mu_);
-      stop_ = true;
+      std::lock_guard<std::mutex> l(state_->mu);
+      state_->stop = true;
     }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    state_->cv.notify_all();
+    if (!thread_.joinable()) return;
+    // The provider can be released by its own refresh task (which then holds
+    // the last reference): the thread cannot join itself.
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      thread_.detach();
+    } else {
+      thread_.join();
+    }
   }
   void Post(std::function<void()> task) {
-    std::lock_guard<std::mutex> l(mu_);
-    tasks_.push_back(std::move(task));
-    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
-    cv_.notify_one();
+    std::lock_guard<std::mutex> l(state_->mu);
+    state_->tasks.push_back(std::move(task));
+    if (!thread_.joinable()) thread_ = std::thread([s = state_] { Loop(*s); });
+    state_->cv.notify_one();
   }
 
  private:
-  void Loop() {
-    std::unique_lock<std::mutex> l(mu_);
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> tasks;
+    bool stop = false;
+  };
+  static void Loop(State& s) {
+    std::unique_lock<std::mutex> l(s.mu);
     while (true) {
-      cv_.wait(l, [this] { return stop_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;  // stop_ with nothing left to do
-      auto task = std::move(tasks_.front());
-      tasks_.pop_front();
+      s.cv.wait(l, [&] { return s.stop || !s.tasks.empty(); });
+      if (s.tasks.empty()) return;  // stopped with nothing left to do
+      auto task = std::move(s.tasks.front());
+      s.tasks.pop_front();
       l.unlock();
       task();
+      task = nullptr;  // may release the provider
       l.lock();
     }
   }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stop_ = false;
+  std::shared_ptr<State> state_ = std::make_shared<State>();
   std::thread thread_;
 };
 
-class CachingProvider : public CredentialsProvider {
+class CachingProvider : public CredentialsProvider,
+                        public std::enable_shared_from_this<CachingProvider> {
  public:
   CachingProvider(std::shared_ptr<CredentialsProvider> inner, CachingOptions o)
       : inner_(std::move(inner)),
         o_(std::move(o)),
         clock_(o_.clock ? *o_.clock : Clock::Real()) {}
-  ~CachingProvider() override {
-    // Wait for an in-flight refresh that references this object.
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [this] { return !refreshing_; });
-    l.unlock();
-    worker_.reset();
-  }
+  // Background tasks hold only a weak reference: a task that runs after the
+  // provider is gone does nothing.
+  ~CachingProvider() override = default;
 
   StatusOr<Credentials> Get() override {
     KW_ASSIGN_OR_RETURN(std::shared_ptr<const Credentials> c, GetShared());
@@ -89,6 +98,7 @@ class CachingProvider : public CredentialsProvider {
   StatusOr<std::shared_ptr<const Credentials>> Refresh(
       std::unique_lock<std::mutex>& l);
   void StartBackground(Clock::time_point now);
+  void BackgroundRefresh();
   Status Store(StatusOr<Credentials> r, Clock::time_point now);  // holds mu_
 
   static std::shared_ptr<const Credentials> View(
@@ -152,9 +162,26 @@ void CachingProvider::StartBackground(Clock::time_point now) {
   {
     std::lock_guard<std::mutex> l(mu_);
     if (refreshing_ || now < next_background_) return;
+    // Another caller may have refreshed since our caller looked.
+    std::shared_ptr<const Entry> e = current_.load(std::memory_order_acquire);
+    if (e != nullptr && now < e->prefetch_at) return;
     refreshing_ = true;
   }
-  auto task = [this] {
+  auto task = [weak = weak_from_this()] {
+    std::shared_ptr<CachingProvider> self = weak.lock();
+    if (self) self->BackgroundRefresh();
+  };
+  if (o_.run_in_background) {
+    o_.run_in_background(std::move(task));
+    return;
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  if (!worker_) worker_ = std::make_unique<Worker>();
+  worker_->Post(std::move(task));
+}
+
+void CachingProvider::BackgroundRefresh() {
+  {
     StatusOr<Credentials> r = inner_->Get();
     std::lock_guard<std::mutex> l(mu_);
     Clock::time_point t = clock_.Now();
@@ -167,14 +194,7 @@ void CachingProvider::StartBackground(Clock::time_point now) {
     }
     refreshing_ = false;
     cv_.notify_all();
-  };
-  if (o_.run_in_background) {
-    o_.run_in_background(std::move(task));
-    return;
   }
-  std::lock_guard<std::mutex> l(mu_);
-  if (!worker_) worker_ = std::make_unique<Worker>();
-  worker_->Post(std::move(task));
 }
 
 StatusOr<std::shared_ptr<const Credentials>> CachingProvider::Slow(

@@ -16,8 +16,10 @@
 // the background every `recheck_interval`, so a rewritten credentials file is
 // picked up (the file providers re-read a file only when it changed).
 //
-// Thread-safety: safe to call concurrently. The destructor waits for a
-// running background refresh.
+// Thread-safety: safe to call concurrently. A background refresh holds a
+// reference to the provider while it runs (the clock passed in must outlive
+// it); one that is queued but not started when the provider goes away does
+// nothing.
 #ifndef KEYWARD_AWS_CACHING_PROVIDER_H_
 #define KEYWARD_AWS_CACHING_PROVIDER_H_
 
