@@ -1,0 +1,95 @@
+// SecretsService: the Secrets Manager JSON 1.1 API semantics behind
+// `keyward server`, on an in-memory model written through to a SecretStore.
+//
+// Handle() takes an operation name ("GetSecretValue", from the X-Amz-Target
+// header) and its JSON body, and returns the HTTP status and JSON body AWS
+// would return, errors as {"__type": ..., "message": ...}. Covered:
+// GetSecretValue, BatchGetSecretValue, DescribeSecret, ListSecrets,
+// CreateSecret, PutSecretValue, UpdateSecret, DeleteSecret, RestoreSecret,
+// ListSecretVersionIds, UpdateSecretVersionStage, TagResource,
+// UntagResource, GetRandomPassword.
+//
+// Every write is committed to the store (fsync'd) before Handle returns.
+// Values are kept encrypted in memory as well and decrypted per request; a
+// value that fails authentication is reported (InternalServiceError and the
+// log hook) and never served.
+//
+// Thread-safety: Handle is safe to call concurrently (reads share a lock,
+// writes are serialized).
+#ifndef KEYWARD_SERVER_SERVICE_H_
+#define KEYWARD_SERVER_SERVICE_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "keyward/env.h"
+#include "keyward/secret_value.h"
+#include "keyward/server/policy.h"
+#include "keyward/server/store.h"
+#include "keyward/server/value_cipher.h"
+#include "keyward/status.h"
+
+namespace keyward::server {
+
+struct ServiceOptions {
+  // Region and account used in ARNs. Defaults match moto_server's account.
+  std::string region = "us-east-1";
+  std::string account_id = "123456789012";
+  // Default: the real clock.
+  const Clock* clock = nullptr;
+  // Generates version ids when the client sent no ClientRequestToken.
+  // Default: random UUID v4.
+  std::function<std::string()> new_uuid;
+  // Receives operational warnings (e.g. a value that failed its integrity
+  // check). Never given a value. Default: discard.
+  std::function<void(const std::string&)> warn;
+};
+
+struct ApiResponse {
+  int http_status = 200;
+  SecureString body;       // JSON; may carry a secret value
+  std::string error_type;  // "" on success
+  std::string secret_id;   // the SecretId the request named, for the access log
+};
+
+// The identity a request was authenticated as.
+struct Caller {
+  std::string access_key_id;
+  const IamPolicy* policy = nullptr;  // null: everything allowed
+};
+
+class SecretsService {
+ public:
+  // Loads every secret from `store`; purges secrets whose recovery window
+  // has passed. Errors from the store are returned.
+  static StatusOr<std::unique_ptr<SecretsService>> Create(
+      std::unique_ptr<SecretStore> store, std::unique_ptr<ValueCipher> cipher,
+      ServiceOptions options);
+  ~SecretsService();
+
+  ApiResponse Handle(std::string_view operation, std::string_view body,
+                     const Caller& caller = {});
+
+  // Number of live (not deleted) secrets.
+  std::size_t size() const;
+
+  struct Impl;
+
+ private:
+  explicit SecretsService(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A JSON error body as AWS sends it, and the HTTP status for an error type
+// (400 for client errors, 500 for InternalServiceError).
+SecureString ErrorBody(std::string_view type, std::string_view message);
+int HttpStatusForError(std::string_view type);
+
+}  // namespace keyward::server
+
+#endif  // KEYWARD_SERVER_SERVICE_H_

@@ -1,0 +1,80 @@
+// SecretStore: the durable, embedded store behind `keyward server`.
+//
+// One SQLite database (WAL journal, synchronous=FULL: a write is on disk
+// before Save returns) with two tables: `secrets` (metadata as JSON, never a
+// value) and `versions` (one row per version: stages/dates as JSON, and the
+// value encrypted by ValueCipher). The server keeps the whole model in memory
+// and writes every change of a secret through Save() in one transaction
+// before it acknowledges the request.
+//
+// Thread-safety: a SecretStore is NOT thread-safe; the caller serializes
+// calls (SecretsService holds its write lock around them).
+#ifndef KEYWARD_SERVER_STORE_H_
+#define KEYWARD_SERVER_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keyward/secrets/types.h"
+#include "keyward/status.h"
+
+struct sqlite3;
+
+namespace keyward::server {
+
+struct StoredVersion {
+  std::string version_id;
+  std::vector<std::string> stages;  // empty: deprecated
+  double created = 0;               // epoch seconds
+  double last_accessed = 0;         // 0: never
+  bool binary = false;
+  std::string blob;  // ValueCipher::Encrypt output (ciphertext only)
+};
+
+struct StoredSecret {
+  std::string arn;
+  std::string name;
+  std::string description;
+  std::string kms_key_id;
+  double created = 0;
+  double last_changed = 0;
+  double last_accessed = 0;  // 0: never
+  double deleted = 0;        // 0: live; else the scheduled deletion date
+  double deletion_requested = 0;
+  std::vector<secrets::Tag> tags;
+  std::vector<StoredVersion> versions;  // oldest first
+};
+
+class SecretStore {
+ public:
+  // Opens (creating when absent) the database at `path`, or an in-memory
+  // database for ":memory:". INTERNAL with SQLite's message on failure.
+  static StatusOr<std::unique_ptr<SecretStore>> Open(const std::string& path);
+  ~SecretStore();
+
+  // Every stored secret, versions oldest first. DATA_LOSS for rows whose
+  // metadata cannot be parsed (naming the secret).
+  StatusOr<std::vector<StoredSecret>> LoadAll();
+  // Replaces the secret's row and all its version rows in one transaction.
+  Status Save(const StoredSecret& secret);
+  // Removes the secret and its versions.
+  Status Remove(const std::string& arn);
+
+  // A small key/value table for store-wide facts (e.g. the key check).
+  StatusOr<std::string> GetMeta(const std::string& key);  // NOT_FOUND if absent
+  Status PutMeta(const std::string& key, const std::string& value);
+
+  // "ok" when PRAGMA integrity_check passes, else its report.
+  StatusOr<std::string> IntegrityCheck();
+
+ private:
+  explicit SecretStore(sqlite3* db) : db_(db) {}
+  Status Exec(const char* sql);
+  sqlite3* db_;
+};
+
+}  // namespace keyward::server
+
+#endif  // KEYWARD_SERVER_STORE_H_

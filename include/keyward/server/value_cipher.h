@@ -1,0 +1,60 @@
+// ValueCipher: AES-256-GCM encryption of secret values at rest for
+// `keyward server`, under a 32-byte master key kept in a 0600 key file.
+//
+// Every ciphertext is bound (as GCM associated data) to the secret name and
+// version id it belongs to, so a row copied onto another secret or version,
+// or any modified byte, fails authentication instead of being served.
+// Blob layout: "KW1" | 12-byte random nonce | ciphertext | 16-byte tag.
+//
+// Thread-safety: a ValueCipher is immutable after creation; Encrypt and
+// Decrypt are safe to call concurrently.
+#ifndef KEYWARD_SERVER_VALUE_CIPHER_H_
+#define KEYWARD_SERVER_VALUE_CIPHER_H_
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "keyward/secret_value.h"
+#include "keyward/status.h"
+
+namespace keyward::server {
+
+inline constexpr std::size_t kMasterKeyBytes = 32;
+
+class ValueCipher {
+ public:
+  // A cipher with the given raw key. INVALID_ARGUMENT unless 32 bytes.
+  static StatusOr<std::unique_ptr<ValueCipher>> FromKey(
+      std::string_view raw_key);
+
+  // Loads the key file at `path` (64 hex digits), creating it with a fresh
+  // random key and mode 0600 when absent (`*created` is set then).
+  // FAILED_PRECONDITION when the file is readable by group or others;
+  // DATA_LOSS when it is malformed; INTERNAL for I/O errors. Messages name the
+  // path, never the key.
+  static StatusOr<std::unique_ptr<ValueCipher>> LoadOrCreateKeyFile(
+      const std::string& path, bool* created = nullptr);
+  ~ValueCipher();
+
+  // Encrypts `plaintext` bound to `aad`. INTERNAL if OpenSSL fails.
+  StatusOr<std::string> Encrypt(std::string_view plaintext,
+                                std::string_view aad) const;
+  // Decrypts a blob made by Encrypt with the same `aad`. DATA_LOSS when the
+  // blob is malformed, was modified, or belongs to other associated data.
+  StatusOr<SecureString> Decrypt(std::string_view blob,
+                                 std::string_view aad) const;
+
+ private:
+  ValueCipher() = default;
+  std::array<unsigned char, kMasterKeyBytes> key_{};
+};
+
+// The associated data for a secret value: binds name, version id and kind.
+std::string ValueAad(std::string_view name, std::string_view version_id,
+                     bool binary);
+
+}  // namespace keyward::server
+
+#endif  // KEYWARD_SERVER_VALUE_CIPHER_H_

@@ -1,0 +1,1316 @@
+#include "keyward/server/service.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <mutex>
+
+#include "keyward/naming.h"
+#include "keyward/secrets/client.h"
+#include "secrets/json_codec.h"
+
+namespace keyward::server {
+
+using secrets::Json;
+
+namespace {
+
+constexpr std::string_view kCurrent = "AWSCURRENT";
+constexpr std::string_view kPrevious = "AWSPREVIOUS";
+constexpr std::size_t kMaxVersions = 100;
+constexpr std::size_t kMaxTags = 50;
+constexpr double kDay = 86400.0;
+
+// An API error: AWS error type + message.
+Status ApiError(std::string type, std::string message) {
+  return Status(StatusCode::kInvalidArgument, std::move(message),
+                std::move(type));
+}
+Status NotFound() {
+  return ApiError("ResourceNotFoundException",
+                  "Secrets Manager can't find the specified secret.");
+}
+Status MarkedForDeletion() {
+  return ApiError("InvalidRequestException",
+                  "You can't perform this operation on the secret because it "
+                  "was marked for "
+                  "deletion.");
+}
+Status Invalid(std::string message) {
+  return ApiError("InvalidParameterException", std::move(message));
+}
+Status Validation(std::string member, std::string constraint) {
+  return ApiError("ValidationException",
+                  "1 validation error detected: Value at '" + member +
+                      "' failed to satisfy constraint: " + constraint);
+}
+
+// Wipes a parsed request (it may hold a value) when the handler returns.
+struct WipeOnExit {
+  Json& j;
+  ~WipeOnExit() { secrets::WipeJson(j); }
+};
+
+// Typed access to request members; SerializationException for wrong types.
+StatusOr<std::optional<std::string>> OptString(const Json& req,
+                                               const char* key) {
+  auto it = req.find(key);
+  if (it == req.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) {
+    return ApiError(
+        "SerializationException",
+        std::string("Start of structure or map found where not expected (") +
+            key + ")");
+  }
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+StatusOr<std::string> RequiredString(const Json& req, const char* key) {
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> v, OptString(req, key));
+  if (!v) {
+    return Validation(key, "Member must not be null");
+  }
+  return *v;
+}
+
+StatusOr<std::optional<std::int64_t>> OptInt(const Json& req, const char* key) {
+  auto it = req.find(key);
+  if (it == req.end() || it->is_null()) return std::optional<std::int64_t>();
+  if (!it->is_number_integer()) {
+    return ApiError("SerializationException",
+                    std::string("NUMBER_VALUE expected for ") + key);
+  }
+  return std::optional<std::int64_t>(it->get<std::int64_t>());
+}
+
+StatusOr<bool> OptBool(const Json& req, const char* key, bool fallback) {
+  auto it = req.find(key);
+  if (it == req.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) {
+    return ApiError("SerializationException",
+                    std::string("Boolean expected for ") + key);
+  }
+  return it->get<bool>();
+}
+
+StatusOr<std::vector<std::string>> OptStringList(const Json& req,
+                                                 const char* key) {
+  std::vector<std::string> out;
+  auto it = req.find(key);
+  if (it == req.end() || it->is_null()) return out;
+  if (!it->is_array()) {
+    return ApiError("SerializationException",
+                    std::string("Expected list for ") + key);
+  }
+  for (const auto& e : *it) {
+    if (!e.is_string()) {
+      return ApiError("SerializationException",
+                      std::string("Expected strings in ") + key);
+    }
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+double Round3(double t) { return std::round(t * 1000.0) / 1000.0; }
+
+bool HasStage(const StoredVersion& v, std::string_view stage) {
+  return std::find(v.stages.begin(), v.stages.end(), stage) != v.stages.end();
+}
+void DropStage(StoredVersion& v, std::string_view stage) {
+  v.stages.erase(std::remove(v.stages.begin(), v.stages.end(), stage),
+                 v.stages.end());
+}
+
+std::string RandomSuffix() {
+  static constexpr char kAlnum[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  unsigned char buf[6];
+  RAND_bytes(buf, sizeof buf);
+  std::string s;
+  for (unsigned char b : buf) s.push_back(kAlnum[b % 62]);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The payload of a write request.
+struct Payload {
+  bool present = false;
+  bool binary = false;
+  SecureString bytes;
+};
+
+StatusOr<Payload> ReadPayload(const Json& req) {
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> str,
+                      OptString(req, "SecretString"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> bin,
+                      OptString(req, "SecretBinary"));
+  Payload p;
+  if (str && bin) {
+    return Invalid(
+        "You can't specify both a binary secret value and a string secret "
+        "value in the same "
+        "secret.");
+  }
+  if (str) {
+    p.present = true;
+    p.bytes.assign(str->begin(), str->end());
+    WipeString(*str);
+  } else if (bin) {
+    std::optional<SecureString> decoded = secrets::Base64Decode(*bin);
+    if (!decoded) {
+      return ApiError("SerializationException",
+                      "SecretBinary is not valid base64");
+    }
+    p.present = true;
+    p.binary = true;
+    p.bytes = std::move(*decoded);
+  }
+  if (p.present && p.bytes.size() > secrets::kMaxSecretValueBytes) {
+    return Validation(p.binary ? "secretBinary" : "secretString",
+                      "Member must have length less than or equal to 65536");
+  }
+  if (p.present && p.bytes.empty()) {
+    return Validation(p.binary ? "secretBinary" : "secretString",
+                      "Member must have length greater than or equal to 1");
+  }
+  return p;
+}
+
+Status CheckToken(const std::string& token) {
+  if (token.size() < 32 || token.size() > 64) {
+    return Validation("clientRequestToken",
+                      "Member must have length between 32 and 64");
+  }
+  return OkStatus();
+}
+
+StatusOr<std::vector<secrets::Tag>> ReadTags(const Json& req) {
+  std::vector<secrets::Tag> tags;
+  auto it = req.find("Tags");
+  if (it == req.end() || it->is_null()) return tags;
+  if (!it->is_array())
+    return ApiError("SerializationException", "Expected list for Tags");
+  for (const auto& t : *it) {
+    if (!t.is_object())
+      return ApiError("SerializationException", "Expected Tag objects");
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> key, OptString(t, "Key"));
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                        OptString(t, "Value"));
+    if (!key || key->empty() || key->size() > 128) {
+      return Invalid("Tag keys must be between 1 and 128 characters.");
+    }
+    if (value && value->size() > 256)
+      return Invalid("Tag values must be at most 256 characters.");
+    if (Lower(*key).starts_with("aws:")) {
+      return Invalid("Tag keys starting with 'aws:' are reserved for AWS use.");
+    }
+    tags.push_back({*key, value.value_or("")});
+  }
+  return tags;
+}
+
+Status MergeTags(std::vector<secrets::Tag>& into,
+                 const std::vector<secrets::Tag>& add) {
+  for (const auto& t : add) {
+    auto it = std::find_if(into.begin(), into.end(),
+                           [&](const auto& x) { return x.key == t.key; });
+    if (it != into.end()) {
+      it->value = t.value;
+    } else {
+      into.push_back(t);
+    }
+  }
+  if (into.size() > kMaxTags) {
+    return ApiError("LimitExceededException",
+                    "A secret can have at most 50 tags.");
+  }
+  return OkStatus();
+}
+
+Json TagsJson(const std::vector<secrets::Tag>& tags) {
+  Json out = Json::array();
+  for (const auto& t : tags)
+    out.push_back({{"Key", t.key}, {"Value", t.value}});
+  return out;
+}
+
+// Filter matching for ListSecrets / BatchGetSecretValue.
+struct Filter {
+  std::string key;
+  std::vector<std::string> values;
+};
+
+StatusOr<std::vector<Filter>> ReadFilters(const Json& req) {
+  std::vector<Filter> out;
+  auto it = req.find("Filters");
+  if (it == req.end() || it->is_null()) return out;
+  if (!it->is_array())
+    return ApiError("SerializationException", "Expected list for Filters");
+  if (it->size() > 10) return Invalid("You can specify at most 10 filters.");
+  static const std::vector<std::string> kKeys = {
+      "description",    "name",           "tag-key", "tag-value",
+      "primary-region", "owning-service", "all"};
+  for (const auto& f : *it) {
+    if (!f.is_object())
+      return ApiError("SerializationException", "Expected Filter objects");
+    Filter filter;
+    KW_ASSIGN_OR_RETURN(filter.key, RequiredString(f, "Key"));
+    if (std::find(kKeys.begin(), kKeys.end(), filter.key) == kKeys.end()) {
+      return Validation(
+          "filters.key",
+          "Member must satisfy enum value set: [description, name, tag-key, "
+          "tag-value, primary-region, owning-service, all]");
+    }
+    KW_ASSIGN_OR_RETURN(filter.values, OptStringList(f, "Values"));
+    if (filter.values.size() > 10)
+      return Invalid("A filter can have at most 10 values.");
+    out.push_back(std::move(filter));
+  }
+  return out;
+}
+
+bool PrefixMatch(std::string_view attr, std::string_view value,
+                 bool ignore_case) {
+  if (ignore_case) return Lower(attr).starts_with(Lower(value));
+  return attr.starts_with(value);
+}
+
+bool FilterMatches(const StoredSecret& s, const Filter& f) {
+  for (std::string_view v : f.values) {
+    bool negate = v.starts_with("!");
+    if (negate) v.remove_prefix(1);
+    std::vector<std::string_view> attrs;
+    bool ignore_case = false;
+    if (f.key == "name") {
+      attrs = {s.name};
+    } else if (f.key == "description") {
+      attrs = {s.description};
+      ignore_case = true;
+    } else if (f.key == "tag-key") {
+      for (const auto& t : s.tags) attrs.push_back(t.key);
+    } else if (f.key == "tag-value") {
+      for (const auto& t : s.tags) attrs.push_back(t.value);
+    } else if (f.key == "all") {
+      attrs = {s.name, s.description};
+      for (const auto& t : s.tags) {
+        attrs.push_back(t.key);
+        attrs.push_back(t.value);
+      }
+      ignore_case = true;
+    }
+    bool hit = false;
+    for (auto a : attrs) hit |= PrefixMatch(a, v, ignore_case);
+    if (hit != negate) return true;
+  }
+  return false;
+}
+
+bool AllFiltersMatch(const StoredSecret& s,
+                     const std::vector<Filter>& filters) {
+  for (const auto& f : filters) {
+    if (!FilterMatches(s, f)) return false;
+  }
+  return true;
+}
+
+std::string EncodeToken(std::size_t offset) {
+  return secrets::Base64Encode("kw1:" + std::to_string(offset));
+}
+StatusOr<std::size_t> DecodeToken(const std::string& token) {
+  auto bad = [] {
+    return ApiError("InvalidNextTokenException",
+                    "The NextToken value is invalid.");
+  };
+  std::optional<SecureString> raw = secrets::Base64Decode(token);
+  if (!raw || raw->size() < 5 || raw->substr(0, 4) != "kw1:") return bad();
+  std::size_t n = 0;
+  for (char c : raw->substr(4)) {
+    if (c < '0' || c > '9' || n > 1000000000) return bad();
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return n;
+}
+
+StatusOr<int> PageSize(const Json& req, int max, int fallback) {
+  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> n, OptInt(req, "MaxResults"));
+  if (!n) return fallback;
+  if (*n < 1 || *n > max) {
+    return Validation("maxResults", "Member must have value between 1 and " +
+                                        std::to_string(max));
+  }
+  return static_cast<int>(*n);
+}
+
+}  // namespace
+
+struct SecretsService::Impl {
+  ServiceOptions opt;
+  std::unique_ptr<SecretStore> store;
+  std::unique_ptr<ValueCipher> cipher;
+  mutable std::shared_mutex mu;
+  std::map<std::string, StoredSecret> by_arn;                // guarded by mu
+  std::unordered_map<std::string, std::string> name_to_arn;  // guarded by mu
+
+  double Now() const { return Round3(ToEpochSeconds(opt.clock->Now())); }
+
+  std::string ArnFor(std::string_view name, std::string_view suffix) const {
+    return "arn:aws:secretsmanager:" + opt.region + ":" + opt.account_id +
+           ":secret:" + std::string(name) + "-" + std::string(suffix);
+  }
+  std::string ArnPrefix() const {
+    return "arn:aws:secretsmanager:" + opt.region + ":" + opt.account_id +
+           ":secret:";
+  }
+
+  // The secret `id` (name, ARN or partial ARN) names, including secrets
+  // scheduled for deletion whose window has not passed. Requires mu.
+  StoredSecret* Find(const std::string& id) {
+    auto it = name_to_arn.find(id);
+    std::string arn;
+    if (it != name_to_arn.end()) {
+      arn = it->second;
+    } else if (id.starts_with(ArnPrefix())) {
+      if (by_arn.count(id)) {
+        arn = id;
+      } else if (auto n = name_to_arn.find(id.substr(ArnPrefix().size()));
+                 n != name_to_arn.end()) {
+        arn = n->second;  // partial ARN (without the random suffix)
+      }
+    }
+    auto s = by_arn.find(arn);
+    if (s == by_arn.end()) return nullptr;
+    if (s->second.deleted != 0 && s->second.deleted <= Now())
+      return nullptr;  // expired
+    return &s->second;
+  }
+
+  // The resource ARN used for authorization of a request naming `id`.
+  std::string ResourceFor(const std::string& id) {
+    if (StoredSecret* s = Find(id)) return s->arn;
+    if (id.starts_with("arn:")) return id;
+    return ArnPrefix() + id;
+  }
+
+  Status Authorize(const Caller& caller, std::string_view op,
+                   const std::string& resource) {
+    if (caller.policy == nullptr) return OkStatus();
+    std::string action = "secretsmanager:" + std::string(op);
+    if (caller.policy->Allowed(action, resource)) return OkStatus();
+    return ApiError("AccessDeniedException",
+                    "User: arn:aws:iam::" + opt.account_id + ":user/" +
+                        caller.access_key_id +
+                        " is not authorized to perform: " + action +
+                        " on resource: " + resource +
+                        " because no identity-based policy allows the " +
+                        action + " action");
+  }
+
+  // Persists `s` (already modified in memory). Requires mu held exclusively.
+  Status Persist(const StoredSecret& s) {
+    Status st = store->Save(s);
+    if (!st.ok()) {
+      warn("store write failed: " + st.message());
+      return ApiError("InternalServiceError",
+                      "An error occurred on the server side.");
+    }
+    return OkStatus();
+  }
+
+  void warn(const std::string& msg) const {
+    if (opt.warn) opt.warn(msg);
+  }
+
+  // Removes secrets whose recovery window has passed. Requires exclusive mu.
+  void PurgeExpired() {
+    double now = Now();
+    for (auto it = by_arn.begin(); it != by_arn.end();) {
+      if (it->second.deleted != 0 && it->second.deleted <= now) {
+        if (!store->Remove(it->first).ok()) {
+          ++it;
+          continue;
+        }
+        if (auto n = name_to_arn.find(it->second.name);
+            n != name_to_arn.end() && n->second == it->first) {
+          name_to_arn.erase(n);
+        }
+        it = by_arn.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  StatusOr<SecureString> DecryptVersion(const StoredSecret& s,
+                                        const StoredVersion& v) const {
+    auto plain =
+        cipher->Decrypt(v.blob, ValueAad(s.name, v.version_id, v.binary));
+    if (!plain.ok()) {
+      warn("INTEGRITY FAILURE: the stored value of secret " + s.name +
+           " version " + v.version_id +
+           " failed authentication (modified, moved or wrong key); not served");
+      return ApiError("InternalServiceError",
+                      "The stored value of this secret version failed its "
+                      "integrity check.");
+    }
+    return std::move(plain).value();
+  }
+
+  // Adds a version carrying `stages`, moving those stages from other versions
+  // (AWSCURRENT's previous holder becomes AWSPREVIOUS).
+  Status AddVersion(StoredSecret& s, const std::string& version_id,
+                    const Payload& p, std::vector<std::string> stages) {
+    StoredVersion v;
+    v.version_id = version_id;
+    v.created = Now();
+    v.binary = p.binary;
+    KW_ASSIGN_OR_RETURN(
+        v.blob,
+        cipher->Encrypt(std::string_view(p.bytes.data(), p.bytes.size()),
+                        ValueAad(s.name, version_id, p.binary)));
+    s.versions.push_back(std::move(v));
+    for (const auto& stage : stages) MoveStage(s, stage, s.versions.back());
+    Prune(s);
+    s.last_changed = Now();
+    return OkStatus();
+  }
+
+  void MoveStage(StoredSecret& s, const std::string& stage, StoredVersion& to) {
+    StoredVersion* from = nullptr;
+    for (auto& v : s.versions) {
+      if (&v != &to && HasStage(v, stage)) from = &v;
+    }
+    if (from != nullptr) DropStage(*from, stage);
+    if (!HasStage(to, stage)) to.stages.push_back(stage);
+    if (stage == kCurrent && from != nullptr) {
+      for (auto& v : s.versions) DropStage(v, kPrevious);
+      from->stages.push_back(std::string(kPrevious));
+    }
+  }
+
+  void Prune(StoredSecret& s) {
+    while (s.versions.size() > kMaxVersions) {
+      auto it =
+          std::find_if(s.versions.begin(), s.versions.end(),
+                       [](const StoredVersion& v) { return v.stages.empty(); });
+      if (it == s.versions.end()) break;
+      s.versions.erase(it);
+    }
+  }
+
+  StoredVersion* FindVersion(StoredSecret& s, std::string_view id) {
+    for (auto& v : s.versions) {
+      if (v.version_id == id) return &v;
+    }
+    return nullptr;
+  }
+
+  // Idempotency: an existing version with this token. Returns true (and sets
+  // *same) when it exists.
+  StatusOr<bool> ExistingToken(StoredSecret& s, const std::string& token,
+                               const Payload& p) {
+    StoredVersion* v = FindVersion(s, token);
+    if (v == nullptr) return false;
+    KW_ASSIGN_OR_RETURN(SecureString old, DecryptVersion(s, *v));
+    if (v->binary != p.binary || old != p.bytes) {
+      return ApiError("ResourceExistsException",
+                      "You can't modify an existing version, you can only "
+                      "create new versions.");
+    }
+    return true;
+  }
+
+  StatusOr<std::string> TokenOrNew(const Json& req) {
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                        OptString(req, "ClientRequestToken"));
+    if (!token) return opt.new_uuid();
+    KW_RETURN_IF_ERROR(CheckToken(*token));
+    return *token;
+  }
+
+  Json ValueJson(const StoredSecret& s, const StoredVersion& v,
+                 SecureString& plain) const {
+    Json out{{"ARN", s.arn},
+             {"Name", s.name},
+             {"VersionId", v.version_id},
+             {"VersionStages", v.stages},
+             {"CreatedDate", v.created}};
+    if (v.binary) {
+      out["SecretBinary"] =
+          secrets::Base64Encode(std::string_view(plain.data(), plain.size()));
+    } else {
+      out["SecretString"] = std::string(plain.data(), plain.size());
+    }
+    SecureWipe(plain.data(), plain.size());
+    return out;
+  }
+
+  Json MetadataJson(const StoredSecret& s, bool list) const {
+    Json versions = Json::object();
+    for (const auto& v : s.versions) {
+      if (!v.stages.empty()) versions[v.version_id] = v.stages;
+    }
+    Json out{{"ARN", s.arn},
+             {"Name", s.name},
+             {"RotationEnabled", false},
+             {"LastChangedDate", s.last_changed},
+             {"CreatedDate", s.created}};
+    out[list ? "SecretVersionsToStages" : "VersionIdsToStages"] = versions;
+    if (!s.description.empty()) out["Description"] = s.description;
+    if (!s.kms_key_id.empty()) out["KmsKeyId"] = s.kms_key_id;
+    if (s.last_accessed != 0) out["LastAccessedDate"] = s.last_accessed;
+    if (s.deleted != 0) out["DeletedDate"] = s.deletion_requested;
+    if (!s.tags.empty()) out["Tags"] = TagsJson(s.tags);
+    return out;
+  }
+
+  // Selects the version GetSecretValue asks for.
+  StatusOr<StoredVersion*> SelectVersion(StoredSecret& s,
+                                         const std::string& version_id,
+                                         const std::string& stage_in) {
+    std::string stage = stage_in.empty() && version_id.empty()
+                            ? std::string(kCurrent)
+                            : stage_in;
+    StoredVersion* v = nullptr;
+    if (!version_id.empty()) {
+      v = FindVersion(s, version_id);
+      if (v == nullptr) {
+        return ApiError("ResourceNotFoundException",
+                        "Secrets Manager can't find the specified secret value "
+                        "for VersionId: " +
+                            version_id);
+      }
+      if (!stage.empty() && !HasStage(*v, stage)) {
+        return ApiError(
+            "ResourceNotFoundException",
+            "Secrets Manager can't find the specified secret value for staging "
+            "label: " +
+                stage);
+      }
+      return v;
+    }
+    for (auto& c : s.versions) {
+      if (HasStage(c, stage)) v = &c;
+    }
+    if (v == nullptr) {
+      return ApiError("ResourceNotFoundException",
+                      "Secrets Manager can't find the specified secret value "
+                      "for staging label: " +
+                          stage);
+    }
+    return v;
+  }
+
+  // --- operations ---------------------------------------------------------
+
+  StatusOr<Json> GetSecretValue(const Json& req, const Caller& caller,
+                                std::string* id_out);
+  StatusOr<Json> GetOne(const std::string& id, const std::string& version_id,
+                        const std::string& stage, const Caller& caller);
+  void TouchAccessed(const std::string& arn, const std::string& version_id);
+  StatusOr<Json> BatchGetSecretValue(const Json& req, const Caller& caller);
+  StatusOr<Json> DescribeSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> ListSecrets(const Json& req, const Caller& caller);
+  StatusOr<Json> CreateSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> PutSecretValue(const Json& req, const Caller& caller);
+  StatusOr<Json> UpdateSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> DeleteSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> RestoreSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> ListSecretVersionIds(const Json& req, const Caller& caller);
+  StatusOr<Json> UpdateSecretVersionStage(const Json& req,
+                                          const Caller& caller);
+  StatusOr<Json> TagResource(const Json& req, const Caller& caller);
+  StatusOr<Json> UntagResource(const Json& req, const Caller& caller);
+  StatusOr<Json> GetRandomPassword(const Json& req, const Caller& caller);
+
+  // Looks up a live secret for a write, authorizing `op` first.
+  StatusOr<StoredSecret*> ForWrite(const std::string& id, std::string_view op,
+                                   const Caller& caller,
+                                   bool allow_deleted = false) {
+    KW_RETURN_IF_ERROR(Authorize(caller, op, ResourceFor(id)));
+    StoredSecret* s = Find(id);
+    if (s == nullptr) return NotFound();
+    if (s->deleted != 0 && !allow_deleted) return MarkedForDeletion();
+    return s;
+  }
+};
+
+StatusOr<Json> SecretsService::Impl::GetOne(const std::string& id,
+                                            const std::string& version_id,
+                                            const std::string& stage,
+                                            const Caller& caller) {
+  std::string arn, vid;
+  bool touch = false;
+  Json out;
+  {
+    std::shared_lock lock(mu);
+    KW_RETURN_IF_ERROR(Authorize(caller, "GetSecretValue", ResourceFor(id)));
+    StoredSecret* s = Find(id);
+    if (s == nullptr) return NotFound();
+    if (s->deleted != 0) return MarkedForDeletion();
+    KW_ASSIGN_OR_RETURN(StoredVersion * v,
+                        SelectVersion(*s, version_id, stage));
+    KW_ASSIGN_OR_RETURN(SecureString plain, DecryptVersion(*s, *v));
+    out = ValueJson(*s, *v, plain);
+    double today = std::floor(Now() / kDay) * kDay;
+    touch = s->last_accessed != today || v->last_accessed != today;
+    arn = s->arn;
+    vid = v->version_id;
+  }
+  if (touch) TouchAccessed(arn, vid);
+  return out;
+}
+
+// LastAccessedDate has day granularity (as in AWS), so this write happens at
+// most once a day per version and the hot read path stays lock-shared.
+void SecretsService::Impl::TouchAccessed(const std::string& arn,
+                                         const std::string& version_id) {
+  std::unique_lock lock(mu);
+  auto it = by_arn.find(arn);
+  if (it == by_arn.end()) return;
+  double today = std::floor(Now() / kDay) * kDay;
+  it->second.last_accessed = today;
+  if (StoredVersion* v = FindVersion(it->second, version_id))
+    v->last_accessed = today;
+  Status st = store->Save(it->second);
+  if (!st.ok())
+    warn("store write failed (last accessed date): " + st.message());
+}
+
+StatusOr<Json> SecretsService::Impl::GetSecretValue(const Json& req,
+                                                    const Caller& caller,
+                                                    std::string* id_out) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  *id_out = id;
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> version_id,
+                      OptString(req, "VersionId"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> stage,
+                      OptString(req, "VersionStage"));
+  return GetOne(id, version_id.value_or(""), stage.value_or(""), caller);
+}
+
+StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
+                                                         const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                      OptStringList(req, "SecretIdList"));
+  KW_ASSIGN_OR_RETURN(std::vector<Filter> filters, ReadFilters(req));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                      OptString(req, "NextToken"));
+  bool has_ids = req.contains("SecretIdList") && !req["SecretIdList"].is_null();
+  bool has_filters = req.contains("Filters") && !req["Filters"].is_null();
+  if (has_ids == has_filters) {
+    return Invalid(
+        "Either 'SecretIdList' or 'Filters' must be provided, but not both.");
+  }
+  if (has_ids && req.contains("MaxResults")) {
+    return Invalid(
+        "'Filters' not specified. 'Filters' must also be specified when "
+        "'MaxResults' is provided.");
+  }
+  if (ids.size() > 20)
+    return Validation("secretIdList",
+                      "Member must have length less than or equal to 20");
+  KW_RETURN_IF_ERROR(Authorize(caller, "BatchGetSecretValue", "*"));
+  Json out{{"SecretValues", Json::array()}, {"Errors", Json::array()}};
+  if (has_filters) {
+    KW_ASSIGN_OR_RETURN(int page, PageSize(req, 20, 20));
+    std::size_t offset = 0;
+    if (token) {
+      KW_ASSIGN_OR_RETURN(offset, DecodeToken(*token));
+    }
+    {
+      std::shared_lock lock(mu);
+      std::vector<const StoredSecret*> matches;
+      for (const auto& [arn, s] : by_arn) {
+        if (s.deleted == 0 && AllFiltersMatch(s, filters))
+          matches.push_back(&s);
+      }
+      std::sort(matches.begin(), matches.end(), [](auto* a, auto* b) {
+        return std::tie(a->created, a->name) < std::tie(b->created, b->name);
+      });
+      for (std::size_t i = offset;
+           i < matches.size() && ids.size() < static_cast<std::size_t>(page);
+           ++i) {
+        ids.push_back(matches[i]->name);
+      }
+      if (offset + ids.size() < matches.size())
+        out["NextToken"] = EncodeToken(offset + ids.size());
+    }
+  }
+  for (const auto& id : ids) {
+    StatusOr<Json> v = GetOne(id, "", "", caller);
+    if (v.ok()) {
+      out["SecretValues"].push_back(std::move(v).value());
+    } else {
+      out["Errors"].push_back({{"SecretId", id},
+                               {"ErrorCode", v.status().error_type()},
+                               {"Message", v.status().message()}});
+    }
+  }
+  return out;
+}
+
+StatusOr<Json> SecretsService::Impl::DescribeSecret(const Json& req,
+                                                    const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  std::shared_lock lock(mu);
+  KW_RETURN_IF_ERROR(Authorize(caller, "DescribeSecret", ResourceFor(id)));
+  StoredSecret* s = Find(id);
+  if (s == nullptr) return NotFound();
+  return MetadataJson(*s, false);
+}
+
+StatusOr<Json> SecretsService::Impl::ListSecrets(const Json& req,
+                                                 const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::vector<Filter> filters, ReadFilters(req));
+  KW_ASSIGN_OR_RETURN(int page, PageSize(req, 100, 100));
+  KW_ASSIGN_OR_RETURN(bool include_deleted,
+                      OptBool(req, "IncludePlannedDeletion", false));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                      OptString(req, "NextToken"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> order,
+                      OptString(req, "SortOrder"));
+  if (order && *order != "asc" && *order != "desc") {
+    return Validation("sortOrder",
+                      "Member must satisfy enum value set: [asc, desc]");
+  }
+  std::size_t offset = 0;
+  if (token) {
+    KW_ASSIGN_OR_RETURN(offset, DecodeToken(*token));
+  }
+  KW_RETURN_IF_ERROR(Authorize(caller, "ListSecrets", "*"));
+  std::shared_lock lock(mu);
+  double now = Now();
+  std::vector<const StoredSecret*> matches;
+  for (const auto& [arn, s] : by_arn) {
+    if (s.deleted != 0 && (!include_deleted || s.deleted <= now)) continue;
+    if (AllFiltersMatch(s, filters)) matches.push_back(&s);
+  }
+  bool desc = order && *order == "desc";
+  std::sort(matches.begin(), matches.end(), [desc](auto* a, auto* b) {
+    return desc ? std::tie(b->created, b->name) < std::tie(a->created, a->name)
+                : std::tie(a->created, a->name) < std::tie(b->created, b->name);
+  });
+  Json out{{"SecretList", Json::array()}};
+  std::size_t end =
+      std::min(matches.size(), offset + static_cast<std::size_t>(page));
+  for (std::size_t i = offset; i < end; ++i)
+    out["SecretList"].push_back(MetadataJson(*matches[i], true));
+  if (end < matches.size()) out["NextToken"] = EncodeToken(end);
+  return out;
+}
+
+StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
+                                                  const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string name, RequiredString(req, "Name"));
+  Status limits = CheckStoreNameLimits(name);
+  if (!limits.ok()) {
+    return Invalid(
+        "Invalid name. Must be a valid name containing alphanumeric "
+        "characters, or any "
+        "of the following: -/_+=.@!");
+  }
+  KW_ASSIGN_OR_RETURN(Payload payload, ReadPayload(req));
+  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> description,
+                      OptString(req, "Description"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> kms,
+                      OptString(req, "KmsKeyId"));
+  KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags, ReadTags(req));
+  if (description && description->size() > 2048) {
+    return Validation("description",
+                      "Member must have length less than or equal to 2048");
+  }
+  std::unique_lock lock(mu);
+  PurgeExpired();
+  if (StoredSecret* s = Find(name)) {
+    KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s->arn));
+    if (s->deleted != 0) {
+      return ApiError("InvalidRequestException",
+                      "You can't create this secret because a secret with this "
+                      "name is already "
+                      "scheduled for deletion.");
+    }
+    if (payload.present) {
+      KW_ASSIGN_OR_RETURN(bool same, ExistingToken(*s, token, payload));
+      if (same)
+        return Json{{"ARN", s->arn}, {"Name", s->name}, {"VersionId", token}};
+    }
+    return ApiError(
+        "ResourceExistsException",
+        "The operation failed because the secret " + name + " already exists.");
+  }
+  StoredSecret s;
+  s.name = name;
+  s.arn = ArnFor(name, RandomSuffix());
+  KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s.arn));
+  s.description = description.value_or("");
+  s.kms_key_id = kms.value_or("");
+  s.created = s.last_changed = Now();
+  KW_RETURN_IF_ERROR(MergeTags(s.tags, tags));
+  if (payload.present)
+    KW_RETURN_IF_ERROR(AddVersion(s, token, payload, {std::string(kCurrent)}));
+  KW_RETURN_IF_ERROR(Persist(s));
+  Json out{{"ARN", s.arn}, {"Name", s.name}};
+  if (payload.present) out["VersionId"] = token;
+  name_to_arn[s.name] = s.arn;
+  by_arn[s.arn] = std::move(s);
+  return out;
+}
+
+StatusOr<Json> SecretsService::Impl::PutSecretValue(const Json& req,
+                                                    const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(Payload payload, ReadPayload(req));
+  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
+  KW_ASSIGN_OR_RETURN(std::vector<std::string> stages,
+                      OptStringList(req, "VersionStages"));
+  if (!payload.present) {
+    return Invalid("You must provide either SecretString or SecretBinary.");
+  }
+  if (req.contains("VersionStages") && (stages.empty() || stages.size() > 20)) {
+    return Validation("versionStages",
+                      "Member must have length between 1 and 20");
+  }
+  if (stages.empty()) stages.push_back(std::string(kCurrent));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "PutSecretValue", caller));
+  KW_ASSIGN_OR_RETURN(bool same, ExistingToken(*s, token, payload));
+  if (!same) {
+    StoredSecret updated = *s;
+    KW_RETURN_IF_ERROR(AddVersion(updated, token, payload, stages));
+    KW_RETURN_IF_ERROR(Persist(updated));
+    *s = std::move(updated);
+  }
+  StoredVersion* v = FindVersion(*s, token);
+  return Json{{"ARN", s->arn},
+              {"Name", s->name},
+              {"VersionId", token},
+              {"VersionStages", v ? v->stages : std::vector<std::string>{}}};
+}
+
+StatusOr<Json> SecretsService::Impl::UpdateSecret(const Json& req,
+                                                  const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(Payload payload, ReadPayload(req));
+  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> description,
+                      OptString(req, "Description"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> kms,
+                      OptString(req, "KmsKeyId"));
+  if (description && description->size() > 2048) {
+    return Validation("description",
+                      "Member must have length less than or equal to 2048");
+  }
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "UpdateSecret", caller));
+  StoredSecret updated = *s;
+  if (description) updated.description = *description;
+  if (kms) updated.kms_key_id = *kms;
+  updated.last_changed = Now();
+  bool new_version = false;
+  if (payload.present) {
+    KW_ASSIGN_OR_RETURN(bool same, ExistingToken(updated, token, payload));
+    if (!same) {
+      KW_RETURN_IF_ERROR(
+          AddVersion(updated, token, payload, {std::string(kCurrent)}));
+    }
+    new_version = true;
+  }
+  KW_RETURN_IF_ERROR(Persist(updated));
+  *s = std::move(updated);
+  Json out{{"ARN", s->arn}, {"Name", s->name}};
+  if (new_version) out["VersionId"] = token;
+  return out;
+}
+
+StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
+                                                  const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> window,
+                      OptInt(req, "RecoveryWindowInDays"));
+  KW_ASSIGN_OR_RETURN(bool force,
+                      OptBool(req, "ForceDeleteWithoutRecovery", false));
+  if (force && window) {
+    return Invalid(
+        "You can't use ForceDeleteWithoutRecovery in conjunction with "
+        "RecoveryWindowInDays.");
+  }
+  if (window && (*window < 7 || *window > 30)) {
+    return Invalid(
+        "The RecoveryWindowInDays value must be between 7 and 30 days "
+        "(inclusive).");
+  }
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "DeleteSecret", caller, true));
+  double now = Now();
+  if (force) {
+    Status st = store->Remove(s->arn);
+    if (!st.ok()) {
+      warn("store write failed: " + st.message());
+      return ApiError("InternalServiceError",
+                      "An error occurred on the server side.");
+    }
+    Json out{{"ARN", s->arn}, {"Name", s->name}, {"DeletionDate", now}};
+    name_to_arn.erase(s->name);
+    by_arn.erase(s->arn);
+    return out;
+  }
+  if (s->deleted != 0) {
+    return ApiError(
+        "InvalidRequestException",
+        "You can't perform this operation on the secret because it was already "
+        "scheduled for deletion.");
+  }
+  StoredSecret updated = *s;
+  updated.deletion_requested = now;
+  updated.deleted = now + static_cast<double>(window.value_or(30)) * kDay;
+  updated.last_changed = now;
+  KW_RETURN_IF_ERROR(Persist(updated));
+  *s = std::move(updated);
+  return Json{{"ARN", s->arn}, {"Name", s->name}, {"DeletionDate", s->deleted}};
+}
+
+StatusOr<Json> SecretsService::Impl::RestoreSecret(const Json& req,
+                                                   const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "RestoreSecret", caller, true));
+  if (s->deleted != 0) {
+    StoredSecret updated = *s;
+    updated.deleted = updated.deletion_requested = 0;
+    updated.last_changed = Now();
+    KW_RETURN_IF_ERROR(Persist(updated));
+    *s = std::move(updated);
+  }
+  return Json{{"ARN", s->arn}, {"Name", s->name}};
+}
+
+StatusOr<Json> SecretsService::Impl::ListSecretVersionIds(
+    const Json& req, const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(int page, PageSize(req, 100, 100));
+  KW_ASSIGN_OR_RETURN(bool include_deprecated,
+                      OptBool(req, "IncludeDeprecated", false));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                      OptString(req, "NextToken"));
+  std::size_t offset = 0;
+  if (token) {
+    KW_ASSIGN_OR_RETURN(offset, DecodeToken(*token));
+  }
+  std::shared_lock lock(mu);
+  KW_RETURN_IF_ERROR(
+      Authorize(caller, "ListSecretVersionIds", ResourceFor(id)));
+  StoredSecret* s = Find(id);
+  if (s == nullptr) return NotFound();
+  std::vector<const StoredVersion*> versions;
+  for (auto it = s->versions.rbegin(); it != s->versions.rend(); ++it) {
+    if (include_deprecated || !it->stages.empty()) versions.push_back(&*it);
+  }
+  Json out{{"ARN", s->arn}, {"Name", s->name}, {"Versions", Json::array()}};
+  std::size_t end =
+      std::min(versions.size(), offset + static_cast<std::size_t>(page));
+  for (std::size_t i = offset; i < end; ++i) {
+    const StoredVersion& v = *versions[i];
+    Json j{{"VersionId", v.version_id},
+           {"VersionStages", v.stages},
+           {"CreatedDate", v.created}};
+    if (v.last_accessed != 0) j["LastAccessedDate"] = v.last_accessed;
+    out["Versions"].push_back(std::move(j));
+  }
+  if (end < versions.size()) out["NextToken"] = EncodeToken(end);
+  return out;
+}
+
+StatusOr<Json> SecretsService::Impl::UpdateSecretVersionStage(
+    const Json& req, const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(std::string stage, RequiredString(req, "VersionStage"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> remove_from,
+                      OptString(req, "RemoveFromVersionId"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> move_to,
+                      OptString(req, "MoveToVersionId"));
+  if (stage.empty() || stage.size() > 256) {
+    return Validation("versionStage",
+                      "Member must have length between 1 and 256");
+  }
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "UpdateSecretVersionStage", caller));
+  StoredSecret updated = *s;
+  StoredVersion* holder = nullptr;
+  for (auto& v : updated.versions) {
+    if (HasStage(v, stage)) holder = &v;
+  }
+  if (remove_from && FindVersion(updated, *remove_from) == nullptr) {
+    return Invalid("The version " + *remove_from +
+                   " doesn't exist for this secret.");
+  }
+  if (!move_to && !remove_from) {
+    return Invalid(
+        "You must specify MoveToVersionId, RemoveFromVersionId, or both.");
+  }
+  if (remove_from &&
+      (holder == nullptr || holder->version_id != *remove_from)) {
+    return Invalid("The staging label " + stage +
+                   " is not attached to version " + *remove_from + ".");
+  }
+  if (move_to) {
+    StoredVersion* target = FindVersion(updated, *move_to);
+    if (target == nullptr) {
+      return Invalid("The version " + *move_to +
+                     " doesn't exist for this secret.");
+    }
+    if (holder != nullptr && holder != target && !remove_from) {
+      return Invalid("The staging label " + stage +
+                     " is currently attached to version " + holder->version_id +
+                     ". You must specify RemoveFromVersionId to move it.");
+    }
+    MoveStage(updated, stage, *target);
+  } else {
+    if (stage == kCurrent) {
+      return Invalid(
+          "You can't remove the staging label AWSCURRENT from a version; move "
+          "it to "
+          "another version instead.");
+    }
+    DropStage(*holder, stage);
+  }
+  updated.last_changed = Now();
+  KW_RETURN_IF_ERROR(Persist(updated));
+  *s = std::move(updated);
+  return Json{{"ARN", s->arn}, {"Name", s->name}};
+}
+
+StatusOr<Json> SecretsService::Impl::TagResource(const Json& req,
+                                                 const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  if (!req.contains("Tags"))
+    return Validation("tags", "Member must not be null");
+  KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags, ReadTags(req));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "TagResource", caller));
+  StoredSecret updated = *s;
+  KW_RETURN_IF_ERROR(MergeTags(updated.tags, tags));
+  updated.last_changed = Now();
+  KW_RETURN_IF_ERROR(Persist(updated));
+  *s = std::move(updated);
+  return Json::object();
+}
+
+StatusOr<Json> SecretsService::Impl::UntagResource(const Json& req,
+                                                   const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  if (!req.contains("TagKeys"))
+    return Validation("tagKeys", "Member must not be null");
+  KW_ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                      OptStringList(req, "TagKeys"));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "UntagResource", caller));
+  StoredSecret updated = *s;
+  std::erase_if(updated.tags, [&](const secrets::Tag& t) {
+    return std::find(keys.begin(), keys.end(), t.key) != keys.end();
+  });
+  updated.last_changed = Now();
+  KW_RETURN_IF_ERROR(Persist(updated));
+  *s = std::move(updated);
+  return Json::object();
+}
+
+StatusOr<Json> SecretsService::Impl::GetRandomPassword(const Json& req,
+                                                       const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> length,
+                      OptInt(req, "PasswordLength"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> exclude,
+                      OptString(req, "ExcludeCharacters"));
+  KW_ASSIGN_OR_RETURN(bool no_numbers, OptBool(req, "ExcludeNumbers", false));
+  KW_ASSIGN_OR_RETURN(bool no_punct, OptBool(req, "ExcludePunctuation", false));
+  KW_ASSIGN_OR_RETURN(bool no_upper, OptBool(req, "ExcludeUppercase", false));
+  KW_ASSIGN_OR_RETURN(bool no_lower, OptBool(req, "ExcludeLowercase", false));
+  KW_ASSIGN_OR_RETURN(bool space, OptBool(req, "IncludeSpace", false));
+  KW_ASSIGN_OR_RETURN(bool each, OptBool(req, "RequireEachIncludedType", true));
+  KW_RETURN_IF_ERROR(Authorize(caller, "GetRandomPassword", "*"));
+  std::int64_t n = length.value_or(32);
+  if (n < 1 || n > 4096) {
+    return Validation("passwordLength",
+                      "Member must have value between 1 and 4096");
+  }
+  std::vector<std::string> classes;
+  auto keep = [&](std::string chars) {
+    std::erase_if(chars, [&](char c) {
+      return exclude && exclude->find(c) != std::string::npos;
+    });
+    if (!chars.empty()) classes.push_back(chars);
+  };
+  if (!no_lower) keep("abcdefghijklmnopqrstuvwxyz");
+  if (!no_upper) keep("ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  if (!no_numbers) keep("0123456789");
+  if (!no_punct) keep("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~");
+  if (space) keep(" ");
+  std::string all;
+  for (const auto& c : classes) all += c;
+  if (all.empty() || (each && static_cast<std::size_t>(n) < classes.size())) {
+    return Invalid(
+        "The password can't be generated with the requested length and "
+        "character "
+        "restrictions.");
+  }
+  auto pick = [](const std::string& from) {
+    std::uint32_t r;
+    std::uint32_t limit =
+        UINT32_MAX - UINT32_MAX % static_cast<std::uint32_t>(from.size());
+    do {
+      RAND_bytes(reinterpret_cast<unsigned char*>(&r), sizeof r);
+    } while (r >= limit);
+    return from[r % from.size()];
+  };
+  SecureString pw;
+  for (;;) {
+    pw.clear();
+    for (std::int64_t i = 0; i < n; ++i) pw.push_back(pick(all));
+    bool ok = true;
+    for (const auto& c : classes) {
+      if (each && pw.find_first_of(c.c_str()) == SecureString::npos) ok = false;
+    }
+    if (ok) break;
+  }
+  Json out{{"RandomPassword", std::string(pw.data(), pw.size())}};
+  return out;
+}
+
+SecretsService::SecretsService(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+SecretsService::~SecretsService() = default;
+
+StatusOr<std::unique_ptr<SecretsService>> SecretsService::Create(
+    std::unique_ptr<SecretStore> store, std::unique_ptr<ValueCipher> cipher,
+    ServiceOptions options) {
+  auto impl = std::make_unique<Impl>();
+  if (options.clock == nullptr) options.clock = &Clock::Real();
+  if (!options.new_uuid) options.new_uuid = [] { return secrets::NewUuid(); };
+  impl->opt = std::move(options);
+  impl->store = std::move(store);
+  impl->cipher = std::move(cipher);
+  // A known value encrypted at first start tells a wrong key file apart from
+  // tampered rows.
+  auto check = impl->store->GetMeta("key_check");
+  if (check.ok()) {
+    if (!impl->cipher->Decrypt(*check, "keyward-key-check").ok()) {
+      return FailedPreconditionError(
+          "the key file does not match this store (the store was created with "
+          "another master "
+          "key)");
+    }
+  } else if (check.status().code() == StatusCode::kNotFound) {
+    KW_ASSIGN_OR_RETURN(std::string blob,
+                        impl->cipher->Encrypt("ok", "keyward-key-check"));
+    KW_RETURN_IF_ERROR(impl->store->PutMeta("key_check", blob));
+  } else {
+    return check.status();
+  }
+  KW_ASSIGN_OR_RETURN(std::vector<StoredSecret> all, impl->store->LoadAll());
+  for (auto& s : all) {
+    impl->name_to_arn[s.name] = s.arn;
+    std::string arn = s.arn;
+    impl->by_arn[arn] = std::move(s);
+  }
+  impl->PurgeExpired();
+  return std::unique_ptr<SecretsService>(new SecretsService(std::move(impl)));
+}
+
+std::size_t SecretsService::size() const {
+  std::shared_lock lock(impl_->mu);
+  std::size_t n = 0;
+  for (const auto& [arn, s] : impl_->by_arn) n += s.deleted == 0;
+  return n;
+}
+
+ApiResponse SecretsService::Handle(std::string_view operation,
+                                   std::string_view body,
+                                   const Caller& caller) {
+  ApiResponse resp;
+  std::optional<Json> parsed =
+      secrets::ParseJson(body.empty() ? std::string_view("{}") : body);
+  if (!parsed || !parsed->is_object()) {
+    resp.error_type = "SerializationException";
+    resp.http_status = 400;
+    resp.body = ErrorBody(resp.error_type,
+                          "The request body is not a valid JSON object.");
+    return resp;
+  }
+  Json& req = *parsed;
+  WipeOnExit wipe{req};
+  if (auto it = req.find("SecretId"); it != req.end() && it->is_string()) {
+    resp.secret_id = it->get<std::string>();
+  } else if (auto n = req.find("Name"); n != req.end() && n->is_string()) {
+    resp.secret_id = n->get<std::string>();
+  }
+  Impl& d = *impl_;
+  StatusOr<Json> result = Status(StatusCode::kUnimplemented, "", "");
+  std::string ignored;
+  if (operation == "GetSecretValue") {
+    result = d.GetSecretValue(req, caller, &ignored);
+  } else if (operation == "BatchGetSecretValue") {
+    result = d.BatchGetSecretValue(req, caller);
+  } else if (operation == "DescribeSecret") {
+    result = d.DescribeSecret(req, caller);
+  } else if (operation == "ListSecrets") {
+    result = d.ListSecrets(req, caller);
+  } else if (operation == "CreateSecret") {
+    result = d.CreateSecret(req, caller);
+  } else if (operation == "PutSecretValue") {
+    result = d.PutSecretValue(req, caller);
+  } else if (operation == "UpdateSecret") {
+    result = d.UpdateSecret(req, caller);
+  } else if (operation == "DeleteSecret") {
+    result = d.DeleteSecret(req, caller);
+  } else if (operation == "RestoreSecret") {
+    result = d.RestoreSecret(req, caller);
+  } else if (operation == "ListSecretVersionIds") {
+    result = d.ListSecretVersionIds(req, caller);
+  } else if (operation == "UpdateSecretVersionStage") {
+    result = d.UpdateSecretVersionStage(req, caller);
+  } else if (operation == "TagResource") {
+    result = d.TagResource(req, caller);
+  } else if (operation == "UntagResource") {
+    result = d.UntagResource(req, caller);
+  } else if (operation == "GetRandomPassword") {
+    result = d.GetRandomPassword(req, caller);
+  } else {
+    result = ApiError("UnknownOperationException",
+                      "keyward server does not implement this operation.");
+  }
+  if (result.ok()) {
+    resp.body = secrets::DumpAndWipe(*result);
+    return resp;
+  }
+  resp.error_type = result.status().error_type();
+  if (resp.error_type.empty()) resp.error_type = "InternalServiceError";
+  resp.http_status = HttpStatusForError(resp.error_type);
+  resp.body = ErrorBody(resp.error_type, result.status().message());
+  return resp;
+}
+
+SecureString ErrorBody(std::string_view type, std::string_view message) {
+  Json j{{"__type", type}, {"message", message}};
+  std::string s = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return SecureString(s.begin(), s.end());
+}
+
+int HttpStatusForError(std::string_view type) {
+  if (type == "InternalServiceError" || type == "InternalFailure") return 500;
+  if (type == "ServiceUnavailable") return 503;
+  return 400;
+}
+
+}  // namespace keyward::server

@@ -1,0 +1,262 @@
+#include "keyward/server/store.h"
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+namespace keyward::server {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets(
+  arn TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS versions(
+  arn TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY(arn, version_id));
+)sql";
+
+// A prepared statement finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  bool ok() const { return rc_ == SQLITE_OK; }
+  void Text(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
+  }
+  void Blob(int i, const std::string& v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
+  }
+  void Int(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); }
+  int Step() { return sqlite3_step(s_); }
+  std::string Col(int i) {
+    const void* p = sqlite3_column_blob(s_, i);
+    int n = sqlite3_column_bytes(s_, i);
+    return p == nullptr ? std::string()
+                        : std::string(static_cast<const char*>(p), n);
+  }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  int rc_;
+};
+
+Status SqlError(sqlite3* db, const std::string& what) {
+  return InternalError("store: " + what + ": " + sqlite3_errmsg(db));
+}
+
+Json SecretDoc(const StoredSecret& s) {
+  Json tags = Json::array();
+  for (const auto& t : s.tags) tags.push_back({t.key, t.value});
+  return {{"description", s.description},
+          {"kms_key_id", s.kms_key_id},
+          {"created", s.created},
+          {"last_changed", s.last_changed},
+          {"last_accessed", s.last_accessed},
+          {"deleted", s.deleted},
+          {"deletion_requested", s.deletion_requested},
+          {"tags", tags}};
+}
+
+Json VersionDoc(const StoredVersion& v) {
+  return {{"stages", v.stages},
+          {"created", v.created},
+          {"last_accessed", v.last_accessed},
+          {"binary", v.binary}};
+}
+
+// Fills `s` from its JSON doc; false when malformed. Catches json's throws.
+bool ParseSecretDoc(const std::string& text, StoredSecret& s) {
+  try {
+    Json j = Json::parse(text);
+    s.description = j.at("description").get<std::string>();
+    s.kms_key_id = j.at("kms_key_id").get<std::string>();
+    s.created = j.at("created").get<double>();
+    s.last_changed = j.at("last_changed").get<double>();
+    s.last_accessed = j.at("last_accessed").get<double>();
+    s.deleted = j.at("deleted").get<double>();
+    s.deletion_requested = j.value("deletion_requested", 0.0);
+    for (const auto& t : j.at("tags")) {
+      s.tags.push_back(
+          {t.at(0).get<std::string>(), t.at(1).get<std::string>()});
+    }
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool ParseVersionDoc(const std::string& text, StoredVersion& v) {
+  try {
+    Json j = Json::parse(text);
+    v.stages = j.at("stages").get<std::vector<std::string>>();
+    v.created = j.at("created").get<double>();
+    v.last_accessed = j.at("last_accessed").get<double>();
+    v.binary = j.at("binary").get<bool>();
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<SecretStore>> SecretStore::Open(
+    const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+      nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = InternalError("store: cannot open " + path + ": " +
+                             (db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close(db);
+    return s;
+  }
+  std::unique_ptr<SecretStore> store(new SecretStore(db));
+  sqlite3_busy_timeout(db, 5000);
+  if (path != ":memory:")
+    KW_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
+  KW_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=FULL"));
+  KW_RETURN_IF_ERROR(store->Exec(kSchema));
+  return store;
+}
+
+SecretStore::~SecretStore() { sqlite3_close(db_); }
+
+Status SecretStore::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return InternalError(std::string("store: ") + msg);
+  }
+  return OkStatus();
+}
+
+StatusOr<std::vector<StoredSecret>> SecretStore::LoadAll() {
+  std::vector<StoredSecret> out;
+  Stmt q(db_, "SELECT arn, name, doc FROM secrets ORDER BY rowid");
+  if (!q.ok()) return SqlError(db_, "load secrets");
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    StoredSecret s;
+    s.arn = q.Col(0);
+    s.name = q.Col(1);
+    if (!ParseSecretDoc(q.Col(2), s)) {
+      return DataLossError("store: metadata of secret " + s.name +
+                           " is corrupt");
+    }
+    Stmt v(db_,
+           "SELECT version_id, doc, value FROM versions WHERE arn = ? ORDER BY "
+           "seq");
+    if (!v.ok()) return SqlError(db_, "load versions");
+    v.Text(1, s.arn);
+    int vrc;
+    while ((vrc = v.Step()) == SQLITE_ROW) {
+      StoredVersion ver;
+      ver.version_id = v.Col(0);
+      if (!ParseVersionDoc(v.Col(1), ver)) {
+        return DataLossError("store: version " + ver.version_id +
+                             " of secret " + s.name + " is corrupt");
+      }
+      ver.blob = v.Col(2);
+      s.versions.push_back(std::move(ver));
+    }
+    if (vrc != SQLITE_DONE) return SqlError(db_, "load versions");
+    out.push_back(std::move(s));
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "load secrets");
+  return out;
+}
+
+Status SecretStore::Save(const StoredSecret& secret) {
+  KW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto fail = [this](const std::string& what) {
+    Status s = SqlError(db_, what);
+    Exec("ROLLBACK").IgnoreError();
+    return s;
+  };
+  {
+    Stmt up(db_,
+            "INSERT OR REPLACE INTO secrets(arn, name, doc) VALUES(?, ?, ?)");
+    up.Text(1, secret.arn);
+    up.Text(2, secret.name);
+    up.Text(3, SecretDoc(secret).dump());
+    if (!up.ok() || up.Step() != SQLITE_DONE) return fail("save secret");
+    Stmt del(db_, "DELETE FROM versions WHERE arn = ?");
+    del.Text(1, secret.arn);
+    if (!del.ok() || del.Step() != SQLITE_DONE) return fail("save versions");
+    std::int64_t seq = 0;
+    for (const auto& v : secret.versions) {
+      Stmt ins(db_,
+               "INSERT INTO versions(arn, version_id, seq, doc, value) "
+               "VALUES(?, ?, ?, ?, ?)");
+      ins.Text(1, secret.arn);
+      ins.Text(2, v.version_id);
+      ins.Int(3, seq++);
+      ins.Text(4, VersionDoc(v).dump());
+      ins.Blob(5, v.blob);
+      if (!ins.ok() || ins.Step() != SQLITE_DONE) return fail("save version");
+    }
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail("commit");
+  }
+  return OkStatus();
+}
+
+Status SecretStore::Remove(const std::string& arn) {
+  KW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Stmt a(db_, "DELETE FROM versions WHERE arn = ?");
+  a.Text(1, arn);
+  Stmt b(db_, "DELETE FROM secrets WHERE arn = ?");
+  b.Text(1, arn);
+  if (!a.ok() || a.Step() != SQLITE_DONE || !b.ok() ||
+      b.Step() != SQLITE_DONE) {
+    Status s = SqlError(db_, "remove secret");
+    Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+  return Exec("COMMIT");
+}
+
+StatusOr<std::string> SecretStore::GetMeta(const std::string& key) {
+  Stmt q(db_, "SELECT value FROM meta WHERE key = ?");
+  if (!q.ok()) return SqlError(db_, "read meta");
+  q.Text(1, key);
+  if (q.Step() != SQLITE_ROW) return NotFoundError("store: no meta " + key);
+  return q.Col(0);
+}
+
+Status SecretStore::PutMeta(const std::string& key, const std::string& value) {
+  Stmt q(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+  q.Text(1, key);
+  q.Text(2, value);
+  if (!q.ok() || q.Step() != SQLITE_DONE) return SqlError(db_, "write meta");
+  return OkStatus();
+}
+
+StatusOr<std::string> SecretStore::IntegrityCheck() {
+  Stmt q(db_, "PRAGMA integrity_check");
+  if (!q.ok()) return SqlError(db_, "integrity_check");
+  std::string out;
+  while (q.Step() == SQLITE_ROW) out += (out.empty() ? "" : "\n") + q.Col(0);
+  return out;
+}
+
+}  // namespace keyward::server

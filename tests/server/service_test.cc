@@ -1,0 +1,364 @@
+// SecretsService: Secrets Manager semantics on an in-memory store.
+#include "keyward/server/service.h"
+
+#include <gtest/gtest.h>
+
+#include "secrets/json_codec.h"
+#include "tests/testing/fakes.h"
+
+namespace keyward::server {
+namespace {
+
+using keyward::testing::FakeClock;
+using secrets::Json;
+
+constexpr char kCanary[] = "CANARY-s3cr3t-value-7f1c";
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clock_.Set(Clock::time_point(std::chrono::seconds(1764300000)));
+    auto store = SecretStore::Open(":memory:");
+    ASSERT_TRUE(store.ok());
+    auto cipher = ValueCipher::FromKey(std::string(32, 'k'));
+    ASSERT_TRUE(cipher.ok());
+    ServiceOptions opt;
+    opt.clock = &clock_;
+    opt.new_uuid = [this] { return "00000000-0000-4000-8000-" + Pad(++uuid_); };
+    opt.warn = [this](const std::string& w) { warnings_.push_back(w); };
+    auto svc =
+        SecretsService::Create(std::move(*store), std::move(*cipher), opt);
+    ASSERT_TRUE(svc.ok()) << svc.status();
+    svc_ = std::move(*svc);
+  }
+  static std::string Pad(int n) {
+    std::string s = std::to_string(n);
+    return std::string(12 - s.size(), '0') + s;
+  }
+  // Calls `op`; returns the parsed body and sets last_status_/last_type_.
+  Json Call(const std::string& op, const Json& req, const Caller& caller = {}) {
+    ApiResponse r = svc_->Handle(op, req.dump(), caller);
+    last_status_ = r.http_status;
+    last_type_ = r.error_type;
+    auto j = secrets::ParseJson(std::string_view(r.body.data(), r.body.size()));
+    EXPECT_TRUE(j.has_value());
+    return j.value_or(Json());
+  }
+  std::string Error(const std::string& op, const Json& req) {
+    Json j = Call(op, req);
+    EXPECT_NE(last_status_, 200);
+    return last_type_;
+  }
+
+  FakeClock clock_;
+  int uuid_ = 0;
+  std::vector<std::string> warnings_;
+  std::unique_ptr<SecretsService> svc_;
+  int last_status_ = 0;
+  std::string last_type_;
+};
+
+TEST_F(ServiceTest, CreateGetDescribeWithArnSuffix) {
+  Json c = Call("CreateSecret", {{"Name", "platform-data/postgres/orders"},
+                                 {"SecretString", "{\"password\":\"p\"}"}});
+  ASSERT_EQ(last_status_, 200) << c;
+  std::string arn = c["ARN"];
+  EXPECT_TRUE(
+      arn.starts_with("arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+                      "platform-data/postgres/orders-"));
+  EXPECT_EQ(arn.size(),
+            std::string("arn:aws:secretsmanager:us-east-1:123456789012:secret:")
+                    .size() +
+                std::string("platform-data/postgres/orders-").size() + 6);
+  Json g = Call("GetSecretValue", {{"SecretId", arn}});
+  EXPECT_EQ(g["SecretString"], "{\"password\":\"p\"}");
+  EXPECT_EQ(g["VersionStages"], Json::array({"AWSCURRENT"}));
+  EXPECT_EQ(g["VersionId"], c["VersionId"]);
+  // Partial ARN (without the suffix) and name both work.
+  Json p =
+      Call("GetSecretValue", {{"SecretId", arn.substr(0, arn.size() - 7)}});
+  EXPECT_EQ(last_status_, 200);
+  Json d =
+      Call("DescribeSecret", {{"SecretId", "platform-data/postgres/orders"}});
+  EXPECT_EQ(d["ARN"], arn);
+  EXPECT_EQ(d["VersionIdsToStages"][c["VersionId"].get<std::string>()],
+            Json::array({"AWSCURRENT"}));
+  EXPECT_FALSE(d.contains("SecretString"));
+}
+
+TEST_F(ServiceTest, StagesMoveOnEachWrite) {
+  Call("CreateSecret", {{"Name", "a"}, {"SecretString", "v1"}});
+  Json p2 = Call("PutSecretValue", {{"SecretId", "a"}, {"SecretString", "v2"}});
+  Json p3 = Call("PutSecretValue", {{"SecretId", "a"}, {"SecretString", "v3"}});
+  Json d = Call("DescribeSecret", {{"SecretId", "a"}});
+  auto& v = d["VersionIdsToStages"];
+  EXPECT_EQ(v.size(), 2u) << d;  // v1 is deprecated
+  EXPECT_EQ(v[p3["VersionId"].get<std::string>()], Json::array({"AWSCURRENT"}));
+  EXPECT_EQ(v[p2["VersionId"].get<std::string>()],
+            Json::array({"AWSPREVIOUS"}));
+  EXPECT_EQ(
+      Call("GetSecretValue", {{"SecretId", "a"},
+                              {"VersionStage", "AWSPREVIOUS"}})["SecretString"],
+      "v2");
+  Json all = Call("ListSecretVersionIds",
+                  {{"SecretId", "a"}, {"IncludeDeprecated", true}});
+  EXPECT_EQ(all["Versions"].size(), 3u);
+  Json live = Call("ListSecretVersionIds", {{"SecretId", "a"}});
+  EXPECT_EQ(live["Versions"].size(), 2u);
+  // Roll back: move AWSCURRENT to v2.
+  Call("UpdateSecretVersionStage", {{"SecretId", "a"},
+                                    {"VersionStage", "AWSCURRENT"},
+                                    {"MoveToVersionId", p2["VersionId"]},
+                                    {"RemoveFromVersionId", p3["VersionId"]}});
+  ASSERT_EQ(last_status_, 200);
+  EXPECT_EQ(Call("GetSecretValue", {{"SecretId", "a"}})["SecretString"], "v2");
+  EXPECT_EQ(
+      Call("GetSecretValue", {{"SecretId", "a"},
+                              {"VersionStage", "AWSPREVIOUS"}})["SecretString"],
+      "v3");
+  // Moving without RemoveFromVersionId is refused.
+  EXPECT_EQ(
+      Error("UpdateSecretVersionStage", {{"SecretId", "a"},
+                                         {"VersionStage", "AWSCURRENT"},
+                                         {"MoveToVersionId", p3["VersionId"]}}),
+      "InvalidParameterException");
+}
+
+TEST_F(ServiceTest, ClientRequestTokenIdempotency) {
+  std::string token = "11111111-2222-4333-8444-555555555555";
+  Call("CreateSecret", {{"Name", "t"}, {"SecretString", "v1"}});
+  Json a = Call("PutSecretValue", {{"SecretId", "t"},
+                                   {"SecretString", "v2"},
+                                   {"ClientRequestToken", token}});
+  Json b = Call("PutSecretValue", {{"SecretId", "t"},
+                                   {"SecretString", "v2"},
+                                   {"ClientRequestToken", token}});
+  EXPECT_EQ(last_status_, 200);
+  EXPECT_EQ(a["VersionId"], token);
+  EXPECT_EQ(b["VersionId"], token);
+  EXPECT_EQ(Call("ListSecretVersionIds",
+                 {{"SecretId", "t"}, {"IncludeDeprecated", true}})["Versions"]
+                .size(),
+            2u);
+  EXPECT_EQ(Error("PutSecretValue", {{"SecretId", "t"},
+                                     {"SecretString", "other"},
+                                     {"ClientRequestToken", token}}),
+            "ResourceExistsException");
+  EXPECT_EQ(Error("PutSecretValue", {{"SecretId", "t"},
+                                     {"SecretString", "x"},
+                                     {"ClientRequestToken", "short"}}),
+            "ValidationException");
+  // CreateSecret retried with the same token and value succeeds.
+  std::string ct = "99999999-2222-4333-8444-555555555555";
+  Call("CreateSecret",
+       {{"Name", "c"}, {"SecretString", "v"}, {"ClientRequestToken", ct}});
+  Call("CreateSecret",
+       {{"Name", "c"}, {"SecretString", "v"}, {"ClientRequestToken", ct}});
+  EXPECT_EQ(last_status_, 200);
+  EXPECT_EQ(Error("CreateSecret", {{"Name", "c"}, {"SecretString", "w"}}),
+            "ResourceExistsException");
+}
+
+TEST_F(ServiceTest, DeleteRestoreAndRecoveryWindow) {
+  Call("CreateSecret", {{"Name", "d"}, {"SecretString", "v"}});
+  Json del =
+      Call("DeleteSecret", {{"SecretId", "d"}, {"RecoveryWindowInDays", 7}});
+  ASSERT_EQ(last_status_, 200);
+  EXPECT_DOUBLE_EQ(del["DeletionDate"].get<double>(), 1764300000.0 + 7 * 86400);
+  EXPECT_EQ(Error("GetSecretValue", {{"SecretId", "d"}}),
+            "InvalidRequestException");
+  EXPECT_EQ(Error("PutSecretValue", {{"SecretId", "d"}, {"SecretString", "x"}}),
+            "InvalidRequestException");
+  EXPECT_EQ(Error("CreateSecret", {{"Name", "d"}, {"SecretString", "x"}}),
+            "InvalidRequestException");
+  EXPECT_EQ(Error("DeleteSecret", {{"SecretId", "d"}}),
+            "InvalidRequestException");
+  EXPECT_TRUE(
+      Call("DescribeSecret", {{"SecretId", "d"}}).contains("DeletedDate"));
+  EXPECT_EQ(Call("ListSecrets", Json::object())["SecretList"].size(), 0u);
+  EXPECT_EQ(
+      Call("ListSecrets", {{"IncludePlannedDeletion", true}})["SecretList"]
+          .size(),
+      1u);
+  Call("RestoreSecret", {{"SecretId", "d"}});
+  EXPECT_EQ(Call("GetSecretValue", {{"SecretId", "d"}})["SecretString"], "v");
+  // After the window passes the secret is gone and the name is free.
+  Call("DeleteSecret", {{"SecretId", "d"}, {"RecoveryWindowInDays", 7}});
+  clock_.Advance(std::chrono::hours(24 * 7 + 1));
+  EXPECT_EQ(Error("DescribeSecret", {{"SecretId", "d"}}),
+            "ResourceNotFoundException");
+  Call("CreateSecret", {{"Name", "d"}, {"SecretString", "new"}});
+  EXPECT_EQ(last_status_, 200);
+  // Parameter checks.
+  EXPECT_EQ(
+      Error("DeleteSecret", {{"SecretId", "d"}, {"RecoveryWindowInDays", 6}}),
+      "InvalidParameterException");
+  EXPECT_EQ(Error("DeleteSecret", {{"SecretId", "d"},
+                                   {"RecoveryWindowInDays", 7},
+                                   {"ForceDeleteWithoutRecovery", true}}),
+            "InvalidParameterException");
+  Call("DeleteSecret",
+       {{"SecretId", "d"}, {"ForceDeleteWithoutRecovery", true}});
+  EXPECT_EQ(Error("DescribeSecret", {{"SecretId", "d"}}),
+            "ResourceNotFoundException");
+}
+
+TEST_F(ServiceTest, ListSecretsPaginationAndFilters) {
+  for (int i = 0; i < 25; ++i) {
+    clock_.Advance(std::chrono::seconds(1));
+    Call("CreateSecret",
+         {{"Name", "platform-data/pg/app" + std::to_string(i)},
+          {"SecretString", "v"},
+          {"Tags", {{{"Key", "team"}, {"Value", i % 2 ? "odd" : "even"}}}}});
+  }
+  Call("CreateSecret",
+       {{"Name", "platform-config/pg/main"}, {"Description", "Main DB"}});
+  std::vector<std::string> names;
+  Json req = {{"MaxResults", 10}};
+  for (int page = 0; page < 10; ++page) {
+    Json r = Call("ListSecrets", req);
+    for (const auto& s : r["SecretList"]) names.push_back(s["Name"]);
+    if (!r.contains("NextToken")) break;
+    req["NextToken"] = r["NextToken"];
+  }
+  EXPECT_EQ(names.size(), 26u);
+  auto count = [&](Json filters) {
+    return Call("ListSecrets", {{"Filters", filters}})["SecretList"].size();
+  };
+  EXPECT_EQ(count({{{"Key", "name"}, {"Values", {"platform-data/"}}}}), 25u);
+  EXPECT_EQ(count({{{"Key", "name"}, {"Values", {"!platform-data/"}}}}), 1u);
+  EXPECT_EQ(count({{{"Key", "tag-value"}, {"Values", {"odd"}}}}), 12u);
+  EXPECT_EQ(count({{{"Key", "tag-key"}, {"Values", {"team"}}},
+                   {{"Key", "tag-value"}, {"Values", {"even"}}}}),
+            13u);
+  EXPECT_EQ(count({{{"Key", "description"}, {"Values", {"main"}}}}), 1u);
+  EXPECT_EQ(Error("ListSecrets", {{"NextToken", "garbage"}}),
+            "InvalidNextTokenException");
+  EXPECT_EQ(Error("ListSecrets", {{"MaxResults", 101}}), "ValidationException");
+  EXPECT_EQ(Error("ListSecrets",
+                  {{"Filters", {{{"Key", "bogus"}, {"Values", {"x"}}}}}}),
+            "ValidationException");
+}
+
+TEST_F(ServiceTest, BatchGetSecretValue) {
+  Call("CreateSecret", {{"Name", "b1"}, {"SecretString", "1"}});
+  Call("CreateSecret", {{"Name", "b2"}, {"SecretString", "2"}});
+  Json r =
+      Call("BatchGetSecretValue", {{"SecretIdList", {"b1", "b2", "missing"}}});
+  ASSERT_EQ(last_status_, 200);
+  EXPECT_EQ(r["SecretValues"].size(), 2u);
+  ASSERT_EQ(r["Errors"].size(), 1u);
+  EXPECT_EQ(r["Errors"][0]["ErrorCode"], "ResourceNotFoundException");
+  EXPECT_EQ(r["Errors"][0]["SecretId"], "missing");
+  Json f = Call(
+      "BatchGetSecretValue",
+      {{"Filters", {{{"Key", "name"}, {"Values", {"b"}}}}}, {"MaxResults", 1}});
+  EXPECT_EQ(f["SecretValues"].size(), 1u);
+  EXPECT_TRUE(f.contains("NextToken"));
+  std::vector<std::string> many(21, "b1");
+  EXPECT_EQ(Error("BatchGetSecretValue", {{"SecretIdList", many}}),
+            "ValidationException");
+  EXPECT_EQ(Error("BatchGetSecretValue", Json::object()),
+            "InvalidParameterException");
+}
+
+TEST_F(ServiceTest, LimitsAndValidation) {
+  EXPECT_EQ(Error("CreateSecret", {{"Name", "bad name!"}}),
+            "InvalidParameterException");
+  EXPECT_EQ(Error("CreateSecret", {{"Name", std::string(513, 'a')}}),
+            "InvalidParameterException");
+  EXPECT_EQ(Error("CreateSecret",
+                  {{"Name", "big"}, {"SecretString", std::string(65537, 'x')}}),
+            "ValidationException");
+  Call("CreateSecret",
+       {{"Name", "big"}, {"SecretString", std::string(65536, 'x')}});
+  EXPECT_EQ(last_status_, 200);
+  EXPECT_EQ(Error("CreateSecret", {{"Name", "both"},
+                                   {"SecretString", "a"},
+                                   {"SecretBinary", "YQ=="}}),
+            "InvalidParameterException");
+  EXPECT_EQ(Error("GetSecretValue", {{"SecretId", 5}}),
+            "SerializationException");
+  EXPECT_EQ(Error("GetSecretValue", Json::object()), "ValidationException");
+  EXPECT_EQ(Error("GetSecretValue", {{"SecretId", "nope"}}),
+            "ResourceNotFoundException");
+  EXPECT_EQ(Error("Bogus", Json::object()), "UnknownOperationException");
+  ApiResponse bad = svc_->Handle("GetSecretValue", "{not json", {});
+  EXPECT_EQ(bad.http_status, 400);
+  EXPECT_EQ(bad.error_type, "SerializationException");
+  // No value yet: the AWSCURRENT lookup fails like AWS.
+  Call("CreateSecret", {{"Name", "empty"}});
+  EXPECT_EQ(Error("GetSecretValue", {{"SecretId", "empty"}}),
+            "ResourceNotFoundException");
+}
+
+TEST_F(ServiceTest, BinaryTagsAndRandomPassword) {
+  Call("CreateSecret",
+       {{"Name", "bin"},
+        {"SecretBinary", secrets::Base64Encode(std::string("\x00\xff", 2))}});
+  Json g = Call("GetSecretValue", {{"SecretId", "bin"}});
+  EXPECT_EQ(g["SecretBinary"], "AP8=");
+  EXPECT_FALSE(g.contains("SecretString"));
+  Call("TagResource",
+       {{"SecretId", "bin"},
+        {"Tags",
+         {{{"Key", "a"}, {"Value", "1"}}, {{"Key", "b"}, {"Value", "2"}}}}});
+  Call("UntagResource", {{"SecretId", "bin"}, {"TagKeys", {"a"}}});
+  Json d = Call("DescribeSecret", {{"SecretId", "bin"}});
+  EXPECT_EQ(d["Tags"], Json::parse(R"([{"Key":"b","Value":"2"}])"));
+  EXPECT_EQ(
+      Error("TagResource", {{"SecretId", "bin"},
+                            {"Tags", {{{"Key", "aws:x"}, {"Value", "1"}}}}}),
+      "InvalidParameterException");
+  Json pw = Call("GetRandomPassword",
+                 {{"PasswordLength", 40}, {"ExcludePunctuation", true}});
+  std::string p = pw["RandomPassword"];
+  EXPECT_EQ(p.size(), 40u);
+  for (char c : p) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)));
+  EXPECT_EQ(Error("GetRandomPassword", {{"PasswordLength", 0}}),
+            "ValidationException");
+}
+
+TEST_F(ServiceTest, PolicyAuthorization) {
+  auto policy = IamPolicy::Parse(R"({"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":["secretsmanager:GetSecretValue","secretsmanager:Describe*"],
+       "Resource":"arn:aws:secretsmanager:us-east-1:123456789012:secret:platform-data/pg/app-??????"}]})",
+                                 "p.json");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  Caller app{"AKIAAPP", &*policy};
+  Call("CreateSecret",
+       {{"Name", "platform-data/pg/app"}, {"SecretString", "v"}});
+  Call("CreateSecret",
+       {{"Name", "platform-data/pg/other"}, {"SecretString", "v"}});
+  Call("GetSecretValue", {{"SecretId", "platform-data/pg/app"}}, app);
+  EXPECT_EQ(last_status_, 200);
+  Call("GetSecretValue", {{"SecretId", "platform-data/pg/other"}}, app);
+  EXPECT_EQ(last_type_, "AccessDeniedException");
+  Call("PutSecretValue",
+       {{"SecretId", "platform-data/pg/app"}, {"SecretString", "x"}}, app);
+  EXPECT_EQ(last_type_, "AccessDeniedException");
+  Call("ListSecrets", Json::object(), app);
+  EXPECT_EQ(last_type_, "AccessDeniedException");
+}
+
+TEST_F(ServiceTest, ValuesNeverInErrorsOrWarnings) {
+  Call("CreateSecret", {{"Name", "c"}, {"SecretString", kCanary}});
+  std::vector<Json> reqs = {
+      {{"SecretId", "c"},
+       {"SecretString", kCanary},
+       {"ClientRequestToken", "x"}},
+      {{"SecretId", "c"}, {"SecretString", kCanary}, {"SecretBinary", kCanary}},
+      {{"SecretId", "missing"}, {"SecretString", kCanary}},
+  };
+  for (const auto& r : reqs) {
+    ApiResponse resp = svc_->Handle("PutSecretValue", r.dump(), {});
+    EXPECT_NE(resp.http_status, 200);
+    EXPECT_EQ(
+        std::string_view(resp.body.data(), resp.body.size()).find(kCanary),
+        std::string_view::npos);
+  }
+  for (const auto& w : warnings_) EXPECT_EQ(w.find(kCanary), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keyward::server
