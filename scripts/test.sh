@@ -22,7 +22,7 @@ step "installing dependencies"
 ./scripts/install-deps.sh
 
 step "building (g++, -Wall -Wextra -Werror)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
 ninja -C build -j "$JOBS"
 
 step "running tests (unit, integration, conformance)"
@@ -31,7 +31,7 @@ ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 900
 if [[ -z ${KEYWARD_SKIP_FUZZ:-} ]]; then
   step "building fuzz targets (clang-14, libFuzzer, ASan+UBSan)"
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-    -DCMAKE_BUILD_TYPE=Release -DKEYWARD_FUZZ=ON -DKEYWARD_BUILD_TESTS=OFF >/dev/null
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DKEYWARD_FUZZ=ON -DKEYWARD_BUILD_TESTS=OFF >/dev/null
   ninja -C build-fuzz -j "$JOBS" fuzzers
   shopt -s nullglob
   for target in build-fuzz/fuzz/*_fuzz; do
