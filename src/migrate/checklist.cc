@@ -1,0 +1,238 @@
+// Checklist evaluation and the evidence scans. yaml-cpp throws: every call
+// is inside ScanManifests' try block.
+#include "keyward/migrate/checklist.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+namespace keyward::migrate {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Join(const std::vector<std::string>& v, std::size_t max = 5) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size() && i < max; ++i)
+    out += (i ? ", " : "") + v[i];
+  if (v.size() > max)
+    out += ", ... (" + std::to_string(v.size() - max) + " more)";
+  return out;
+}
+
+bool SkippedDir(const fs::path& p) {
+  std::string n = p.filename().string();
+  return n == ".git" || n == "node_modules" || n.starts_with("build");
+}
+
+template <typename F>
+void WalkFiles(const fs::path& root, F&& f) {
+  std::error_code ec;
+  if (fs::is_regular_file(root, ec)) {
+    f(root);
+    return;
+  }
+  fs::recursive_directory_iterator it(
+      root, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && SkippedDir(it->path())) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec)) f(it->path());
+  }
+}
+
+ChecklistItem EverySecretInVault(const LocationReport& loc) {
+  std::vector<std::string> missing, differing;
+  for (const SecretLocation& s : loc.secrets) {
+    if (s.location == Location::kBothDiffering) differing.push_back(s.name);
+    if (s.location != Location::kBothInSync &&
+        s.location != Location::kVaultOnly &&
+        s.location != Location::kBothDiffering) {
+      missing.push_back(s.name);
+    }
+  }
+  ChecklistItem item{"supersession:every-secret-in-vault", CheckResult::kPass,
+                     ""};
+  std::size_t in = loc.secrets.size() - missing.size();
+  item.evidence = std::to_string(in) + "/" +
+                  std::to_string(loc.secrets.size()) + " in Vault";
+  if (!missing.empty()) {
+    item.result = CheckResult::kFail;
+    item.evidence += "; not in Vault: " + Join(missing);
+  }
+  if (!differing.empty()) {
+    item.result = CheckResult::kFail;
+    item.evidence += "; differing from the store: " + Join(differing) +
+                     " (re-run keyward migrate vault --apply)";
+  }
+  return item;
+}
+
+ChecklistItem ExternalSecretsOnVault(const std::optional<ManifestScan>& m) {
+  ChecklistItem item{"supersession:external-secrets-on-vault",
+                     CheckResult::kUnknown,
+                     "pass --manifests DIR (the applied ExternalSecrets)"};
+  if (!m) return item;
+  if (m->external_secrets == 0) {
+    item.result = CheckResult::kFail;
+    item.evidence = "no ExternalSecret found in the manifests";
+  } else if (!m->not_on_vault.empty()) {
+    item.result = CheckResult::kFail;
+    item.evidence = std::to_string(m->not_on_vault.size()) + " of " +
+                    std::to_string(m->external_secrets) +
+                    " ExternalSecrets not on Vault: " + Join(m->not_on_vault);
+  } else {
+    item.result = CheckResult::kPass;
+    item.evidence = "all " + std::to_string(m->external_secrets) +
+                    " ExternalSecrets on Vault";
+  }
+  return item;
+}
+
+ChecklistItem Manual(const std::string& id,
+                     const std::set<std::string>& confirmed,
+                     const std::string& hint) {
+  bool ok = confirmed.count(id) > 0;
+  return {"retirement:" + id, ok ? CheckResult::kPass : CheckResult::kManual,
+          ok ? "confirmed by the operator (--confirm " + id + ")"
+             : hint + "; then --confirm " + id};
+}
+
+}  // namespace
+
+std::string_view CheckResultName(CheckResult r) {
+  switch (r) {
+    case CheckResult::kPass:
+      return "PASS";
+    case CheckResult::kFail:
+      return "FAIL";
+    case CheckResult::kUnknown:
+      return "UNKNOWN";
+    case CheckResult::kManual:
+      return "MANUAL";
+  }
+  return "UNKNOWN";
+}
+
+const std::vector<std::string>& ConfirmableItems() {
+  static const auto* items = new std::vector<std::string>{
+      "iam-credentials-removed", "inventory-archived"};
+  return *items;
+}
+
+StatusOr<ManifestScan> ScanManifests(const std::string& dir,
+                                     const std::string& vault_store) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec))
+    return NotFoundError("manifests directory " + dir + " does not exist");
+  ManifestScan scan;
+  Status status;
+  WalkFiles(dir, [&](const fs::path& p) {
+    std::string ext = p.extension().string();
+    if (!status.ok() || (ext != ".yaml" && ext != ".yml")) return;
+    try {
+      for (const YAML::Node& d : YAML::LoadAllFromFile(p.string())) {
+        if (!d.IsMap() || !d["kind"] ||
+            d["kind"].as<std::string>() != "ExternalSecret")
+          continue;
+        ++scan.external_secrets;
+        std::string store =
+            d["spec"]["secretStoreRef"]["name"].as<std::string>("");
+        std::string kind =
+            d["spec"]["secretStoreRef"]["kind"].as<std::string>("SecretStore");
+        if (store != vault_store || kind != "ClusterSecretStore") {
+          scan.not_on_vault.push_back(
+              d["metadata"]["namespace"].as<std::string>("") + "/" +
+              d["metadata"]["name"].as<std::string>("") + " -> " +
+              (store.empty() ? "(none)" : store));
+        }
+      }
+    } catch (const YAML::Exception& e) {
+      status =
+          InvalidArgumentError(p.string() + ": not valid YAML: " + e.what());
+    }
+  });
+  if (!status.ok()) return status;
+  std::sort(scan.not_on_vault.begin(), scan.not_on_vault.end());
+  return scan;
+}
+
+StatusOr<ModuleScan> ScanForModuleUse(const std::vector<std::string>& paths) {
+  static const char* kPatterns[] = {"keyward/secret_config.h",
+                                    "keyward::SecretConfig",
+                                    "find_package(keyward", "-lkeyward"};
+  ModuleScan scan;
+  for (const std::string& root : paths) {
+    std::error_code ec;
+    if (!fs::exists(root, ec))
+      return NotFoundError("source path " + root + " does not exist");
+    WalkFiles(root, [&](const fs::path& p) {
+      std::error_code size_ec;
+      if (fs::file_size(p, size_ec) > (1u << 20) || size_ec) return;
+      std::ifstream in(p, std::ios::binary);
+      ++scan.files_scanned;
+      std::string line;
+      for (int n = 1; std::getline(in, line); ++n) {
+        if (line.find('\0') != std::string::npos) break;  // binary
+        for (const char* pat : kPatterns) {
+          if (line.find(pat) != std::string::npos) {
+            scan.uses.push_back(p.string() + ":" + std::to_string(n));
+            break;
+          }
+        }
+      }
+    });
+  }
+  std::sort(scan.uses.begin(), scan.uses.end());
+  return scan;
+}
+
+std::vector<ChecklistItem> EvaluateChecklist(const ChecklistInput& in) {
+  std::vector<ChecklistItem> items;
+  const LocationReport& loc = *in.locations;
+  items.push_back(EverySecretInVault(loc));
+  items.push_back(ExternalSecretsOnVault(in.manifests));
+  items.push_back(
+      {"supersession:store-empty",
+       loc.store_live.empty() ? CheckResult::kPass : CheckResult::kFail,
+       loc.store_live.empty()
+           ? "no live platform-* secret in the store"
+           : std::to_string(loc.store_live.size()) +
+                 " live in the store: " + Join(loc.store_live)});
+  bool none =
+      loc.store_live.empty() && loc.store_scheduled_for_deletion.empty();
+  items.push_back(
+      {"retirement:store-secrets-deleted",
+       none ? CheckResult::kPass : CheckResult::kFail,
+       none ? "the store holds no platform-* secret"
+            : std::to_string(loc.store_live.size()) + " live, " +
+                  std::to_string(loc.store_scheduled_for_deletion.size()) +
+                  " scheduled for deletion (delete after the cut-over is "
+                  "verified)"});
+  items.push_back(Manual(
+      "iam-credentials-removed", in.confirmed,
+      in.iam_principals.empty()
+          ? "no IAM principal is declared in the inventory; verify in IAM"
+          : "delete the access keys/roles of " + Join(in.iam_principals)));
+  ChecklistItem modules{"retirement:modules-removed", CheckResult::kUnknown,
+                        "pass --source DIR (application sources) to scan"};
+  if (in.modules) {
+    modules.result =
+        in.modules->uses.empty() ? CheckResult::kPass : CheckResult::kFail;
+    modules.evidence = in.modules->uses.empty()
+                           ? "no Secret Config Module use in " +
+                                 std::to_string(in.modules->files_scanned) +
+                                 " files"
+                           : "still used at " + Join(in.modules->uses);
+  }
+  items.push_back(modules);
+  items.push_back(Manual("inventory-archived", in.confirmed,
+                         "move secrets-inventory.yaml to the archive in Git"));
+  return items;
+}
+
+}  // namespace keyward::migrate
