@@ -1,0 +1,127 @@
+// keyward whoami: who the resolved AWS credentials belong to (STS
+// GetCallerIdentity), and which provider / profile supplied them. Never
+// prints a secret; the access key id is masked like `aws configure list`.
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "keyward/aws/credential_chain.h"
+#include "keyward/aws/sts.h"
+
+namespace keyward::cli {
+namespace {
+
+struct WhoamiOptions {
+  std::string sts_endpoint_url;
+};
+
+std::string FirstSet(const Environment& env,
+                     std::initializer_list<const char*> names) {
+  for (const char* n : names) {
+    if (auto v = env.Get(n); v && !v->empty()) return *v;
+  }
+  return "";
+}
+
+std::string MaskKeyId(const std::string& id) {
+  if (id.size() <= 4) return "****";
+  return std::string(id.size() - 4, '*') + id.substr(id.size() - 4);
+}
+
+int Run(Cli& cli, const WhoamiOptions& o) {
+  const Environment& env = cli.env();
+  aws::ChainOptions chain;
+  chain.profile = cli.globals().profile;
+  chain.region = cli.globals().region;
+  chain.env = &env;
+  auto settings = aws::ResolveProfileSettings(chain);
+  if (!settings.ok()) return cli.Fail(settings.status());
+  std::string region = cli.globals().region;
+  if (region.empty())
+    region = FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"});
+  if (region.empty()) region = settings->region;
+
+  auto provider = aws::NewDefaultCredentialsChain(chain);
+  if (!provider.ok()) return cli.Fail(provider.status());
+  StatusOr<aws::Credentials> creds = (*provider)->Get();
+  if (!creds.ok()) {
+    Status s = creds.status();
+    if (s.code() == StatusCode::kNotFound) {
+      s = UnauthenticatedError(
+          "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
+          "AWS_SECRET_ACCESS_KEY, or "
+          "choose a profile with --profile / AWS_PROFILE (" +
+          s.message() + ")");
+    }
+    return cli.Fail(s);
+  }
+
+  aws::StsOptions so;
+  so.region = region;
+  so.endpoint_url = !o.sts_endpoint_url.empty()
+                        ? o.sts_endpoint_url
+                        : aws::ResolveStsEndpoint(env, *settings, region);
+  HttpClientOptions http;
+  http.ca_bundle = settings->ca_bundle;
+  so.http = NewCurlHttpClient(http, env);
+  auto sts = aws::StsClient::Create(std::move(so));
+  if (!sts.ok()) return cli.Fail(sts.status());
+  auto id = (*sts)->GetCallerIdentity(*creds);
+  if (!id.ok()) {
+    return cli.Fail(
+        id.status().WithContext("credentials from " + creds->provider));
+  }
+
+  std::string profile =
+      settings->profile + " (from " + settings->profile_source + ")";
+  if (creds->provider == "environment") profile = "- (environment variables)";
+  std::string expires = creds->expiration ? TimeOrDash(creds->expiration)
+                                          : "never (long-term key)";
+  if (cli.json()) {
+    nlohmann::json j{
+        {"Account", id->account},
+        {"Arn", id->arn},
+        {"UserId", id->user_id},
+        {"AccessKeyId", MaskKeyId(creds->access_key_id)},
+        {"Provider", creds->provider},
+        {"Profile", creds->provider == "environment" ? "" : settings->profile},
+        {"ProfileSource", settings->profile_source},
+        {"Region", region},
+        {"Expiration", creds->expiration ? TimeOrDash(creds->expiration) : ""},
+        {"StsEndpoint", (*sts)->endpoint()}};
+    cli.out() << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  PrintTable(cli.out(), {{"Account:", id->account},
+                         {"ARN:", id->arn},
+                         {"UserId:", id->user_id},
+                         {"AccessKeyId:", MaskKeyId(creds->access_key_id)},
+                         {"Provider:", creds->provider},
+                         {"Profile:", profile},
+                         {"Region:", region.empty() ? "-" : region},
+                         {"Expires:", expires}});
+  return kExitOk;
+}
+
+void Setup(CLI::App& app, Cli& cli) {
+  auto o = std::make_shared<WhoamiOptions>();
+  CLI::App* sub = app.add_subcommand("whoami",
+                                     "Show the AWS identity of the resolved "
+                                     "credentials (STS GetCallerIdentity)");
+  sub->add_option(
+      "--sts-endpoint-url", o->sts_endpoint_url,
+      "STS endpoint (default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the "
+      "profile's endpoint_url, else the regional endpoint)");
+  sub->footer(
+      "Examples:\n"
+      "  keyward whoami\n"
+      "  keyward --profile orders-app whoami -o json\n"
+      "See docs/credentials.md for how credentials are found.");
+  cli.SetRunner(sub, [&cli, o] { return Run(cli, *o); });
+}
+
+}  // namespace
+
+KEYWARD_CLI_COMMAND(whoami, Setup);
+
+}  // namespace keyward::cli

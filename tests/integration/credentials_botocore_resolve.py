@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Resolves AWS credentials and region with botocore for a table of cases.
+
+Used by credentials_botocore_test.cc (the differential test): keyward and
+botocore must agree on every case.
+
+Input (argv[1]): a JSON list of cases, each
+  {"name": str, "dir": str, "env": {VAR: value}, "profile": str or null}
+where "dir" already holds the case's files. Output (stdout): a JSON list of
+  {"name", "access_key", "secret_sha256", "token_sha256", "method", "region",
+   "error"}
+Secrets are reported only as SHA-256 digests, so nothing secret is printed.
+"""
+import hashlib
+import json
+import os
+import sys
+
+import botocore.session
+
+
+def sha(value):
+    if value is None:
+        return ""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def resolve(case):
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            del os.environ[key]
+    os.environ["HOME"] = case["dir"]
+    os.environ.update(case["env"])
+    out = {"name": case["name"], "access_key": "", "secret_sha256": "",
+           "token_sha256": "", "method": "", "region": "", "error": ""}
+    try:
+        if case.get("profile"):
+            session = botocore.session.Session(profile=case["profile"])
+        else:
+            session = botocore.session.Session()
+        creds = session.get_credentials()
+        if creds is not None:
+            frozen = creds.get_frozen_credentials()
+            out["access_key"] = frozen.access_key
+            out["secret_sha256"] = sha(frozen.secret_key)
+            out["token_sha256"] = sha(frozen.token)
+            out["method"] = creds.method
+        out["region"] = session.get_config_variable("region") or ""
+    except Exception as e:  # botocore raises many types; the name is enough
+        out["error"] = type(e).__name__
+    return out
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        cases = json.load(f)
+    json.dump([resolve(c) for c in cases], sys.stdout, indent=1)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,411 @@
+// Differential test: for a table of shared config/credentials files and
+// environments, keyward's chain and botocore's resolver (the AWS CLI's) must
+// find the same credentials (compared as SHA-256 digests), the same provider
+// kind and the same region, or must both fail.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "keyward/aws/credential_chain.h"
+#include "keyward/aws/sigv4.h"
+#include "tests/testing/fakes.h"
+#include "tests/testing/peers.h"
+
+namespace keyward::aws {
+namespace {
+
+using ::keyward::testing::FakeEnvironment;
+using ::keyward::testing::RunCommand;
+using ::keyward::testing::TempDir;
+using Json = nlohmann::json;
+
+struct Case {
+  std::string name;
+  std::string config;       // written to DIR/.aws/config when not empty
+  std::string credentials;  // written to DIR/.aws/credentials when not empty
+  std::map<std::string, std::string> env;
+  std::string profile;  // explicit (--profile); empty: none
+  std::string script;   // written to DIR/proc.sh when not empty
+};
+
+const char kProc[] =
+    R"(printf '{"Version": 1, "AccessKeyId": "ASIAPROC", "SecretAccessKey": "procsecret", "SessionToken": "proctoken", "Expiration": "2099-01-01T00:00:00Z"}')";
+
+std::vector<Case> Cases() {
+  const std::string s = "aws_secret_access_key = sec\n";
+  return {
+      {"default-static",
+       "",
+       "[default]\naws_access_key_id = AKID1\n" + s,
+       {},
+       "",
+       ""},
+      {"no-files", "", "", {}, "", ""},
+      {"env-only",
+       "",
+       "",
+       {{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_SECRET_ACCESS_KEY", "envsec"}},
+       "",
+       ""},
+      {"env-beats-AWS_PROFILE",
+       "",
+       "[p]\naws_access_key_id = AKIDP\n" + s,
+       {{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+        {"AWS_SECRET_ACCESS_KEY", "e"},
+        {"AWS_PROFILE", "p"}},
+       "",
+       ""},
+      {"explicit-profile-beats-env",
+       "",
+       "[p]\naws_access_key_id = AKIDP\n" + s,
+       {{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_SECRET_ACCESS_KEY", "e"}},
+       "p",
+       ""},
+      {"env-session-token",
+       "",
+       "",
+       {{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+        {"AWS_SECRET_ACCESS_KEY", "e"},
+        {"AWS_SESSION_TOKEN", "tok"}},
+       "",
+       ""},
+      {"config-profile-prefix",
+       "[profile app]\naws_access_key_id = AKIDCFG\n" + s +
+           "region = eu-west-1\n",
+       "",
+       {},
+       "app",
+       ""},
+      {"config-without-prefix-is-no-profile",
+       "[app]\naws_access_key_id = X\n" + s,
+       "",
+       {},
+       "app",
+       ""},
+      {"credentials-file-beats-config",
+       "[profile app]\naws_access_key_id = AKIDCFG\n" + s,
+       "[app]\naws_access_key_id = AKIDCRED\n" + s,
+       {},
+       "app",
+       ""},
+      {"profile-spacing-and-quotes",
+       "[profile   spaced  ]\naws_access_key_id = A1\n" + s +
+           "[profile \"two words\"]\naws_access_key_id = A2\n" + s,
+       "",
+       {{"AWS_PROFILE", "two words"}},
+       "",
+       ""},
+      {"profile-spacing",
+       "[profile   spaced  ]\naws_access_key_id = A1\n" + s,
+       "",
+       {},
+       "spaced",
+       ""},
+      {"default-spaced-header-is-not-default",
+       "[ default ]\naws_access_key_id = A1\n" + s,
+       "",
+       {},
+       "",
+       ""},
+      {"case-comments-whitespace",
+       "# c\n; c\n[default]\n  REGION=us-west-2\n",
+       "[default]\n# "
+       "comment\nAWS_Access_Key_ID:AKIDCASE\n\taws_secret_access_key   =   sec "
+       " \n",
+       {},
+       "",
+       ""},
+      {"inline-hash-is-part-of-value",
+       "[default]\nregion = eu-central-1 # prod\n",
+       "[default]\naws_access_key_id = AKID # not a comment\n" + s,
+       {},
+       "",
+       ""},
+      {"continuation-line",
+       "",
+       "[default]\naws_access_key_id = AKID\n  MORE\n" + s,
+       {},
+       "",
+       ""},
+      {"nested-section-ignored",
+       "[default]\ns3 =\n  max_concurrent_requests = 10\nregion = ap-south-1\n",
+       "[default]\naws_access_key_id = AKID\n" + s,
+       {},
+       "",
+       ""},
+      {"DEFAULT-section-inherited",
+       "[DEFAULT]\nregion = sa-east-1\n[profile x]\noutput = json\n",
+       "[DEFAULT]\n" + s + "[x]\naws_access_key_id = AKIDX\n",
+       {},
+       "x",
+       ""},
+      {"region-credentials-file-wins",
+       "[profile r]\nregion = us-east-1\n",
+       "[r]\nregion = us-east-2\naws_access_key_id = A\n" + s,
+       {},
+       "r",
+       ""},
+      {"AWS_DEFAULT_REGION-wins",
+       "[default]\nregion = us-east-1\n",
+       "",
+       {{"AWS_DEFAULT_REGION", "eu-north-1"}},
+       "",
+       ""},
+      {"AWS_DEFAULT_PROFILE-before-AWS_PROFILE",
+       "",
+       "[a]\naws_access_key_id = AKIDA\n" + s +
+           "[b]\naws_access_key_id = AKIDB\n" + s,
+       {{"AWS_DEFAULT_PROFILE", "a"}, {"AWS_PROFILE", "b"}},
+       "",
+       ""},
+      {"file-env-vars",
+       "",
+       "",
+       {{"AWS_SHARED_CREDENTIALS_FILE", "@DIR@/elsewhere"}},
+       "",
+       ""},
+      {"tokens-security-before-session",
+       "",
+       "[default]\naws_access_key_id = A\n" + s +
+           "aws_session_token = st\naws_security_token = sec2\n",
+       {},
+       "",
+       ""},
+      {"later-default-section-wins",
+       "[default]\nregion = us-east-1\n[profile default]\nregion = us-west-1\n",
+       "",
+       {},
+       "",
+       ""},
+      {"credential-process",
+       "[profile p]\ncredential_process = /bin/sh '@DIR@/proc.sh'\n",
+       "",
+       {},
+       "p",
+       kProc},
+      {"credentials-file-beats-process",
+       "[profile p]\ncredential_process = /bin/sh @DIR@/proc.sh\n",
+       "[p]\naws_access_key_id = AKIDFILE\n" + s,
+       {},
+       "p",
+       kProc},
+      {"process-beats-config-keys",
+       "[profile p]\naws_access_key_id = AKIDCFG\n" + s +
+           "credential_process = /bin/sh @DIR@/proc.sh\n",
+       "",
+       {},
+       "p",
+       kProc},
+      // Errors: both must fail.
+      {"unknown-profile",
+       "",
+       "[default]\naws_access_key_id = A\n" + s,
+       {},
+       "nope",
+       ""},
+      {"unknown-AWS_PROFILE", "", "", {{"AWS_PROFILE", "nope"}}, "", ""},
+      {"missing-secret", "", "[default]\naws_access_key_id = A\n", {}, "", ""},
+      {"duplicate-key",
+       "",
+       "[default]\naws_access_key_id = A\nAWS_ACCESS_KEY_ID = B\n",
+       {},
+       "",
+       ""},
+      {"duplicate-section", "", "[default]\n[default]\n", {}, "", ""},
+      {"key-before-section",
+       "",
+       "aws_access_key_id = A\n[default]\n",
+       {},
+       "",
+       ""},
+      {"line-without-equals", "", "[default]\naws_access_key_id\n", {}, "", ""},
+      {"process-fails",
+       "[profile p]\ncredential_process = /bin/sh @DIR@/proc.sh\n",
+       "",
+       {},
+       "p",
+       "echo broken >&2; exit 3"},
+      {"process-version-2",
+       "[profile p]\ncredential_process = /bin/sh @DIR@/proc.sh\n",
+       "",
+       {},
+       "p",
+       R"(printf '{"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "s"}')"},
+      {"process-missing-secret",
+       "[profile p]\ncredential_process = /bin/sh @DIR@/proc.sh\n",
+       "",
+       {},
+       "p",
+       R"(printf '{"Version": 1, "AccessKeyId": "A"}')"},
+      {"role-without-source",
+       "[profile r]\nrole_arn = arn:aws:iam::1:role/x\n",
+       "",
+       {},
+       "r",
+       ""},
+      {"role-both-sources",
+       "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = b\n"
+       "credential_source = Environment\n[profile b]\naws_access_key_id = A\n" +
+           s,
+       "",
+       {},
+       "r",
+       ""},
+      {"role-missing-source-profile",
+       "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = "
+       "ghost\n",
+       "",
+       {},
+       "r",
+       ""},
+      {"role-loop",
+       "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n"
+       "[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n",
+       "",
+       {},
+       "a",
+       ""},
+      {"role-invalid-credential-source",
+       "[profile r]\nrole_arn = arn:aws:iam::1:role/x\ncredential_source = "
+       "Bogus\n",
+       "",
+       {},
+       "r",
+       ""},
+      {"role-source-without-credentials",
+       "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = "
+       "b\n[profile b]\n"
+       "region = us-east-1\n",
+       "",
+       {},
+       "r",
+       ""},
+  };
+}
+
+std::string Replace(std::string s, const std::string& from,
+                    const std::string& to) {
+  for (std::size_t p = s.find(from); p != std::string::npos;
+       p = s.find(from, p + to.size())) {
+    s.replace(p, from.size(), to);
+  }
+  return s;
+}
+
+std::string MethodOf(const std::string& provider) {
+  for (auto [prefix, method] : std::vector<std::pair<std::string, std::string>>{
+           {"environment", "env"},
+           {"shared-credentials-file", "shared-credentials-file"},
+           {"config-file", "config-file"},
+           {"credential_process", "custom-process"},
+           {"assume-role", "assume-role"}}) {
+    if (provider.starts_with(prefix)) return method;
+  }
+  return provider;
+}
+
+std::string Sha(const SecretValue& v) {
+  return v.empty() ? "" : HexSha256(v.Reveal());
+}
+
+// keyward's answer in the script's format.
+Json Keyward(const Case& c, const std::string& dir) {
+  FakeEnvironment env;
+  env.Set("HOME", dir);
+  for (const auto& [k, v] : c.env) env.Set(k, Replace(v, "@DIR@", dir));
+  ChainOptions o;
+  o.profile = c.profile;
+  o.env = &env;
+  o.warn = [](const std::string&) {};
+  Json out{{"name", c.name},     {"access_key", ""}, {"secret_sha256", ""},
+           {"token_sha256", ""}, {"method", ""},     {"region", ""},
+           {"error", ""}};
+  auto settings = ResolveProfileSettings(o);
+  if (!settings.ok()) {
+    out["error"] = settings.status().ToString();
+    return out;
+  }
+  auto creds = NewUncachedCredentialsChain(o)->Get();
+  if (creds.ok()) {
+    out["access_key"] = creds->access_key_id;
+    out["secret_sha256"] = Sha(creds->secret_access_key);
+    out["token_sha256"] = Sha(creds->session_token);
+    out["method"] = MethodOf(creds->provider);
+  } else if (creds.status().code() != StatusCode::kNotFound) {
+    out["error"] = creds.status().ToString();
+  }
+  auto region = env.Get("AWS_DEFAULT_REGION");
+  out["region"] = region && !region->empty() ? *region : settings->region;
+  return out;
+}
+
+TEST(CredentialsBotocoreDiffTest, KeywardResolvesLikeBotocore) {
+  KW_REQUIRE_PEER("python3");
+  if (RunCommand({"python3", "-c", "import botocore"}).exit_code != 0) {
+    if (::keyward::testing::InCi())
+      FAIL() << "botocore is not installed (CI=true)";
+    GTEST_SKIP() << "SKIPPED: botocore is not installed";
+  }
+  std::vector<Case> cases = Cases();
+  std::vector<std::unique_ptr<TempDir>> dirs;
+  Json input = Json::array();
+  for (const Case& c : cases) {
+    dirs.push_back(std::make_unique<TempDir>());
+    const TempDir& d = *dirs.back();
+    RunCommand({"mkdir", "-p", d.File(".aws")});
+    if (!c.config.empty())
+      d.Write(".aws/config", Replace(c.config, "@DIR@", d.path()));
+    if (!c.credentials.empty()) {
+      d.Write(".aws/credentials", Replace(c.credentials, "@DIR@", d.path()));
+    }
+    if (c.name == "file-env-vars") {
+      d.Write("elsewhere",
+              "[default]\naws_access_key_id = AKIDMOVED\naws_secret_access_key "
+              "= x\n");
+    }
+    if (!c.script.empty()) d.Write("proc.sh", c.script + "\n", 0700);
+    Json env = Json::object();
+    for (const auto& [k, v] : c.env) env[k] = Replace(v, "@DIR@", d.path());
+    input.push_back(
+        {{"name", c.name},
+         {"dir", d.path()},
+         {"env", env},
+         {"profile", c.profile.empty() ? Json() : Json(c.profile)}});
+  }
+  TempDir work;
+  work.Write("cases.json", input.dump());
+  auto r = RunCommand({"python3",
+                       std::string(KEYWARD_SOURCE_DIR) +
+                           "/tests/integration/credentials_botocore_resolve.py",
+                       work.File("cases.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json botocore = Json::parse(r.out);
+  ASSERT_EQ(botocore.size(), cases.size());
+  int agreed = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    Json mine = Keyward(cases[i], dirs[i]->path());
+    Json theirs = botocore[i];
+    SCOPED_TRACE(cases[i].name + " keyward=" + mine.dump() +
+                 " botocore=" + theirs.dump());
+    bool mine_failed = !mine["error"].get<std::string>().empty();
+    bool theirs_failed = !theirs["error"].get<std::string>().empty();
+    EXPECT_EQ(mine_failed, theirs_failed);
+    if (mine_failed || theirs_failed) {
+      agreed += mine_failed == theirs_failed;
+      continue;
+    }
+    bool same = true;
+    for (const char* k :
+         {"access_key", "secret_sha256", "token_sha256", "method", "region"}) {
+      EXPECT_EQ(mine[k], theirs[k]) << k;
+      same = same && mine[k] == theirs[k];
+    }
+    agreed += same;
+  }
+  std::cout << "botocore differential: " << agreed << "/" << cases.size()
+            << " cases agree\n";
+}
+
+}  // namespace
+}  // namespace keyward::aws
