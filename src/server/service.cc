@@ -558,12 +558,14 @@ struct SecretsService::Impl {
     for (const auto& v : s.versions) {
       if (!v.stages.empty()) versions[v.version_id] = v.stages;
     }
+    // Like AWS: RotationEnabled only once rotation was configured (never,
+    // here), the version map only when there are versions.
     Json out{{"ARN", s.arn},
              {"Name", s.name},
-             {"RotationEnabled", false},
              {"LastChangedDate", s.last_changed},
              {"CreatedDate", s.created}};
-    out[list ? "SecretVersionsToStages" : "VersionIdsToStages"] = versions;
+    if (!versions.empty())
+      out[list ? "SecretVersionsToStages" : "VersionIdsToStages"] = versions;
     if (!s.description.empty()) out["Description"] = s.description;
     if (!s.kms_key_id.empty()) out["KmsKeyId"] = s.kms_key_id;
     if (s.last_accessed != 0) out["LastAccessedDate"] = s.last_accessed;
@@ -1014,8 +1016,8 @@ StatusOr<Json> SecretsService::Impl::ListSecretVersionIds(
   StoredSecret* s = Find(id);
   if (s == nullptr) return NotFound();
   std::vector<const StoredVersion*> versions;
-  for (auto it = s->versions.rbegin(); it != s->versions.rend(); ++it) {
-    if (include_deprecated || !it->stages.empty()) versions.push_back(&*it);
+  for (const auto& v : s->versions) {
+    if (include_deprecated || !v.stages.empty()) versions.push_back(&v);
   }
   Json out{{"ARN", s->arn}, {"Name", s->name}, {"Versions", Json::array()}};
   std::size_t end =
