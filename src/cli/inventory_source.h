@@ -1,0 +1,22 @@
+// The inventory as the operator commands (`put`, `exec`) see it: the file
+// named by --inventory, else ./secrets-inventory.yaml when it exists, else
+// none (commands then skip inventory checks).
+#ifndef KEYWARD_SRC_CLI_INVENTORY_SOURCE_H_
+#define KEYWARD_SRC_CLI_INVENTORY_SOURCE_H_
+
+#include <optional>
+
+#include "cli/cli.h"
+#include "keyward/inventory/inventory.h"
+
+namespace keyward::cli {
+
+// Loads the inventory. nullopt when no --inventory was given and the default
+// file does not exist. INVALID_ARGUMENT for unusable or missing files. Error
+// findings are reported as one warning line on cli.err() (run `keyward
+// inventory lint` for them); they do not fail.
+StatusOr<std::optional<inventory::Inventory>> LoadCliInventory(Cli& cli);
+
+}  // namespace keyward::cli
+
+#endif  // KEYWARD_SRC_CLI_INVENTORY_SOURCE_H_

@@ -1,0 +1,40 @@
+// keyward restore NAME: cancels a scheduled deletion (RestoreSecret).
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+
+namespace keyward::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+int Run(Cli& cli, const std::string& name) {
+  auto client = cli.MakeClient();
+  if (!client.ok()) return cli.Fail(client.status());
+  auto r = (*client)->RestoreSecret(name);
+  if (!r.ok()) return cli.Fail(r.status());
+  if (cli.json()) {
+    cli.out() << Json{{"Name", r->name}, {"ARN", r->arn}}.dump(2) << "\n";
+  } else {
+    cli.out() << "restored " << r->name << " (deletion cancelled)\n";
+  }
+  return kExitOk;
+}
+
+void Setup(CLI::App& app, Cli& cli) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* sub =
+      app.add_subcommand("restore", "Cancel a secret's scheduled deletion");
+  sub->add_option("name", *name, "secret name or ARN")->required();
+  sub->footer(
+      "Works during the recovery window of 'keyward delete' (not after "
+      "--force).\n\n"
+      "Example:\n  keyward restore platform-data/stripe/orders");
+  cli.SetRunner(sub, [&cli, name] { return Run(cli, *name); });
+}
+
+}  // namespace
+
+KEYWARD_CLI_COMMAND(restore, Setup);
+
+}  // namespace keyward::cli

@@ -1,0 +1,37 @@
+#include "cli/versions.h"
+
+#include <algorithm>
+
+namespace keyward::cli {
+
+StatusOr<std::vector<secrets::SecretVersion>> AllVersions(
+    secrets::SecretsManagerApi& api, const std::string& name) {
+  std::vector<secrets::SecretVersion> all;
+  secrets::ListSecretVersionIdsRequest req;
+  req.secret_id = name;
+  req.include_deprecated = true;
+  do {
+    KW_ASSIGN_OR_RETURN(auto page, api.ListSecretVersionIds(req));
+    for (auto& v : page.versions) all.push_back(std::move(v));
+    req.next_token = page.next_token;
+  } while (!req.next_token.empty());
+  // Newest first; versions without a date last.
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    if (a.created_date && b.created_date)
+      return *a.created_date > *b.created_date;
+    return a.created_date.has_value() && !b.created_date.has_value();
+  });
+  return all;
+}
+
+std::string JoinStages(const std::vector<std::string>& stages) {
+  std::string s;
+  for (const auto& st : stages) s += (s.empty() ? "" : ",") + st;
+  return s.empty() ? "(deprecated)" : s;
+}
+
+bool HasStage(const std::vector<std::string>& stages, std::string_view stage) {
+  return std::find(stages.begin(), stages.end(), stage) != stages.end();
+}
+
+}  // namespace keyward::cli

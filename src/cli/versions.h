@@ -1,0 +1,26 @@
+// Version helpers shared by `keyward history`, `rollback` and `put`.
+#ifndef KEYWARD_SRC_CLI_VERSIONS_H_
+#define KEYWARD_SRC_CLI_VERSIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "keyward/secrets/client.h"
+#include "keyward/status.h"
+
+namespace keyward::cli {
+
+// Every version of `name` (all pages, deprecated included), newest first.
+// Errors: those of ListSecretVersionIds (NOT_FOUND for an unknown secret).
+StatusOr<std::vector<secrets::SecretVersion>> AllVersions(
+    secrets::SecretsManagerApi& api, const std::string& name);
+
+// "AWSCURRENT,AWSPREVIOUS"; "(deprecated)" for none.
+std::string JoinStages(const std::vector<std::string>& stages);
+
+// True when `stages` contains `stage`.
+bool HasStage(const std::vector<std::string>& stages, std::string_view stage);
+
+}  // namespace keyward::cli
+
+#endif  // KEYWARD_SRC_CLI_VERSIONS_H_
