@@ -48,6 +48,7 @@ wait_port "$MOTO_PORT"
 # --- nginx serving a static file of the same size as a GetSecretValue body -
 NGINX_PORT=$(free_port)
 mkdir -p "$WORK/nginx/html"
+chmod 755 "$WORK" "$WORK/nginx" "$WORK/nginx/html"  # nginx workers run as nobody
 cat >"$WORK/nginx/nginx.conf" <<CONF
 worker_processes auto;
 pid $WORK/nginx/nginx.pid;
@@ -101,6 +102,7 @@ NGINX_PID=$!; PIDS+=("$NGINX_PID")
 wait_port "$NGINX_PORT"
 
 # Sanity: one request of each must succeed.
+chmod 644 "$WORK/nginx/html/secret.json"
 curl -sf "http://127.0.0.1:$NGINX_PORT/secret.json" >/dev/null
 
 run() {  # name url [script]
