@@ -460,7 +460,9 @@ struct SecretCache::Impl {
             MakeSecret(std::shared_ptr<const SecretData>(next, &next->data));
     }
     e.loaded_cv.notify_all();
-    if (!log_line.empty()) Log(level, log_line);
+    // A failed first fetch of a Get() miss is the caller's error to handle.
+    bool quiet = !prev && !e.declared.load() && !out.status.ok();
+    if (!log_line.empty() && !quiet) Log(level, log_line);
     if (change) Notify(*change);
     return out.status;
   }
