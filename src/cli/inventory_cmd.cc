@@ -1,0 +1,427 @@
+// keyward inventory lint|check|import|report: secrets-inventory.yaml as a
+// working tool (docs/inventory.md).
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "keyward/inventory/drift.h"
+#include "keyward/inventory/inventory.h"
+#include "keyward/inventory/scan.h"
+
+namespace keyward::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using inventory::DriftReport;
+using inventory::Finding;
+using inventory::ParsedInventory;
+
+std::string InventoryPath(Cli& cli, const std::string& positional) {
+  if (!positional.empty()) return positional;
+  if (!cli.globals().inventory.empty()) return cli.globals().inventory;
+  return std::string(inventory::kDefaultInventoryPath);
+}
+
+StatusOr<ParsedInventory> Load(const std::string& path) {
+  FileSystem const& fs = FileSystem::Real();
+  if (!fs.Stat(path).exists) {
+    return InvalidArgumentError(
+        "inventory file '" + path +
+        "' does not exist (pass FILE or --inventory, or create one with "
+        "'keyward inventory import --out " +
+        path + "')");
+  }
+  return inventory::LoadInventory(path, fs);
+}
+
+// ---- lint -------------------------------------------------------------------
+
+struct LintOptions {
+  std::string file;
+  bool strict = false;
+};
+
+Json FindingJson(const Finding& f) {
+  return {{"file", f.file},
+          {"line", f.line},
+          {"column", f.column},
+          {"rule", f.rule},
+          {"severity", f.severity == Severity::kError ? "error" : "warning"},
+          {"message", f.message}};
+}
+
+int RunLint(Cli& cli, const LintOptions& o) {
+  std::string path = InventoryPath(cli, o.file);
+  auto parsed = Load(path);
+  if (!parsed.ok()) {
+    if (cli.json()) {
+      cli.out() << Json{{"file", path},
+                        {"usable", false},
+                        {"error", parsed.status().message()}}
+                       .dump(2)
+                << "\n";
+    }
+    return cli.Fail(parsed.status());
+  }
+  std::size_t errors = parsed->ErrorCount(), warnings = parsed->WarningCount();
+  if (cli.json()) {
+    Json arr = Json::array();
+    for (const Finding& f : parsed->findings) arr.push_back(FindingJson(f));
+    cli.out() << Json{{"file", path},
+                      {"usable", true},
+                      {"errors", errors},
+                      {"warnings", warnings},
+                      {"findings", arr}}
+                     .dump(2)
+              << "\n";
+  } else {
+    for (const Finding& f : parsed->findings) cli.out() << f.ToString() << "\n";
+    cli.err() << path << ": " << parsed->inventory.secrets.size()
+              << " secrets, " << parsed->inventory.applications.size()
+              << " applications: " << errors
+              << (errors == 1 ? " error, " : " errors, ") << warnings
+              << (warnings == 1 ? " warning" : " warnings") << "\n";
+  }
+  if (errors > 0 || (o.strict && warnings > 0)) return kExitCheckFailed;
+  return kExitOk;
+}
+
+// ---- check ------------------------------------------------------------------
+
+struct CheckOptions {
+  std::string file;
+  bool no_values = false;
+};
+
+Json DriftJson(const DriftReport& r, const std::string& path) {
+  Json items = Json::array();
+  for (const auto& d : r.items) {
+    Json j{{"kind", inventory::DriftKindName(d.kind)},
+           {"name", d.name},
+           {"detail", d.detail}};
+    if (d.line > 0) j["line"] = d.line;
+    if (!d.missing_keys.empty()) j["missing_keys"] = d.missing_keys;
+    if (!d.extra_keys.empty()) j["extra_keys"] = d.extra_keys;
+    items.push_back(std::move(j));
+  }
+  return {{"file", path},
+          {"in_sync", r.InSync()},
+          {"declared", r.declared},
+          {"in_store", r.in_store},
+          {"values_compared", r.values_compared},
+          {"drift", items}};
+}
+
+std::function<void(std::size_t, std::size_t)> ProgressPrinter(Cli& cli) {
+  if (cli.json() || !::isatty(STDERR_FILENO)) return nullptr;
+  return [&cli](std::size_t done, std::size_t total) {
+    if (total == 0) {
+      cli.err() << "\rlisting the store: " << done << " secrets" << std::flush;
+    } else {
+      cli.err() << "\rcomparing property keys: " << done << "/" << total
+                << "   " << std::flush;
+    }
+  };
+}
+
+StatusOr<DriftReport> RunDrift(Cli& cli, const inventory::Inventory& inv,
+                               bool no_values) {
+  KW_ASSIGN_OR_RETURN(auto client, cli.MakeClient());
+  inventory::DriftOptions options;
+  options.compare_values = !no_values;
+  options.progress = ProgressPrinter(cli);
+  auto report = inventory::CheckDrift(inv, *client, options);
+  if (options.progress) cli.err() << "\r\033[K" << std::flush;
+  return report;
+}
+
+int RunCheck(Cli& cli, const CheckOptions& o) {
+  std::string path = InventoryPath(cli, o.file);
+  auto parsed = Load(path);
+  if (!parsed.ok()) return cli.Fail(parsed.status());
+  if (parsed->HasErrors()) {
+    cli.err() << "keyward: warning: " << path << " has " << parsed->ErrorCount()
+              << " lint error(s); run 'keyward inventory lint " << path
+              << "'\n";
+  }
+  auto report = RunDrift(cli, parsed->inventory, o.no_values);
+  if (!report.ok()) return cli.Fail(report.status());
+  if (cli.json()) {
+    cli.out() << DriftJson(*report, path).dump(2) << "\n";
+  } else {
+    for (const auto& d : report->items) {
+      std::string where =
+          d.line > 0 ? path + ":" + std::to_string(d.line) : "store";
+      cli.out() << where << ": " << inventory::DriftKindName(d.kind) << ": "
+                << d.name << ": " << d.detail << "\n";
+    }
+    cli.err() << (report->InSync() ? "in sync: " : "drift: ")
+              << report->declared << " declared, " << report->in_store
+              << " in the store, " << report->items.size() << " difference(s)"
+              << (report->values_compared ? ""
+                                          : " (property keys not compared)")
+              << "\n";
+  }
+  return report->InSync() ? kExitOk : kExitCheckFailed;
+}
+
+// ---- import -----------------------------------------------------------------
+
+struct ImportCmdOptions {
+  std::string out;
+  bool no_values = false;
+  bool force = false;
+};
+
+int RunImport(Cli& cli, const ImportCmdOptions& o) {
+  if (!o.out.empty() && FileSystem::Real().Stat(o.out).exists && !o.force) {
+    return cli.Fail(
+        InvalidArgumentError(o.out + " exists; pass --force to overwrite it"));
+  }
+  auto client = cli.MakeClient();
+  if (!client.ok()) return cli.Fail(client.status());
+  inventory::ImportOptions options;
+  options.read_values = !o.no_values;
+  auto result = inventory::ImportFromStore(**client, options);
+  if (!result.ok()) return cli.Fail(result.status());
+  std::string text =
+      "# secrets-inventory.yaml, imported from the store by 'keyward inventory "
+      "import'.\n"
+      "# Review every TODO, declare each secret's consumers, then run "
+      "'keyward inventory lint'.\n" +
+      inventory::FormatInventory(result->inventory, result->comments);
+  if (o.out.empty()) {
+    cli.out() << text;
+  } else {
+    std::ofstream f(o.out, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f.good()) return cli.Fail(InternalError("cannot write " + o.out));
+  }
+  cli.err() << "imported " << result->inventory.secrets.size() << " secrets"
+            << (result->without_consumers > 0
+                    ? "; " + std::to_string(result->without_consumers) +
+                          " without known consumers (marked TODO)"
+                    : "")
+            << (o.out.empty() ? "" : " into " + o.out) << "\n";
+  return kExitOk;
+}
+
+// ---- report -----------------------------------------------------------------
+
+struct ReportOptions {
+  std::string file;
+  std::vector<std::string> scan;
+  bool no_store = false;
+  bool no_values = false;
+};
+
+struct Criterion {
+  std::string name;
+  std::string status;  // PASS | FAIL | SKIP
+  std::string detail;
+};
+
+Criterion CentralizedCriterion(const ReportOptions& o,
+                               std::vector<std::string>& evidence) {
+  Criterion c{
+      "all secrets centralized (none only in .env/env vars)", "SKIP",
+      "not checked: pass --scan PATH for the servers' .env/config files"};
+  if (o.scan.empty()) return c;
+  auto r = inventory::ScanPaths(o.scan);
+  if (!r.ok()) return {c.name, "FAIL", "scan failed: " + r.status().message()};
+  for (const auto& f : r->findings) evidence.push_back(f.ToString());
+  c.status = r->findings.empty() ? "PASS" : "FAIL";
+  c.detail = std::to_string(r->files_scanned) + " files scanned, " +
+             std::to_string(r->findings.size()) +
+             " secret(s) found outside the store";
+  return c;
+}
+
+Criterion CompleteCriterion(Cli& cli, const ReportOptions& o,
+                            const inventory::Inventory& inv,
+                            std::vector<std::string>& evidence,
+                            std::vector<std::string>& store_names) {
+  Criterion c{"inventory reflects every secret in the store", "SKIP",
+              "not checked (--no-store)"};
+  if (o.no_store) return c;
+  auto r = RunDrift(cli, inv, o.no_values);
+  if (!r.ok())
+    return {c.name, "FAIL", "store check failed: " + r.status().message()};
+  std::map<std::string, int> counts;
+  for (const auto& d : r->items) {
+    ++counts[std::string(inventory::DriftKindName(d.kind))];
+    evidence.push_back(std::string(inventory::DriftKindName(d.kind)) + ": " +
+                       d.name);
+    if (d.kind == inventory::DriftKind::kUnmanaged)
+      store_names.push_back(d.name);
+  }
+  c.status = r->InSync() ? "PASS" : "FAIL";
+  c.detail = std::to_string(r->declared) + " declared, " +
+             std::to_string(r->in_store) + " in the store";
+  for (const auto& [k, n] : counts)
+    c.detail += ", " + std::to_string(n) + " " + k;
+  return c;
+}
+
+int RunReport(Cli& cli, const ReportOptions& o) {
+  std::string path = InventoryPath(cli, o.file);
+  auto parsed = Load(path);
+  if (!parsed.ok()) return cli.Fail(parsed.status());
+  const inventory::Inventory& inv = parsed->inventory;
+  std::vector<std::string> evidence;
+  std::vector<std::string> unmanaged;
+  std::vector<Criterion> criteria;
+  criteria.push_back(CentralizedCriterion(o, evidence));
+  criteria.push_back(CompleteCriterion(cli, o, inv, evidence, unmanaged));
+  // Naming: lint's name-* errors, and unmanaged store names.
+  std::size_t bad_names = 0;
+  for (const Finding& f : parsed->findings) {
+    if (f.rule.rfind("name-", 0) == 0 && f.severity == Severity::kError) {
+      ++bad_names;
+      evidence.push_back(f.ToString());
+    }
+  }
+  for (const std::string& n : unmanaged) {
+    if (!ValidateSecretName(n).ok()) {
+      ++bad_names;
+      evidence.push_back("store name does not follow the convention: " + n);
+    }
+  }
+  criteria.push_back(
+      {"every name follows the convention", bad_names == 0 ? "PASS" : "FAIL",
+       std::to_string(bad_names) + " name(s) violate the convention"});
+  std::set<std::string> consumers;
+  for (const auto& s : inv.secrets)
+    consumers.insert(s.consumers.begin(), s.consumers.end());
+  std::string without;
+  for (const std::string& c : consumers) {
+    const inventory::Application* a = inv.FindApplication(c);
+    if (a == nullptr || a->iam_principal.empty())
+      without += (without.empty() ? "" : ", ") + c;
+  }
+  criteria.push_back(
+      {"every consumer has an IAM principal", without.empty() ? "PASS" : "FAIL",
+       without.empty()
+           ? std::to_string(consumers.size()) + " consumer(s) declared"
+           : "no iam_principal: " + without});
+  bool failed =
+      std::any_of(criteria.begin(), criteria.end(),
+                  [](const Criterion& c) { return c.status == "FAIL"; });
+  if (cli.json()) {
+    Json jc = Json::array();
+    for (const auto& c : criteria)
+      jc.push_back(
+          {{"criterion", c.name}, {"status", c.status}, {"detail", c.detail}});
+    Json apps = Json::array();
+    for (const auto& a : inv.applications) {
+      Json secrets = Json::array();
+      for (const auto* s : inv.SecretsForApp(a.name)) {
+        secrets.push_back({{"name", s->name},
+                           {"rotation", s->rotation.status},
+                           {"last_rotated", s->rotation.last_rotated}});
+      }
+      apps.push_back({{"application", a.name},
+                      {"iam_principal", a.iam_principal},
+                      {"secrets", secrets}});
+    }
+    cli.out() << Json{{"file", path},
+                      {"phase0_exit_criteria_met", !failed},
+                      {"criteria", jc},
+                      {"evidence", evidence},
+                      {"applications", apps}}
+                     .dump(2)
+              << "\n";
+    return failed ? kExitCheckFailed : kExitOk;
+  }
+  cli.out() << "Phase 0 exit criteria (" << path << ")\n\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"STATUS", "CRITERION", "DETAIL"}};
+  for (const auto& c : criteria) rows.push_back({c.status, c.name, c.detail});
+  PrintTable(cli.out(), rows);
+  if (!evidence.empty()) {
+    cli.out() << "\nEvidence:\n";
+    for (const auto& e : evidence) cli.out() << "  " << e << "\n";
+  }
+  cli.out() << "\nApplications:\n";
+  for (const auto& a : inv.applications) {
+    cli.out() << "  " << a.name << " (IAM principal: "
+              << (a.iam_principal.empty() ? "none" : a.iam_principal) << ")\n";
+    std::vector<std::vector<std::string>> srows = {
+        {"    SECRET", "ROTATION", "LAST ROTATED", "EVERY"}};
+    for (const auto* s : inv.SecretsForApp(a.name)) {
+      srows.push_back(
+          {"    " + s->name,
+           s->rotation.status.empty() ? "-" : s->rotation.status,
+           s->rotation.last_rotated.empty() ? "-" : s->rotation.last_rotated,
+           s->rotation.interval_days
+               ? std::to_string(*s->rotation.interval_days) + " days"
+               : "-"});
+    }
+    PrintTable(cli.out(), srows);
+  }
+  cli.out() << "\n"
+            << (failed ? "Phase 0 exit criteria NOT met"
+                       : "Phase 0 exit criteria met (SKIP = not checked)")
+            << "\n";
+  return failed ? kExitCheckFailed : kExitOk;
+}
+
+void Setup(CLI::App& app, Cli& cli) {
+  CLI::App* inv = app.add_subcommand(
+      "inventory", "Lint, check, import and report on secrets-inventory.yaml");
+  inv->require_subcommand(1);
+
+  auto lint = std::make_shared<LintOptions>();
+  CLI::App* l = inv->add_subcommand(
+      "lint", "Validate the inventory offline (schema, naming, leaks)");
+  l->add_option(
+      "file", lint->file,
+      "inventory file (default: --inventory or ./secrets-inventory.yaml)");
+  l->add_flag("--strict", lint->strict, "fail on warnings too");
+  l->footer(
+      "Exit: 0 clean, 1 findings, 2 unusable input.\nExample:\n  keyward "
+      "inventory lint examples/secrets-inventory.yaml");
+  cli.SetRunner(l, [&cli, lint] { return RunLint(cli, *lint); });
+
+  auto check = std::make_shared<CheckOptions>();
+  CLI::App* c = inv->add_subcommand(
+      "check", "Compare the inventory with the store (drift)");
+  c->add_option("file", check->file, "inventory file");
+  c->add_flag("--no-values", check->no_values,
+              "do not read values (skip the property-key comparison)");
+  c->footer(
+      "Exit: 0 in sync, 1 drift, 2+ errors. Prints key names only, never "
+      "values.");
+  cli.SetRunner(c, [&cli, check] { return RunCheck(cli, *check); });
+
+  auto imp = std::make_shared<ImportCmdOptions>();
+  CLI::App* i = inv->add_subcommand(
+      "import", "Write a version-1 inventory from what the store holds");
+  i->add_option("--out", imp->out, "output file (default: stdout)");
+  i->add_flag("--no-values", imp->no_values,
+              "do not read values (properties left empty)");
+  i->add_flag("--force", imp->force, "overwrite --out if it exists");
+  cli.SetRunner(i, [&cli, imp] { return RunImport(cli, *imp); });
+
+  auto rep = std::make_shared<ReportOptions>();
+  CLI::App* r = inv->add_subcommand(
+      "report", "Phase 0 exit criteria as a pass/fail table");
+  r->add_option("file", rep->file, "inventory file");
+  r->add_option("--scan", rep->scan,
+                "paths to scan for secrets outside the store (repeatable)");
+  r->add_flag("--no-store", rep->no_store,
+              "do not contact the store (skips the completeness check)");
+  r->add_flag("--no-values", rep->no_values,
+              "do not read values during the completeness check");
+  cli.SetRunner(r, [&cli, rep] { return RunReport(cli, *rep); });
+}
+
+}  // namespace
+
+KEYWARD_CLI_COMMAND(inventory, Setup);
+
+}  // namespace keyward::cli

@@ -1,0 +1,56 @@
+// keyward scan PATH...: secrets still living outside the store (values masked).
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "keyward/inventory/scan.h"
+
+namespace keyward::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+int Run(Cli& cli, const std::vector<std::string>& paths) {
+  auto result = inventory::ScanPaths(paths);
+  if (!result.ok()) return cli.Fail(result.status());
+  if (cli.json()) {
+    Json arr = Json::array();
+    for (const auto& f : result->findings) {
+      arr.push_back({{"file", f.file},
+                     {"line", f.line},
+                     {"column", f.column},
+                     {"key", f.key},
+                     {"kind", f.kind}});
+    }
+    cli.out() << Json{{"files_scanned", result->files_scanned},
+                      {"findings", arr},
+                      {"skipped", result->skipped}}
+                     .dump(2)
+              << "\n";
+  } else {
+    for (const auto& f : result->findings) cli.out() << f.ToString() << "\n";
+    for (const auto& s : result->skipped)
+      cli.err() << "keyward: note: skipped " << s << "\n";
+    cli.err() << result->files_scanned << " files scanned, "
+              << result->findings.size()
+              << " secret(s) found outside the store\n";
+  }
+  return result->findings.empty() ? kExitOk : kExitCheckFailed;
+}
+
+void Setup(CLI::App& app, Cli& cli) {
+  auto paths = std::make_shared<std::vector<std::string>>();
+  CLI::App* sub = app.add_subcommand(
+      "scan", "Find secrets outside the store (.env files, configs)");
+  sub->add_option("paths", *paths, "files or directories")->required();
+  sub->footer(
+      "Exit: 0 nothing found, 1 secrets found, 2 bad paths. Values are always "
+      "masked.\n"
+      "Example:\n  keyward scan /srv/orders /etc/orders.env");
+  cli.SetRunner(sub, [&cli, paths] { return Run(cli, *paths); });
+}
+
+}  // namespace
+
+KEYWARD_CLI_COMMAND(scan, Setup);
+
+}  // namespace keyward::cli
