@@ -72,7 +72,7 @@ StatusOr<std::map<std::string, SecretValue>> Fetch(
     out.clear();
     missing.clear();
     for (const auto& n : names) {
-      auto r = api.GetSecretValue({n, "", ""});
+      auto r = api.GetSecretValue({n, "", std::string(secrets::kAwsCurrent)});
       if (!r.ok()) return r.status().WithContext("reading '" + n + "'");
       if (r->payload.string) out.emplace(n, std::move(*r->payload.string));
     }

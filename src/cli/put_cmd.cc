@@ -218,7 +218,7 @@ Status Generate(secrets::SecretsManagerApi& api, const PutOptions& o,
 // The current value as supplied-value form; nullopt when there is none.
 StatusOr<std::optional<SuppliedValue>> Current(secrets::SecretsManagerApi& api,
                                                const std::string& name) {
-  auto r = api.GetSecretValue({name, "", ""});
+  auto r = api.GetSecretValue({name, "", std::string(secrets::kAwsCurrent)});
   if (!r.ok()) {
     if (r.status().code() == StatusCode::kNotFound)
       return std::optional<SuppliedValue>();

@@ -15,11 +15,23 @@ StatusOr<std::vector<secrets::SecretVersion>> AllVersions(
     for (auto& v : page.versions) all.push_back(std::move(v));
     req.next_token = page.next_token;
   } while (!req.next_token.empty());
-  // Newest first; versions without a date last.
-  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-    if (a.created_date && b.created_date)
+  // Newest first; versions without a date last. Versions created in the same
+  // second (dates have 1 s resolution) order by stage: AWSCURRENT,
+  // AWSPREVIOUS, then the rest.
+  auto rank = [](const secrets::SecretVersion& v) {
+    if (HasStage(v.version_stages, secrets::kAwsCurrent)) return 0;
+    if (HasStage(v.version_stages, secrets::kAwsPrevious)) return 1;
+    return 2;
+  };
+  std::stable_sort(all.begin(), all.end(), [&](const auto& a, const auto& b) {
+    if (a.created_date && b.created_date &&
+        *a.created_date != *b.created_date) {
       return *a.created_date > *b.created_date;
-    return a.created_date.has_value() && !b.created_date.has_value();
+    }
+    if (a.created_date.has_value() != b.created_date.has_value()) {
+      return a.created_date.has_value();
+    }
+    return rank(a) < rank(b);
   });
   return all;
 }
