@@ -1,29 +1,68 @@
 #!/usr/bin/env bash
-# The main job on a fresh Debian 12 machine: install, build, start a local
-# Secrets Manager endpoint, create secrets named by the convention and read
-# them back through keyward.
+# The main job on a fresh Debian 12 machine, on the embedded default:
+#   install packages, build, start `keyward server` (throwaway encrypted store,
+#   generated credentials), lint the example inventory, populate it with the
+#   operator workflow (generated passwords, nothing typed on the command line),
+#   check it for drift, run the example service through the Secret Config
+#   Module, rotate a password, and show the least-privilege IAM policy and the
+#   Phase 1 ESO manifests generated from the inventory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
 ./scripts/install-deps.sh
 cmake -S . -B build -G Ninja >/dev/null
-ninja -C build keyward_cli
+ninja -C build keyward_cli orders-service
 
 work=$(mktemp -d)
-cleanup() { [[ -n ${endpoint_pid:-} ]] && kill "$endpoint_pid" 2>/dev/null; rm -rf "$work"; }
+server_pid=""
+cleanup() {
+  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-moto_server -H 127.0.0.1 -p "$port" >"$work/endpoint.log" 2>&1 &
-endpoint_pid=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+run() { say "$*"; "$@"; }
 
-export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
-aws secretsmanager create-secret --name platform-data/postgres/orders \
-  --secret-string '{"username":"orders","password":"demo-only-password"}' >/dev/null
-aws secretsmanager create-secret --name platform-config/postgres/platform-postgres \
-  --secret-string '{"host":"db.internal","port":"5432"}' >/dev/null
+K=./build/keyward
+INV=examples/secrets-inventory.yaml
 
-./build/keyward list
-./build/keyward get platform-data/postgres/orders
-./build/keyward get platform-config/postgres/platform-postgres --property host --reveal
+say "keyward server --store $work/store.db --listen 127.0.0.1:0 --env-file $work/env &"
+$K server --store "$work/store.db" --listen 127.0.0.1:0 --env-file "$work/env" \
+  --access-log off >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 200); do [[ -s $work/env ]] && break; sleep 0.05; done
+[[ -s $work/env ]] || { cat "$work/server.log"; exit 1; }
+head -n 2 "$work/server.log"
+# AWS_ENDPOINT_URL, AWS_REGION, AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE=keyward-local
+# shellcheck disable=SC1091
+. "$work/env"
+
+run $K inventory lint "$INV"
+
+say "echo '{\"username\":\"orders\"}' | keyward put platform-data/postgres/orders --generate password=32"
+echo '{"username":"orders"}' | $K --inventory "$INV" put platform-data/postgres/orders --generate password=32
+say "echo '{\"host\":\"db.internal\",\"port\":\"5432\"}' | keyward put platform-config/postgres/platform-postgres"
+echo '{"host":"db.internal","port":"5432"}' | $K --inventory "$INV" put platform-config/postgres/platform-postgres
+say "echo '{}' | keyward put platform-data/stripe/orders --generate token=40"
+echo '{}' | $K --inventory "$INV" put platform-data/stripe/orders --generate token=40
+
+run $K --inventory "$INV" inventory check
+run $K list
+run $K get platform-data/postgres/orders
+run $K get platform-config/postgres/platform-postgres --property host --reveal
+
+run ./build/examples/orders-service --once
+
+say "keyward put platform-data/postgres/orders --merge --generate password=32   # rotate one property"
+$K --inventory "$INV" put platform-data/postgres/orders --merge --generate password=32 </dev/null
+run $K history platform-data/postgres/orders
+run ./build/examples/orders-service --once
+
+run $K --inventory "$INV" inventory report
+run $K --inventory "$INV" iam policy --app orders --region eu-west-1
+run $K --inventory "$INV" export eso --phase 1 --region eu-west-1 --out-dir "$work/eso"
+say "cat $work/eso/external-secrets-orders.yaml"
+cat "$work/eso/external-secrets-orders.yaml"
+
+printf '\ndemo complete: the store, its key and the generated credentials are deleted on exit\n'

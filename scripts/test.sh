@@ -39,7 +39,9 @@ if [[ -z ${KEYWARD_SKIP_FUZZ:-} ]]; then
     corpus="build-fuzz/corpus/$name"
     mkdir -p "$corpus"
     seeds=()
-    [[ -d fuzz/corpus/$name ]] && seeds=("fuzz/corpus/$name")
+    for d in "fuzz/corpus/$name" "fuzz/${name%_fuzz}_corpus"; do
+      [[ -d $d ]] && seeds+=("$d")
+    done
     step "fuzzing $name for ${FUZZ_SECONDS}s"
     "$target" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -rss_limit_mb=2048 \
       -print_final_stats=1 "$corpus" "${seeds[@]}" 2>&1 | tail -n 12

@@ -118,6 +118,13 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       out << help_out.str();
       return kExitOk;
     }
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+      // Never echo stray arguments: an operator may have typed a value.
+      err << "keyward: error: unexpected extra arguments (not shown, in case they hold a "
+             "secret; values are never taken from the command line)\n"
+             "(run 'keyward --help' for usage)\n";
+      return kExitUsage;
+    }
     err << "keyward: error: " << e.what() << "\n(run 'keyward --help' for usage)\n";
     return kExitUsage;
   }

@@ -365,7 +365,8 @@ StatusOr<SecureString> SecretsManagerClient::Impl::Call(std::string_view operati
   Status last;
   bool skew_retried = false;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
-    StatusOr<aws::Credentials> creds = config.credentials->Get();
+    // GetShared: cached providers hand out their snapshot without copying.
+    StatusOr<std::shared_ptr<const aws::Credentials>> creds = config.credentials->GetShared();
     if (!creds.ok()) {
       Status s = creds.status();
       if (s.code() == StatusCode::kNotFound) {
@@ -375,7 +376,7 @@ StatusOr<SecureString> SecretsManagerClient::Impl::Call(std::string_view operati
       }
       return s;
     }
-    StatusOr<HttpResponse> resp = Attempt(base, *creds);
+    StatusOr<HttpResponse> resp = Attempt(base, **creds);
     if (resp.ok() && resp->status >= 200 && resp->status < 300) {
       return std::move(resp->body);
     }
@@ -461,6 +462,9 @@ StatusOr<SecretValueResult> SecretsManagerClient::GetSecretValue(const GetSecret
   Json j{{"SecretId", req.secret_id}};
   if (!req.version_id.empty()) j["VersionId"] = req.version_id;
   if (!req.version_stage.empty()) j["VersionStage"] = req.version_stage;
+  // AWS defaults to AWSCURRENT; saying so explicitly also keeps emulators
+  // that cache a "default version" honest after a stage move.
+  if (req.version_id.empty() && req.version_stage.empty()) j["VersionStage"] = kAwsCurrent;
   KW_CALL(resp, "GetSecretValue", DumpAndWipe(j), req.secret_id);
   Status s;
   SecretValueResult r = ParseValueResult(resp, &s);

@@ -139,6 +139,10 @@ TEST(InventoryTest, LoadRefusesLargeFilesBeforeReading) {
             StatusCode::kNotFound);
 }
 
+// A hang guard only (a loaded CI machine must not fail it): how fast hostile
+// input is refused is measured in bench/inventory_bench.cc.
+constexpr double kHangGuardSeconds = 20.0;
+
 double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
@@ -148,7 +152,7 @@ TEST(InventoryTest, HundredMegabytesRefusedQuickly) {
   std::string text(100u << 20, ' ');
   auto start = std::chrono::steady_clock::now();
   auto parsed = ParseInventory(text, "huge.yaml");
-  EXPECT_LT(Seconds(start), 0.5);
+  EXPECT_LT(Seconds(start), kHangGuardSeconds);
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().message(),
             "huge.yaml:1:1: input-too-large: file is 104857600 bytes; the "
@@ -162,7 +166,7 @@ TEST(InventoryTest, DeepNestingRefusedQuickly) {
     for (int i = 0; i < 100000; ++i) text += open;
     auto start = std::chrono::steady_clock::now();
     auto parsed = ParseInventory(text, "deep.yaml");
-    EXPECT_LT(Seconds(start), 1.0) << open;
+    EXPECT_LT(Seconds(start), kHangGuardSeconds) << open;
     ASSERT_FALSE(parsed.ok()) << open;
     EXPECT_NE(parsed.status().message().find(
                   ": yaml-depth: nesting deeper than 32 levels"),
