@@ -209,7 +209,7 @@ class TreeBuilder : public YAML::EventHandler {
       f.key = std::move(n);
       f.have_key = true;
     } else {
-      f.node.entries.emplace_back(std::move(f.key), std::move(n));
+      f.node.entries.push_back(YamlEntry{std::move(f.key), std::move(n)});
       f.have_key = false;
     }
   }

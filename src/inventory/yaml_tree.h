@@ -19,6 +19,8 @@
 
 namespace keyward::inventory {
 
+struct YamlEntry;
+
 struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMapping };
   Kind kind = Kind::kNull;
@@ -27,9 +29,31 @@ struct YamlNode {
   std::string value;    // scalars
   bool quoted = false;  // scalar was quoted or a block scalar (not plain)
   std::vector<YamlNode> items;                         // sequences
-  std::vector<std::pair<YamlNode, YamlNode>> entries;  // mappings, file order
-  bool flow = false;                                   // [a, b] / {a: b}
+  std::vector<YamlEntry> entries;  // mappings, file order
+  bool flow = false;               // [a, b] / {a: b}
+
+  // Out of line: YamlEntry must be complete first (std::pair of an
+  // incomplete type does not compile with clang-14 + libstdc++).
+  YamlNode();
+  YamlNode(const YamlNode&);
+  YamlNode(YamlNode&&) noexcept;
+  YamlNode& operator=(const YamlNode&);
+  YamlNode& operator=(YamlNode&&) noexcept;
+  ~YamlNode();
 };
+
+// One "key: value" of a mapping (pair-like, so `auto& [k, v]` works).
+struct YamlEntry {
+  YamlNode first;
+  YamlNode second;
+};
+
+inline YamlNode::YamlNode() = default;
+inline YamlNode::YamlNode(const YamlNode&) = default;
+inline YamlNode::YamlNode(YamlNode&&) noexcept = default;
+inline YamlNode& YamlNode::operator=(const YamlNode&) = default;
+inline YamlNode& YamlNode::operator=(YamlNode&&) noexcept = default;
+inline YamlNode::~YamlNode() = default;
 
 struct YamlLimits {
   std::size_t max_bytes = 16u << 20;
