@@ -29,6 +29,7 @@ class InventoryCliTest : public ::testing::Test {
     env_ = {{"AWS_ACCESS_KEY_ID", "testing"},
             {"AWS_SECRET_ACCESS_KEY", "testing"},
             {"AWS_REGION", "us-east-1"},
+            {"AWS_DEFAULT_REGION", "us-east-1"},  // the aws CLI v1 reads only this
             {"AWS_PROFILE", "\x01unset"},
             {"AWS_CONFIG_FILE", "/dev/null"},
             {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}};
@@ -73,7 +74,7 @@ TEST_F(InventoryCliTest, LintExitCodes) {
   dir.Write("bad.yaml", "version: 1\napplications: {}\nsecrets: [{name: x}]\n");
   r = Keyward({"inventory", "lint", dir.File("bad.yaml")});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find(dir.File("bad.yaml") + ":3:17: name-prefix: "),
+  EXPECT_NE(r.out.find(dir.File("bad.yaml") + ":3:18: name-prefix: "),
             std::string::npos)
       << r.out;
   dir.Write("alias.yaml", "a: &x 1\nb: *x\n");
