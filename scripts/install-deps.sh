@@ -10,7 +10,7 @@ PACKAGES=(
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libsqlite3-dev libcpp-httplib-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev sqlite3 wrk nginx-light hyperfine
+  libgtest-dev libgmock-dev libbenchmark-dev sqlite3 wrk nginx-light hyperfine zsh
   python3 ca-certificates curl
 )
 
