@@ -29,7 +29,8 @@ SigningParams Params() {
   SigningParams p;
   p.region = "eu-west-1";
   p.service = "secretsmanager";
-  p.time = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+  p.time =
+      std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
   return p;
 }
 

@@ -27,15 +27,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto parsed = keyward::aws::ParseAuthorization(parts[0]);
   keyward::HttpRequest req;
   req.method = "POST";
-  req.url = "http://127.0.0.1:1" + (parts[1].empty() || parts[1][0] != '/' ? "/" + parts[1] : parts[1]);
-  req.headers = {{"Host", "127.0.0.1:1"}, {parts[2], parts[3]}, {"X-Amz-Date", "20150830T123600Z"}};
+  req.url =
+      "http://127.0.0.1:1" +
+      (parts[1].empty() || parts[1][0] != '/' ? "/" + parts[1] : parts[1]);
+  req.headers = {{"Host", "127.0.0.1:1"},
+                 {parts[2], parts[3]},
+                 {"X-Amz-Date", "20150830T123600Z"}};
   req.body = keyward::SecureString(parts[4].begin(), parts[4].end());
   if (parsed.ok()) {
-    keyward::Status s = keyward::aws::VerifySignature(req, *parsed, keyward::SecretValue("k"),
-                                                      "20150830T123600Z");
+    keyward::Status s = keyward::aws::VerifySignature(
+        req, *parsed, keyward::SecretValue("k"), "20150830T123600Z");
     s.IgnoreError();
   }
-  auto canonical = keyward::aws::BuildCanonicalRequest(req, true, "UNSIGNED-PAYLOAD");
+  auto canonical =
+      keyward::aws::BuildCanonicalRequest(req, true, "UNSIGNED-PAYLOAD");
   (void)canonical;
   return 0;
 }

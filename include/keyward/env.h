@@ -64,7 +64,8 @@ std::string FormatIso8601(Clock::time_point t);
 // Parses "2015-08-30T12:36:00Z", with optional fractional seconds and
 // "+00:00"-style offsets. INVALID_ARGUMENT when malformed.
 StatusOr<Clock::time_point> ParseIso8601(std::string_view s);
-// Seconds since the epoch as AWS JSON timestamps carry them (may be fractional).
+// Seconds since the epoch as AWS JSON timestamps carry them (may be
+// fractional).
 Clock::time_point FromEpochSeconds(double seconds);
 double ToEpochSeconds(Clock::time_point t);
 

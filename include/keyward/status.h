@@ -107,10 +107,10 @@ class [[nodiscard]] StatusOr {
     }
   }
   StatusOr(T value) : rep_(std::move(value)) {}  // NOLINT: implicit
-  template <typename U,
-            typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                        !std::is_same_v<std::decay_t<U>, T> &&
-                                        !std::is_same_v<std::decay_t<U>, Status>>>
+  template <typename U, typename = std::enable_if_t<
+                            std::is_constructible_v<T, U&&> &&
+                            !std::is_same_v<std::decay_t<U>, T> &&
+                            !std::is_same_v<std::decay_t<U>, Status>>>
   StatusOr(U&& value) : rep_(T(std::forward<U>(value))) {}  // NOLINT
 
   bool ok() const { return rep_.index() == 1; }
@@ -145,15 +145,16 @@ class [[nodiscard]] StatusOr {
 #define KW_STATUS_CONCAT_(a, b) KW_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the current function if `expr` (a Status) is not OK.
-#define KW_RETURN_IF_ERROR(expr)                      \
-  do {                                                \
-    ::keyward::Status kw_status_ = (expr);            \
-    if (!kw_status_.ok()) return kw_status_;          \
+#define KW_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::keyward::Status kw_status_ = (expr);   \
+    if (!kw_status_.ok()) return kw_status_; \
   } while (0)
 
 // `lhs = value of expr` (a StatusOr), or returns its error.
-#define KW_ASSIGN_OR_RETURN(lhs, expr) \
-  KW_ASSIGN_OR_RETURN_IMPL_(KW_STATUS_CONCAT_(kw_statusor_, __COUNTER__), lhs, expr)
+#define KW_ASSIGN_OR_RETURN(lhs, expr)                                         \
+  KW_ASSIGN_OR_RETURN_IMPL_(KW_STATUS_CONCAT_(kw_statusor_, __COUNTER__), lhs, \
+                            expr)
 #define KW_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                              \
   if (!tmp.ok()) return std::move(tmp).status();  \

@@ -29,7 +29,8 @@ std::string ToHex(const unsigned char* p, std::size_t n) {
 // SHA-256 through OpenSSL's low-level interface: the EVP layer's per-call
 // dispatch cost more than hashing these short inputs (SHA-NI is used either
 // way). These functions are deprecated in OpenSSL 3 but fully supported.
-void Sha256Parts(std::initializer_list<std::string_view> parts, unsigned char out[32]) {
+void Sha256Parts(std::initializer_list<std::string_view> parts,
+                 unsigned char out[32]) {
   SHA256_CTX ctx;
   SHA256_Init(&ctx);
   for (std::string_view p : parts) SHA256_Update(&ctx, p.data(), p.size());
@@ -38,11 +39,13 @@ void Sha256Parts(std::initializer_list<std::string_view> parts, unsigned char ou
 }
 
 // HMAC-SHA256 (RFC 2104) over the reused digest context.
-SigningKey Hmac(const unsigned char* key, std::size_t key_len, std::string_view data) {
+SigningKey Hmac(const unsigned char* key, std::size_t key_len,
+                std::string_view data) {
   constexpr std::size_t kBlock = 64;
   unsigned char k[kBlock] = {0};
   if (key_len > kBlock) {
-    Sha256Parts({std::string_view(reinterpret_cast<const char*>(key), key_len)}, k);
+    Sha256Parts({std::string_view(reinterpret_cast<const char*>(key), key_len)},
+                k);
   } else {
     std::memcpy(k, key, key_len);
   }
@@ -52,7 +55,8 @@ SigningKey Hmac(const unsigned char* key, std::size_t key_len, std::string_view 
     opad[i] = k[i] ^ 0x5c;
   }
   unsigned char inner[32];
-  Sha256Parts({std::string_view(reinterpret_cast<char*>(ipad), kBlock), data}, inner);
+  Sha256Parts({std::string_view(reinterpret_cast<char*>(ipad), kBlock), data},
+              inner);
   SigningKey out{};
   Sha256Parts({std::string_view(reinterpret_cast<char*>(opad), kBlock),
                std::string_view(reinterpret_cast<char*>(inner), sizeof(inner))},
@@ -87,7 +91,8 @@ std::string UriDecode(std::string_view in) {
     if (in[i] == '%' && i + 2 < in.size() &&
         std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
+      out.push_back(static_cast<char>(
+          std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
       i += 2;
     } else {
       out.push_back(in[i]);
@@ -117,8 +122,9 @@ std::string NormalizePath(std::string_view path) {
     if (i > 0) result += '/';
     result += out[i];
   }
-  bool trailing = path.size() > 1 && (path.back() == '/' || path.ends_with("/.") ||
-                                      path.ends_with("/.."));
+  bool trailing =
+      path.size() > 1 &&
+      (path.back() == '/' || path.ends_with("/.") || path.ends_with("/.."));
   if (trailing && result.size() > 1) result += '/';
   return result;
 }
@@ -135,7 +141,8 @@ std::string CanonicalQuery(std::string_view query) {
       std::size_t eq = kv.find('=');
       std::string k, v;
       UriEncode(UriDecode(kv.substr(0, eq)), false, k);
-      if (eq != std::string_view::npos) UriEncode(UriDecode(kv.substr(eq + 1)), false, v);
+      if (eq != std::string_view::npos)
+        UriEncode(UriDecode(kv.substr(eq + 1)), false, v);
       params.emplace_back(std::move(k), std::move(v));
     }
     if (amp == std::string_view::npos) break;
@@ -154,7 +161,9 @@ std::string CanonicalQuery(std::string_view query) {
 
 // Trims and collapses runs of whitespace (including folded lines).
 std::string CanonicalHeaderValue(std::string_view v) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  };
   bool clean = v.empty() || (!is_space(v.front()) && !is_space(v.back()));
   for (std::size_t i = 0; clean && i < v.size(); ++i) {
     if (is_space(v[i]) && (v[i] != ' ' || is_space(v[i + 1]))) clean = false;
@@ -177,7 +186,8 @@ std::string CanonicalHeaderValue(std::string_view v) {
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -190,7 +200,8 @@ std::string HexSha256(std::string_view data) {
 }
 
 StatusOr<CanonicalRequest> BuildCanonicalRequest(
-    const HttpRequest& request, bool normalize_path, std::string_view payload_hash,
+    const HttpRequest& request, bool normalize_path,
+    std::string_view payload_hash,
     const std::vector<std::string>* only_headers) {
   KW_ASSIGN_OR_RETURN(Url url, ParseUrl(request.url));
   // Canonical headers: lowercase name -> values in order of appearance.
@@ -198,7 +209,8 @@ StatusOr<CanonicalRequest> BuildCanonicalRequest(
   for (const auto& [name, value] : request.headers) {
     std::string key = Lower(name);
     if (only_headers != nullptr &&
-        std::find(only_headers->begin(), only_headers->end(), key) == only_headers->end()) {
+        std::find(only_headers->begin(), only_headers->end(), key) ==
+            only_headers->end()) {
       continue;
     }
     auto [it, inserted] = headers.emplace(key, CanonicalHeaderValue(value));
@@ -208,9 +220,10 @@ StatusOr<CanonicalRequest> BuildCanonicalRequest(
     }
   }
   bool want_host = only_headers == nullptr ||
-                   std::find(only_headers->begin(), only_headers->end(), "host") !=
-                       only_headers->end();
-  if (want_host && headers.find("host") == headers.end()) headers["host"] = url.authority;
+                   std::find(only_headers->begin(), only_headers->end(),
+                             "host") != only_headers->end();
+  if (want_host && headers.find("host") == headers.end())
+    headers["host"] = url.authority;
 
   CanonicalRequest out;
   std::string& t = out.text;
@@ -259,27 +272,32 @@ std::string BuildStringToSign(std::string_view amz_date, std::string_view scope,
   return s;
 }
 
-SigningKey DeriveSigningKey(const SecretValue& secret_access_key, std::string_view date,
-                            std::string_view region, std::string_view service) {
+SigningKey DeriveSigningKey(const SecretValue& secret_access_key,
+                            std::string_view date, std::string_view region,
+                            std::string_view service) {
   SecureString k = "AWS4";
   k += secret_access_key.Reveal();
-  SigningKey date_key = Hmac(reinterpret_cast<const unsigned char*>(k.data()), k.size(), date);
+  SigningKey date_key =
+      Hmac(reinterpret_cast<const unsigned char*>(k.data()), k.size(), date);
   SigningKey region_key = Hmac(date_key.data(), date_key.size(), region);
   SigningKey service_key = Hmac(region_key.data(), region_key.size(), service);
-  SigningKey signing = Hmac(service_key.data(), service_key.size(), "aws4_request");
+  SigningKey signing =
+      Hmac(service_key.data(), service_key.size(), "aws4_request");
   OPENSSL_cleanse(date_key.data(), date_key.size());
   OPENSSL_cleanse(region_key.data(), region_key.size());
   OPENSSL_cleanse(service_key.data(), service_key.size());
   return signing;
 }
 
-std::string ComputeSignature(const SigningKey& key, std::string_view string_to_sign) {
+std::string ComputeSignature(const SigningKey& key,
+                             std::string_view string_to_sign) {
   SigningKey mac = Hmac(key.data(), key.size(), string_to_sign);
   return ToHex(mac.data(), mac.size());
 }
 
 SigningKey SigningKeyCache::Get(const Credentials& creds, std::string_view date,
-                                std::string_view region, std::string_view service) {
+                                std::string_view region,
+                                std::string_view service) {
   std::string scope(date);
   scope += '/';
   scope += region;
@@ -305,25 +323,30 @@ SigningKey SigningKeyCache::Get(const Credentials& creds, std::string_view date,
 Status SignRequest(HttpRequest& request, const Credentials& creds,
                    const SigningParams& params, SigningKeyCache* cache) {
   if (creds.access_key_id.empty() || creds.secret_access_key.empty()) {
-    return InvalidArgumentError("cannot sign: credentials have no access key id or secret key");
+    return InvalidArgumentError(
+        "cannot sign: credentials have no access key id or secret key");
   }
   std::string amz_date = FormatAmzDate(params.time);
   request.SetHeader("X-Amz-Date", amz_date);
   bool token = !creds.session_token.empty();
   if (token && !params.omit_session_token) {
-    request.SetHeader("X-Amz-Security-Token", std::string(creds.session_token.Reveal()));
+    request.SetHeader("X-Amz-Security-Token",
+                      std::string(creds.session_token.Reveal()));
   }
-  std::string payload_hash = HexSha256(std::string_view(request.body.data(), request.body.size()));
-  if (params.sign_body_header) request.SetHeader("x-amz-content-sha256", payload_hash);
-  KW_ASSIGN_OR_RETURN(CanonicalRequest canonical,
-                      BuildCanonicalRequest(request, params.normalize_path, payload_hash));
+  std::string payload_hash =
+      HexSha256(std::string_view(request.body.data(), request.body.size()));
+  if (params.sign_body_header)
+    request.SetHeader("x-amz-content-sha256", payload_hash);
+  KW_ASSIGN_OR_RETURN(
+      CanonicalRequest canonical,
+      BuildCanonicalRequest(request, params.normalize_path, payload_hash));
   std::string scope = CredentialScope(amz_date, params.region, params.service);
   std::string to_sign = BuildStringToSign(amz_date, scope, canonical.text);
   std::string_view date = std::string_view(amz_date).substr(0, 8);
   SigningKey key = cache != nullptr
                        ? cache->Get(creds, date, params.region, params.service)
-                       : DeriveSigningKey(creds.secret_access_key, date, params.region,
-                                          params.service);
+                       : DeriveSigningKey(creds.secret_access_key, date,
+                                          params.region, params.service);
   std::string authz(kAlgorithm);
   authz += " Credential=";
   authz += creds.access_key_id;
@@ -335,7 +358,8 @@ Status SignRequest(HttpRequest& request, const Credentials& creds,
   authz += ComputeSignature(key, to_sign);
   OPENSSL_cleanse(key.data(), key.size());
   if (token && params.omit_session_token) {
-    request.SetHeader("X-Amz-Security-Token", std::string(creds.session_token.Reveal()));
+    request.SetHeader("X-Amz-Security-Token",
+                      std::string(creds.session_token.Reveal()));
   }
   request.SetHeader("Authorization", std::move(authz));
   return OkStatus();
@@ -344,20 +368,25 @@ Status SignRequest(HttpRequest& request, const Credentials& creds,
 StatusOr<ParsedAuthorization> ParseAuthorization(std::string_view header) {
   auto bad = [](std::string why) {
     return Status(StatusCode::kInvalidArgument,
-                  "malformed Authorization header: " + why, "IncompleteSignatureException");
+                  "malformed Authorization header: " + why,
+                  "IncompleteSignatureException");
   };
   if (!header.starts_with(kAlgorithm) || header.size() <= kAlgorithm.size() ||
       header[kAlgorithm.size()] != ' ') {
-    return bad("expected 'AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...'");
+    return bad(
+        "expected 'AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., "
+        "Signature=...'");
   }
   ParsedAuthorization out;
   std::string_view rest = header.substr(kAlgorithm.size() + 1);
   bool have_cred = false, have_signed = false, have_sig = false;
   while (!rest.empty()) {
-    while (!rest.empty() && (rest.front() == ' ' || rest.front() == ',')) rest.remove_prefix(1);
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == ','))
+      rest.remove_prefix(1);
     std::size_t comma = rest.find(',');
     std::string_view part = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    rest = comma == std::string_view::npos ? std::string_view()
+                                           : rest.substr(comma + 1);
     while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
     if (part.empty()) continue;
     std::size_t eq = part.find('=');
@@ -369,12 +398,15 @@ StatusOr<ParsedAuthorization> ParseAuthorization(std::string_view header) {
       std::size_t s = 0;
       while (true) {
         std::size_t sl = v.find('/', s);
-        f.push_back(v.substr(s, sl == std::string_view::npos ? v.npos : sl - s));
+        f.push_back(
+            v.substr(s, sl == std::string_view::npos ? v.npos : sl - s));
         if (sl == std::string_view::npos) break;
         s = sl + 1;
       }
-      if (f.size() != 5 || f[4] != "aws4_request" || f[1].size() != 8 || f[0].empty()) {
-        return bad("Credential must be AKID/YYYYMMDD/region/service/aws4_request");
+      if (f.size() != 5 || f[4] != "aws4_request" || f[1].size() != 8 ||
+          f[0].empty()) {
+        return bad(
+            "Credential must be AKID/YYYYMMDD/region/service/aws4_request");
       }
       out.access_key_id = std::string(f[0]);
       out.date = std::string(f[1]);
@@ -385,7 +417,8 @@ StatusOr<ParsedAuthorization> ParseAuthorization(std::string_view header) {
       std::size_t s = 0;
       while (s <= v.size()) {
         std::size_t semi = v.find(';', s);
-        std::string_view h = v.substr(s, semi == std::string_view::npos ? v.npos : semi - s);
+        std::string_view h =
+            v.substr(s, semi == std::string_view::npos ? v.npos : semi - s);
         if (!h.empty()) out.signed_headers.push_back(Lower(h));
         if (semi == std::string_view::npos) break;
         s = semi + 1;
@@ -402,29 +435,36 @@ StatusOr<ParsedAuthorization> ParseAuthorization(std::string_view header) {
   return out;
 }
 
-Status VerifySignature(const HttpRequest& request, const ParsedAuthorization& auth,
+Status VerifySignature(const HttpRequest& request,
+                       const ParsedAuthorization& auth,
                        const SecretValue& secret, std::string_view amz_date,
                        bool normalize_path) {
   std::string payload_hash;
-  if (auto h = request.Header("x-amz-content-sha256"); h && *h != "UNSIGNED-PAYLOAD") {
+  if (auto h = request.Header("x-amz-content-sha256");
+      h && *h != "UNSIGNED-PAYLOAD") {
     payload_hash = std::string(*h);
   } else {
-    payload_hash = HexSha256(std::string_view(request.body.data(), request.body.size()));
+    payload_hash =
+        HexSha256(std::string_view(request.body.data(), request.body.size()));
   }
-  KW_ASSIGN_OR_RETURN(CanonicalRequest canonical,
-                      BuildCanonicalRequest(request, normalize_path, payload_hash,
-                                            &auth.signed_headers));
+  KW_ASSIGN_OR_RETURN(
+      CanonicalRequest canonical,
+      BuildCanonicalRequest(request, normalize_path, payload_hash,
+                            &auth.signed_headers));
   std::string scope = CredentialScope(auth.date, auth.region, auth.service);
   std::string to_sign = BuildStringToSign(amz_date, scope, canonical.text);
-  SigningKey key = DeriveSigningKey(secret, auth.date, auth.region, auth.service);
+  SigningKey key =
+      DeriveSigningKey(secret, auth.date, auth.region, auth.service);
   std::string expected = ComputeSignature(key, to_sign);
   OPENSSL_cleanse(key.data(), key.size());
   if (expected.size() != auth.signature.size() ||
-      CRYPTO_memcmp(expected.data(), auth.signature.data(), expected.size()) != 0) {
-    return Status(StatusCode::kUnauthenticated,
-                  "The request signature we calculated does not match the signature you "
-                  "provided. Check your AWS Secret Access Key and signing method.",
-                  "SignatureDoesNotMatch");
+      CRYPTO_memcmp(expected.data(), auth.signature.data(), expected.size()) !=
+          0) {
+    return Status(
+        StatusCode::kUnauthenticated,
+        "The request signature we calculated does not match the signature you "
+        "provided. Check your AWS Secret Access Key and signing method.",
+        "SignatureDoesNotMatch");
   }
   return OkStatus();
 }

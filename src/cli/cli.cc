@@ -6,11 +6,14 @@ namespace keyward::cli {
 
 int ExitCodeFor(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kOk:
+      return kExitOk;
     case StatusCode::kInvalidArgument:
-    case StatusCode::kOutOfRange: return kExitUsage;
+    case StatusCode::kOutOfRange:
+      return kExitUsage;
     case StatusCode::kUnauthenticated:
-    case StatusCode::kPermissionDenied: return kExitAuth;
+    case StatusCode::kPermissionDenied:
+      return kExitAuth;
     case StatusCode::kNotFound:
     case StatusCode::kAlreadyExists:
     case StatusCode::kFailedPrecondition:
@@ -18,11 +21,13 @@ int ExitCodeFor(const Status& status) {
     case StatusCode::kUnavailable:
     case StatusCode::kDeadlineExceeded:
     case StatusCode::kAborted:
-    case StatusCode::kCancelled: return kExitStore;
+    case StatusCode::kCancelled:
+      return kExitStore;
     case StatusCode::kUnknown:
     case StatusCode::kUnimplemented:
     case StatusCode::kInternal:
-    case StatusCode::kDataLoss: return kExitInternal;
+    case StatusCode::kDataLoss:
+      return kExitInternal;
   }
   return kExitInternal;
 }
@@ -32,7 +37,8 @@ StatusOr<std::unique_ptr<secrets::SecretsManagerClient>> Cli::MakeClient() {
   o.region = globals_.region;
   o.endpoint_url = globals_.endpoint_url;
   o.profile = globals_.profile;
-  KW_ASSIGN_OR_RETURN(secrets::ClientConfig config, secrets::ResolveClientConfig(env_, o));
+  KW_ASSIGN_OR_RETURN(secrets::ClientConfig config,
+                      secrets::ResolveClientConfig(env_, o));
   return secrets::SecretsManagerClient::Create(std::move(config));
 }
 
@@ -70,24 +76,30 @@ std::vector<CommandEntry>& CommandTable() {
 }
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& g) {
-  app.add_option("--profile", g.profile, "AWS profile from ~/.aws/config and ~/.aws/credentials")
+  app.add_option("--profile", g.profile,
+                 "AWS profile from ~/.aws/config and ~/.aws/credentials")
       ->envname("AWS_PROFILE");
-  app.add_option("--region", g.region, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)");
+  app.add_option(
+      "--region", g.region,
+      "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)");
   app.add_option("--endpoint-url", g.endpoint_url,
-                 "Secrets Manager endpoint (e.g. http://127.0.0.1:8200 for keyward server)");
-  app.add_option("--inventory", g.inventory,
-                 "inventory file (default: ./secrets-inventory.yaml when it exists)");
+                 "Secrets Manager endpoint (e.g. http://127.0.0.1:8200 for "
+                 "keyward server)");
+  app.add_option(
+      "--inventory", g.inventory,
+      "inventory file (default: ./secrets-inventory.yaml when it exists)");
   app.add_option("--output,-o", g.output, "output format")
       ->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--no-color", g.no_color, "never use color");
   app.add_flag("--yes,-y", g.yes, "answer yes to confirmations");
 }
 
-int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
-           const Environment& env) {
+int RunCli(int argc, const char* const* argv, std::ostream& out,
+           std::ostream& err, const Environment& env) {
   Cli cli(out, err, env);
   CLI::App app{
-      "keyward: secrets in AWS Secrets Manager, named by convention, declared in "
+      "keyward: secrets in AWS Secrets Manager, named by convention, declared "
+      "in "
       "secrets-inventory.yaml, read through one module.",
       "keyward"};
   app.set_version_flag("--version", std::string("keyward ") + KEYWARD_VERSION);
@@ -95,9 +107,10 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.fallthrough();
   AddGlobalOptions(app, cli.globals());
   auto table = CommandTable();
-  std::sort(table.begin(), table.end(), [](const CommandEntry& a, const CommandEntry& b) {
-    return std::string_view(a.name) < std::string_view(b.name);
-  });
+  std::sort(table.begin(), table.end(),
+            [](const CommandEntry& a, const CommandEntry& b) {
+              return std::string_view(a.name) < std::string_view(b.name);
+            });
   for (const CommandEntry& e : table) e.setup(app, cli);
   try {
     app.parse(argc, argv);
@@ -120,12 +133,14 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
     if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
       // Never echo stray arguments: an operator may have typed a value.
-      err << "keyward: error: unexpected extra arguments (not shown, in case they hold a "
+      err << "keyward: error: unexpected extra arguments (not shown, in case "
+             "they hold a "
              "secret; values are never taken from the command line)\n"
              "(run 'keyward --help' for usage)\n";
       return kExitUsage;
     }
-    err << "keyward: error: " << e.what() << "\n(run 'keyward --help' for usage)\n";
+    err << "keyward: error: " << e.what()
+        << "\n(run 'keyward --help' for usage)\n";
     return kExitUsage;
   }
   std::function<int()> run = cli.SelectedRunner(app);

@@ -5,7 +5,6 @@
 #define KEYWARD_SRC_CLI_CLI_H_
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -23,10 +22,10 @@ namespace keyward::cli {
 enum ExitCode : int {
   kExitOk = 0,
   kExitCheckFailed = 1,  // lint findings, drift, failed criteria
-  kExitUsage = 2,        // usage or input error (bad flags, bad files, bad names)
-  kExitStore = 3,        // store/AWS error (not found, throttled, unavailable)
-  kExitAuth = 4,         // authentication or authorization error
-  kExitInternal = 5,     // bug or unexpected response
+  kExitUsage = 2,     // usage or input error (bad flags, bad files, bad names)
+  kExitStore = 3,     // store/AWS error (not found, throttled, unavailable)
+  kExitAuth = 4,      // authentication or authorization error
+  kExitInternal = 5,  // bug or unexpected response
 };
 
 int ExitCodeFor(const Status& status);
@@ -86,16 +85,17 @@ struct CommandRegistration {
   }
 };
 
-#define KEYWARD_CLI_COMMAND(name, setup) \
-  static ::keyward::cli::CommandRegistration kw_cli_registration_##name(#name, setup)
+#define KEYWARD_CLI_COMMAND(name, setup)                                       \
+  static ::keyward::cli::CommandRegistration kw_cli_registration_##name(#name, \
+                                                                        setup)
 
 // Adds the global flags to `app` (they are accepted before or after the
 // subcommand: CLI11 fallthrough).
 void AddGlobalOptions(CLI::App& app, GlobalOptions& g);
 
 // Runs the CLI (used by main and by in-process tests).
-int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
-           const Environment& env = Environment::Real());
+int RunCli(int argc, const char* const* argv, std::ostream& out,
+           std::ostream& err, const Environment& env = Environment::Real());
 
 }  // namespace keyward::cli
 

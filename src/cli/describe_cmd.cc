@@ -11,9 +11,11 @@ using Json = nlohmann::json;
 
 Json MetadataJson(const secrets::SecretMetadata& m) {
   Json versions = Json::object();
-  for (const auto& [id, stages] : m.version_ids_to_stages) versions[id] = stages;
+  for (const auto& [id, stages] : m.version_ids_to_stages)
+    versions[id] = stages;
   Json tags = Json::array();
-  for (const auto& t : m.tags) tags.push_back({{"Key", t.key}, {"Value", t.value}});
+  for (const auto& t : m.tags)
+    tags.push_back({{"Key", t.key}, {"Value", t.value}});
   Json j{{"Name", m.name},
          {"ARN", m.arn},
          {"Description", m.description},
@@ -38,7 +40,8 @@ int Run(Cli& cli, const std::string& name) {
     return kExitOk;
   }
   std::string tags;
-  for (const auto& t : m->tags) tags += (tags.empty() ? "" : ", ") + t.key + "=" + t.value;
+  for (const auto& t : m->tags)
+    tags += (tags.empty() ? "" : ", ") + t.key + "=" + t.value;
   std::vector<std::vector<std::string>> rows = {
       {"Name:", m->name},
       {"ARN:", m->arn},
@@ -48,7 +51,8 @@ int Run(Cli& cli, const std::string& name) {
       {"Last changed:", TimeOrDash(m->last_changed_date)},
       {"Last accessed:", TimeOrDash(m->last_accessed_date)},
       {"Rotation:", m->rotation_enabled ? "enabled" : "disabled"}};
-  if (m->deleted_date) rows.push_back({"Scheduled for deletion:", TimeOrDash(m->deleted_date)});
+  if (m->deleted_date)
+    rows.push_back({"Scheduled for deletion:", TimeOrDash(m->deleted_date)});
   PrintTable(cli.out(), rows);
   cli.out() << "Versions:\n";
   std::vector<std::vector<std::string>> vrows = {{"  VERSION ID", "STAGES"}};
@@ -63,9 +67,11 @@ int Run(Cli& cli, const std::string& name) {
 
 void Setup(CLI::App& app, Cli& cli) {
   auto name = std::make_shared<std::string>();
-  CLI::App* sub = app.add_subcommand("describe", "Show a secret's metadata and versions");
+  CLI::App* sub =
+      app.add_subcommand("describe", "Show a secret's metadata and versions");
   sub->add_option("name", *name, "secret name or ARN")->required();
-  sub->footer("Example:\n  keyward describe platform-data/postgres/orders -o json");
+  sub->footer(
+      "Example:\n  keyward describe platform-data/postgres/orders -o json");
   cli.SetRunner(sub, [&cli, name] { return Run(cli, *name); });
 }
 

@@ -38,7 +38,8 @@ Shape ShapeOf(const secrets::SecretPayload& p) {
   auto j = p.string ? secrets::ParseJson(p.string->Reveal()) : std::nullopt;
   if (j && j->is_object()) {
     s.type = "json";
-    for (auto it = j->begin(); it != j->end(); ++it) s.properties.push_back(it.key());
+    for (auto it = j->begin(); it != j->end(); ++it)
+      s.properties.push_back(it.key());
     secrets::WipeJson(*j);
   } else {
     s.type = "string";
@@ -50,25 +51,29 @@ Shape ShapeOf(const secrets::SecretPayload& p) {
 int Reveal(Cli& cli, const GetOptions& o, const secrets::SecretValueResult& r) {
   const auto& p = r.payload;
   if (o.property.empty()) {
-    const SecretValue* v = p.string ? &*p.string : p.binary ? &*p.binary : nullptr;
-    if (v == nullptr) return cli.Fail(NotFoundError("secret '" + o.name + "' has no value"));
+    const SecretValue* v = p.string   ? &*p.string
+                           : p.binary ? &*p.binary
+                                      : nullptr;
+    if (v == nullptr)
+      return cli.Fail(NotFoundError("secret '" + o.name + "' has no value"));
     cli.out() << v->Reveal() << "\n";
     return kExitOk;
   }
   auto j = p.string ? secrets::ParseJson(p.string->Reveal()) : std::nullopt;
   if (!j || !j->is_object()) {
     if (j) secrets::WipeJson(*j);
-    return cli.Fail(InvalidArgumentError("secret '" + o.name +
-                                         "' is not a JSON object, so it has no property '" +
-                                         o.property + "'"));
+    return cli.Fail(InvalidArgumentError(
+        "secret '" + o.name +
+        "' is not a JSON object, so it has no property '" + o.property + "'"));
   }
   auto it = j->find(o.property);
   if (it == j->end()) {
     std::string keys;
-    for (auto k = j->begin(); k != j->end(); ++k) keys += (keys.empty() ? "" : ", ") + k.key();
+    for (auto k = j->begin(); k != j->end(); ++k)
+      keys += (keys.empty() ? "" : ", ") + k.key();
     secrets::WipeJson(*j);
-    return cli.Fail(NotFoundError("secret '" + o.name + "' has no property '" + o.property +
-                                  "' (it has: " + keys + ")"));
+    return cli.Fail(NotFoundError("secret '" + o.name + "' has no property '" +
+                                  o.property + "' (it has: " + keys + ")"));
   }
   if (it->is_string()) {
     cli.out() << it->get_ref<const std::string&>() << "\n";
@@ -93,13 +98,17 @@ int Run(Cli& cli, const GetOptions& o) {
   if (!o.property.empty() &&
       std::find(shape.properties.begin(), shape.properties.end(), o.property) ==
           shape.properties.end()) {
-    return cli.Fail(NotFoundError("secret '" + o.name + "' has no property '" + o.property + "'"));
+    return cli.Fail(NotFoundError("secret '" + o.name + "' has no property '" +
+                                  o.property + "'"));
   }
   if (cli.json()) {
-    Json out{{"Name", r->name},           {"ARN", r->arn},
-             {"VersionId", r->version_id}, {"VersionStages", r->version_stages},
+    Json out{{"Name", r->name},
+             {"ARN", r->arn},
+             {"VersionId", r->version_id},
+             {"VersionStages", r->version_stages},
              {"CreatedDate", TimeOrDash(r->created_date)},
-             {"Type", shape.type},         {"Bytes", shape.bytes}};
+             {"Type", shape.type},
+             {"Bytes", shape.bytes}};
     Json props = Json::object();
     for (const auto& k : shape.properties) {
       if (o.property.empty() || k == o.property) props[k] = "********";
@@ -112,9 +121,11 @@ int Run(Cli& cli, const GetOptions& o) {
       {"Name:", r->name},
       {"ARN:", r->arn},
       {"Version:", r->version_id},
-      {"Stages:", [&] {
+      {"Stages:",
+       [&] {
          std::string s;
-         for (const auto& st : r->version_stages) s += (s.empty() ? "" : ",") + st;
+         for (const auto& st : r->version_stages)
+           s += (s.empty() ? "" : ",") + st;
          return s;
        }()},
       {"Created:", TimeOrDash(r->created_date)},
@@ -123,7 +134,8 @@ int Run(Cli& cli, const GetOptions& o) {
   if (shape.type == "json") {
     cli.out() << "Properties:\n";
     for (const auto& k : shape.properties) {
-      if (o.property.empty() || k == o.property) cli.out() << "  " << k << ": ********\n";
+      if (o.property.empty() || k == o.property)
+        cli.out() << "  " << k << ": ********\n";
     }
   }
   cli.out() << "(values masked; use --reveal to print the value)\n";
@@ -132,18 +144,24 @@ int Run(Cli& cli, const GetOptions& o) {
 
 void Setup(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<GetOptions>();
-  CLI::App* sub = app.add_subcommand("get", "Read a secret (values masked unless --reveal)");
+  CLI::App* sub = app.add_subcommand(
+      "get", "Read a secret (values masked unless --reveal)");
   sub->add_option("name", o->name, "secret name or ARN")->required();
-  sub->add_option("--property,-p", o->property, "one property of a JSON secret");
-  auto* stage = sub->add_option("--version-stage", o->version_stage, "version stage (default AWSCURRENT)");
+  sub->add_option("--property,-p", o->property,
+                  "one property of a JSON secret");
+  auto* stage = sub->add_option("--version-stage", o->version_stage,
+                                "version stage (default AWSCURRENT)");
   auto* id = sub->add_option("--version-id", o->version_id, "exact version id");
   stage->excludes(id);
-  sub->add_flag("--reveal", o->reveal, "print the value (or the property) followed by a newline");
+  sub->add_flag("--reveal", o->reveal,
+                "print the value (or the property) followed by a newline");
   sub->footer(
       "Examples:\n"
       "  keyward get platform-data/postgres/orders\n"
-      "  keyward get platform-data/postgres/orders --property password --reveal\n"
-      "  keyward get platform-data/postgres/orders --version-stage AWSPREVIOUS -o json");
+      "  keyward get platform-data/postgres/orders --property password "
+      "--reveal\n"
+      "  keyward get platform-data/postgres/orders --version-stage AWSPREVIOUS "
+      "-o json");
   cli.SetRunner(sub, [&cli, o] { return Run(cli, *o); });
 }
 

@@ -25,7 +25,8 @@ int Run(Cli& cli, const ListOptions& o) {
   if (!all.ok()) return cli.Fail(all.status());
   std::vector<secrets::SecretMetadata> list = std::move(*all);
   // Keep only true prefixes (the service's name filter also matches words).
-  std::erase_if(list, [&](const auto& m) { return !m.name.starts_with(o.prefix); });
+  std::erase_if(list,
+                [&](const auto& m) { return !m.name.starts_with(o.prefix); });
   std::sort(list.begin(), list.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
   if (cli.json()) {
@@ -41,7 +42,8 @@ int Run(Cli& cli, const ListOptions& o) {
     cli.out() << arr.dump(2) << "\n";
     return kExitOk;
   }
-  std::vector<std::vector<std::string>> rows = {{"NAME", "LAST CHANGED", "DESCRIPTION"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "LAST CHANGED", "DESCRIPTION"}};
   for (const auto& m : list) {
     std::string desc = m.description;
     if (m.deleted_date) desc = "[scheduled for deletion] " + desc;
@@ -54,9 +56,13 @@ int Run(Cli& cli, const ListOptions& o) {
 void Setup(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<ListOptions>();
   CLI::App* sub = app.add_subcommand("list", "List secrets in the store");
-  sub->add_option("--prefix", o->prefix, "only names starting with this prefix");
-  sub->add_flag("--include-deleted", o->include_deleted, "include secrets scheduled for deletion");
-  sub->footer("Examples:\n  keyward list --prefix platform-data/\n  keyward list -o json");
+  sub->add_option("--prefix", o->prefix,
+                  "only names starting with this prefix");
+  sub->add_flag("--include-deleted", o->include_deleted,
+                "include secrets scheduled for deletion");
+  sub->footer(
+      "Examples:\n  keyward list --prefix platform-data/\n  keyward list -o "
+      "json");
   cli.SetRunner(sub, [&cli, o] { return Run(cli, *o); });
 }
 

@@ -13,7 +13,8 @@ namespace keyward::cli {
 
 // Prints rows as left-aligned columns separated by two spaces; the first row
 // is the header. Trailing spaces are trimmed.
-void PrintTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
+void PrintTable(std::ostream& out,
+                const std::vector<std::vector<std::string>>& rows);
 
 // "2026-11-28T20:10:00Z", or "-" when absent.
 std::string TimeOrDash(const std::optional<Clock::time_point>& t);

@@ -33,7 +33,8 @@ class RealFileSystem : public FileSystem {
     if (!in) {
       int err = errno;
       if (err == ENOENT) return NotFoundError(path + ": no such file");
-      if (err == EACCES) return PermissionDeniedError(path + ": permission denied");
+      if (err == EACCES)
+        return PermissionDeniedError(path + ": permission denied");
       return InternalError(path + ": cannot open: " + std::strerror(err));
     }
     std::ostringstream ss;
@@ -94,17 +95,21 @@ std::string FormatIso8601(Clock::time_point t) {
 
 StatusOr<Clock::time_point> ParseIso8601(std::string_view s) {
   auto bad = [&] {
-    return InvalidArgumentError("malformed timestamp '" + std::string(s.substr(0, 40)) +
+    return InvalidArgumentError("malformed timestamp '" +
+                                std::string(s.substr(0, 40)) +
                                 "' (want YYYY-MM-DDTHH:MM:SSZ)");
   };
   int y, mo, d, h, mi, sec;
   if (s.size() < 19) return bad();
   std::string head(s.substr(0, 19));
-  if (std::sscanf(head.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6 &&
-      std::sscanf(head.c_str(), "%4d-%2d-%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6) {
+  if (std::sscanf(head.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi,
+                  &sec) != 6 &&
+      std::sscanf(head.c_str(), "%4d-%2d-%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi,
+                  &sec) != 6) {
     return bad();
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return bad();
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    return bad();
   std::string_view rest = s.substr(19);
   double frac = 0;
   if (!rest.empty() && rest[0] == '.') {
@@ -119,7 +124,8 @@ StatusOr<Clock::time_point> ParseIso8601(std::string_view s) {
   }
   int offset_seconds = 0;
   if (rest == "Z" || rest == "z" || rest.empty()) {
-  } else if ((rest[0] == '+' || rest[0] == '-') && rest.size() == 6 && rest[3] == ':') {
+  } else if ((rest[0] == '+' || rest[0] == '-') && rest.size() == 6 &&
+             rest[3] == ':') {
     int oh = (rest[1] - '0') * 10 + (rest[2] - '0');
     int om = (rest[4] - '0') * 10 + (rest[5] - '0');
     offset_seconds = (oh * 3600 + om * 60) * (rest[0] == '+' ? 1 : -1);

@@ -28,7 +28,8 @@ std::vector<Segment> SplitSegments(std::string_view name) {
   while (true) {
     std::size_t slash = name.find('/', start);
     std::size_t end = slash == std::string_view::npos ? name.size() : slash;
-    out.push_back({name.substr(start, end - start), static_cast<int>(start) + 1});
+    out.push_back(
+        {name.substr(start, end - start), static_cast<int>(start) + 1});
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
@@ -55,10 +56,11 @@ void CheckSegment(const Segment& seg, std::string_view role,
     } else {
       why = "character '" + std::string(1, c) + "' is not allowed";
     }
-    out.push_back({"name-format", Severity::kError, seg.column + static_cast<int>(i),
-                   std::string(role) + " " + Quote(seg.text) +
-                       " must be lowercase words [a-z0-9] joined by single hyphens (" +
-                       why + ")"});
+    out.push_back(
+        {"name-format", Severity::kError, seg.column + static_cast<int>(i),
+         std::string(role) + " " + Quote(seg.text) +
+             " must be lowercase words [a-z0-9] joined by single hyphens (" +
+             why + ")"});
     return;
   }
   // Environment identifiers, as a whole segment or as one word of it.
@@ -69,11 +71,12 @@ void CheckSegment(const Segment& seg, std::string_view role,
     std::string_view word = seg.text.substr(start, end - start);
     const auto& envs = EnvironmentIdentifiers();
     if (std::find(envs.begin(), envs.end(), word) != envs.end()) {
-      out.push_back({"name-environment", Severity::kError,
-                     seg.column + static_cast<int>(start),
-                     std::string(role) + " " + Quote(seg.text) +
-                         " contains the environment identifier " + Quote(word) +
-                         "; environments are separated by account/region, not by name"});
+      out.push_back(
+          {"name-environment", Severity::kError,
+           seg.column + static_cast<int>(start),
+           std::string(role) + " " + Quote(seg.text) +
+               " contains the environment identifier " + Quote(word) +
+               "; environments are separated by account/region, not by name"});
     }
     if (dash == std::string_view::npos) break;
     start = dash + 1;
@@ -84,9 +87,9 @@ void CheckSegment(const Segment& seg, std::string_view role,
 
 const std::vector<std::string_view>& EnvironmentIdentifiers() {
   static const auto* const kIds = new std::vector<std::string_view>{
-      "prod", "production", "prd",     "staging", "stage",   "stg",
-      "dev",  "development", "qa",     "uat",     "test",    "testing",
-      "sandbox", "preprod",  "nonprod"};
+      "prod", "production", "prd",         "staging", "stage",
+      "stg",  "dev",        "development", "qa",      "uat",
+      "test", "testing",    "sandbox",     "preprod", "nonprod"};
   return *kIds;
 }
 
@@ -98,7 +101,8 @@ Status CheckStoreNameLimits(std::string_view name) {
   for (std::size_t i = 0; i < name.size(); ++i) {
     if (!IsStoreChar(name[i])) {
       return InvalidArgumentError(
-          "secret name has a character Secrets Manager does not allow at column " +
+          "secret name has a character Secrets Manager does not allow at "
+          "column " +
           std::to_string(i + 1) + " (allowed: A-Z a-z 0-9 / _ + = . @ -)");
     }
   }
@@ -108,19 +112,22 @@ Status CheckStoreNameLimits(std::string_view name) {
 std::vector<NameFinding> CheckSecretName(std::string_view name) {
   std::vector<NameFinding> out;
   if (name.empty() || name.size() > kMaxNameLength) {
-    out.push_back({"name-length", Severity::kError, 1,
-                   "name must be 1-512 characters long (Secrets Manager limit), got " +
-                       std::to_string(name.size())});
+    out.push_back(
+        {"name-length", Severity::kError, 1,
+         "name must be 1-512 characters long (Secrets Manager limit), got " +
+             std::to_string(name.size())});
     if (name.empty()) return out;
   }
   for (std::size_t i = 0; i < name.size(); ++i) {
     if (!IsStoreChar(name[i])) {
-      std::string shown = (name[i] >= 0x20 && name[i] < 0x7f)
-                              ? "'" + std::string(1, name[i]) + "'"
-                              : "byte " + std::to_string(static_cast<unsigned char>(name[i]));
+      std::string shown =
+          (name[i] >= 0x20 && name[i] < 0x7f)
+              ? "'" + std::string(1, name[i]) + "'"
+              : "byte " + std::to_string(static_cast<unsigned char>(name[i]));
       out.push_back({"name-charset", Severity::kError, static_cast<int>(i) + 1,
                      "character " + shown +
-                         " is not allowed in a secret name (allowed: A-Z a-z 0-9 / _ + = . @ -)"});
+                         " is not allowed in a secret name (allowed: A-Z a-z "
+                         "0-9 / _ + = . @ -)"});
       return out;
     }
   }
@@ -129,7 +136,8 @@ std::vector<NameFinding> CheckSecretName(std::string_view name) {
   if (first.text != "platform-data" && first.text != "platform-config") {
     out.push_back({"name-prefix", Severity::kError, 1,
                    "name must start with 'platform-data/' (secrets) or "
-                   "'platform-config/' (configuration), got " + Quote(first.text)});
+                   "'platform-config/' (configuration), got " +
+                       Quote(first.text)});
   }
   bool any_empty = std::any_of(segs.begin(), segs.end(),
                                [](const Segment& s) { return s.text.empty(); });
@@ -137,24 +145,28 @@ std::vector<NameFinding> CheckSecretName(std::string_view name) {
     out.push_back({"name-segments", Severity::kError, 1,
                    "name must have exactly three non-empty segments "
                    "({category}/{datasource}/{consumer-or-instance}), got " +
-                       std::to_string(segs.size()) + (any_empty ? " (with an empty one)" : "")});
+                       std::to_string(segs.size()) +
+                       (any_empty ? " (with an empty one)" : "")});
   }
   if (segs.size() >= 2) CheckSegment(segs[1], "datasource", out);
   if (segs.size() >= 3) {
     std::string_view role =
         first.text == "platform-config" ? "instance" : "consumer";
-    for (std::size_t i = 2; i < segs.size(); ++i) CheckSegment(segs[i], role, out);
+    for (std::size_t i = 2; i < segs.size(); ++i)
+      CheckSegment(segs[i], role, out);
   }
   // Partial-ARN ambiguity: "...-abc123" looks like the ARN's random suffix.
   std::size_t dash = name.rfind('-');
   std::size_t slash = name.rfind('/');
-  if (dash != std::string_view::npos && (slash == std::string_view::npos || dash > slash) &&
+  if (dash != std::string_view::npos &&
+      (slash == std::string_view::npos || dash > slash) &&
       name.size() - dash - 1 == 6) {
-    out.push_back({"name-arn-suffix", Severity::kWarning, static_cast<int>(dash) + 1,
-                   "name ends with a hyphen and six characters (" +
-                       Quote(name.substr(dash)) +
-                       "), which partial-ARN look-ups can mistake for the ARN's random "
-                       "suffix; prefer a different last word"});
+    out.push_back(
+        {"name-arn-suffix", Severity::kWarning, static_cast<int>(dash) + 1,
+         "name ends with a hyphen and six characters (" +
+             Quote(name.substr(dash)) +
+             "), which partial-ARN look-ups can mistake for the ARN's random "
+             "suffix; prefer a different last word"});
   }
   return out;
 }
@@ -162,8 +174,8 @@ std::vector<NameFinding> CheckSecretName(std::string_view name) {
 Status ValidateSecretName(std::string_view name) {
   for (const NameFinding& f : CheckSecretName(name)) {
     if (f.severity == Severity::kError) {
-      return InvalidArgumentError("secret name '" + std::string(name) + "': " +
-                                  f.rule + ": " + f.message);
+      return InvalidArgumentError("secret name '" + std::string(name) +
+                                  "': " + f.rule + ": " + f.message);
     }
   }
   return OkStatus();
@@ -177,9 +189,12 @@ NameCategory CategoryOf(std::string_view name) {
 
 std::string_view CategoryName(NameCategory category) {
   switch (category) {
-    case NameCategory::kData: return "platform-data";
-    case NameCategory::kConfig: return "platform-config";
-    case NameCategory::kUnknown: break;
+    case NameCategory::kData:
+      return "platform-data";
+    case NameCategory::kConfig:
+      return "platform-config";
+    case NameCategory::kUnknown:
+      break;
   }
   return "unknown";
 }

@@ -57,10 +57,13 @@ size_t WriteHeader(char* buffer, size_t size, size_t nitems, void* userdata) {
   std::size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;
   std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : name)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  while (!value.empty() &&
+         (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
     value.remove_suffix(1);
   resp->headers.emplace_back(std::move(name), std::string(value));
   return n;
@@ -72,7 +75,8 @@ class CurlHttpClient : public HttpClient {
       : options_(std::move(options)) {
     std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     if (options_.ca_bundle.empty()) {
-      if (auto b = env.Get("AWS_CA_BUNDLE"); b && !b->empty()) options_.ca_bundle = *b;
+      if (auto b = env.Get("AWS_CA_BUNDLE"); b && !b->empty())
+        options_.ca_bundle = *b;
     }
     share_ = curl_share_init();
     curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &CurlHttpClient::Lock);
@@ -95,7 +99,8 @@ class CurlHttpClient : public HttpClient {
   }
 
  private:
-  static void Lock(CURL*, curl_lock_data data, curl_lock_access, void* userptr) {
+  static void Lock(CURL*, curl_lock_data data, curl_lock_access,
+                   void* userptr) {
     static_cast<CurlHttpClient*>(userptr)->share_mu_[data % kLocks].lock();
   }
   static void Unlock(CURL*, curl_lock_data data, void* userptr) {
@@ -118,7 +123,8 @@ class CurlHttpClient : public HttpClient {
 
   void Release(CURL* h, bool healthy) {
     std::lock_guard<std::mutex> l(mu_);
-    if (healthy && static_cast<int>(idle_.size()) < options_.max_idle_connections) {
+    if (healthy &&
+        static_cast<int>(idle_.size()) < options_.max_idle_connections) {
       idle_.push_back(h);
     } else {
       curl_easy_cleanup(h);
@@ -133,12 +139,14 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options_.connect_timeout.count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(options_.total_timeout.count()));
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    if (!options_.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+    if (!options_.ca_bundle.empty())
+      curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_bundle.c_str());
     // Proxies: curl reads HTTPS_PROXY/https_proxy/HTTP_PROXY/NO_PROXY itself.
 
     struct curl_slist* headers = nullptr;
@@ -147,7 +155,8 @@ class CurlHttpClient : public HttpClient {
       headers = curl_slist_append(headers, line.c_str());
       SecureWipe(line.data(), line.size());  // may carry a session token
     }
-    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+    headers =
+        curl_slist_append(headers, "Expect:");  // no 100-continue round trip
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 
     BodyReader reader{&request.body};
@@ -163,7 +172,8 @@ class CurlHttpClient : public HttpClient {
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(request.body.size()));
       } else {
-        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+                         static_cast<curl_off_t>(request.body.size()));
       }
     } else if (request.method == "HEAD") {
       curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
@@ -198,26 +208,28 @@ class CurlHttpClient : public HttpClient {
     switch (rc) {
       case CURLE_WRITE_ERROR:
         if (overflow) {
-          return ResourceExhaustedError("response from " + where + " exceeds the " +
-                                        std::to_string(options_.max_response_bytes) +
-                                        "-byte limit");
+          return ResourceExhaustedError(
+              "response from " + where + " exceeds the " +
+              std::to_string(options_.max_response_bytes) + "-byte limit");
         }
         return InternalError("writing the response from " + where + " failed");
       case CURLE_OPERATION_TIMEDOUT:
-        return DeadlineExceededError("request to " + where + " timed out (" + what +
-                                     "; connect timeout " +
-                                     std::to_string(options_.connect_timeout.count()) +
-                                     " ms, total " +
-                                     std::to_string(options_.total_timeout.count()) + " ms)");
+        return DeadlineExceededError(
+            "request to " + where + " timed out (" + what +
+            "; connect timeout " +
+            std::to_string(options_.connect_timeout.count()) + " ms, total " +
+            std::to_string(options_.total_timeout.count()) + " ms)");
       case CURLE_URL_MALFORMAT:
       case CURLE_UNSUPPORTED_PROTOCOL:
-        return InvalidArgumentError("malformed endpoint URL '" + url + "': " + what);
+        return InvalidArgumentError("malformed endpoint URL '" + url +
+                                    "': " + what);
       case CURLE_PEER_FAILED_VERIFICATION:
       case CURLE_SSL_CACERT_BADFILE:
       case CURLE_SSL_CERTPROBLEM:
-        return UnavailableError("TLS verification of " + where + " failed: " + what +
-                                " (set AWS_CA_BUNDLE to your CA bundle if a proxy or private "
-                                "CA is in the path)");
+        return UnavailableError(
+            "TLS verification of " + where + " failed: " + what +
+            " (set AWS_CA_BUNDLE to your CA bundle if a proxy or private "
+            "CA is in the path)");
       default:
         return UnavailableError("cannot reach " + where + ": " + what);
     }

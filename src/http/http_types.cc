@@ -25,7 +25,8 @@ std::optional<std::string_view> FindHeader(const HttpHeaders& headers,
 
 }  // namespace
 
-std::optional<std::string_view> HttpRequest::Header(std::string_view name) const {
+std::optional<std::string_view> HttpRequest::Header(
+    std::string_view name) const {
   return FindHeader(headers, name);
 }
 
@@ -34,7 +35,8 @@ void HttpRequest::SetHeader(std::string name, std::string value) {
   headers.emplace_back(std::move(name), std::move(value));
 }
 
-std::optional<std::string_view> HttpResponse::Header(std::string_view name) const {
+std::optional<std::string_view> HttpResponse::Header(
+    std::string_view name) const {
   return FindHeader(headers, name);
 }
 
@@ -49,17 +51,20 @@ StatusOr<Url> ParseUrl(std::string_view url) {
   std::transform(out.scheme.begin(), out.scheme.end(), out.scheme.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   if (out.scheme != "http" && out.scheme != "https") {
-    return InvalidArgumentError("unsupported URL scheme '" + out.scheme + "' in '" +
-                                std::string(url) + "' (want http or https)");
+    return InvalidArgumentError("unsupported URL scheme '" + out.scheme +
+                                "' in '" + std::string(url) +
+                                "' (want http or https)");
   }
   std::string_view rest = url.substr(sep + 3);
   std::size_t path_start = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_start);
-  std::string_view tail =
-      path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
+  std::string_view tail = path_start == std::string_view::npos
+                              ? std::string_view()
+                              : rest.substr(path_start);
   if (authority.empty() || authority.find('@') != std::string_view::npos) {
-    return InvalidArgumentError("malformed URL '" + std::string(url) +
-                                "': missing host (or userinfo, which is not supported)");
+    return InvalidArgumentError(
+        "malformed URL '" + std::string(url) +
+        "': missing host (or userinfo, which is not supported)");
   }
   out.authority = std::string(authority);
   std::size_t colon = authority.rfind(':');
@@ -68,8 +73,10 @@ StatusOr<Url> ParseUrl(std::string_view url) {
       (bracket == std::string_view::npos || colon > bracket)) {
     std::string port(authority.substr(colon + 1));
     if (port.empty() || port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), ::isdigit) || std::stoi(port) > 65535) {
-      return InvalidArgumentError("malformed port in URL '" + std::string(url) + "'");
+        !std::all_of(port.begin(), port.end(), ::isdigit) ||
+        std::stoi(port) > 65535) {
+      return InvalidArgumentError("malformed port in URL '" + std::string(url) +
+                                  "'");
     }
     out.port = std::stoi(port);
     out.host = std::string(authority.substr(0, colon));

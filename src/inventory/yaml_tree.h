@@ -28,7 +28,7 @@ struct YamlNode {
   int column = 0;       // 1-based
   std::string value;    // scalars
   bool quoted = false;  // scalar was quoted or a block scalar (not plain)
-  std::vector<YamlNode> items;                         // sequences
+  std::vector<YamlNode> items;     // sequences
   std::vector<YamlEntry> entries;  // mappings, file order
   bool flow = false;               // [a, b] / {a: b}
 

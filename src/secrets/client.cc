@@ -50,14 +50,16 @@ std::vector<Tag> GetTags(const Json& j) {
   auto it = j.find("Tags");
   if (it == j.end() || !it->is_array()) return out;
   for (const auto& t : *it) {
-    if (t.is_object()) out.push_back({GetString(t, "Key"), GetString(t, "Value")});
+    if (t.is_object())
+      out.push_back({GetString(t, "Key"), GetString(t, "Value")});
   }
   return out;
 }
 
 Json FiltersToJson(const std::vector<Filter>& filters) {
   Json arr = Json::array();
-  for (const Filter& f : filters) arr.push_back({{"Key", f.key}, {"Values", f.values}});
+  for (const Filter& f : filters)
+    arr.push_back({{"Key", f.key}, {"Values", f.values}});
   return arr;
 }
 
@@ -71,9 +73,12 @@ Json TagsToJson(const std::vector<Tag>& tags) {
 // the value is over Secrets Manager's limit.
 Status AddPayload(Json& j, const SecretPayload& p, bool required) {
   if (p.string && p.binary) {
-    return InvalidArgumentError("give either a string or a binary value, not both");
+    return InvalidArgumentError(
+        "give either a string or a binary value, not both");
   }
-  const SecretValue* v = p.string ? &*p.string : p.binary ? &*p.binary : nullptr;
+  const SecretValue* v = p.string   ? &*p.string
+                         : p.binary ? &*p.binary
+                                    : nullptr;
   if (v == nullptr) {
     if (required) return InvalidArgumentError("a secret value is required");
     return OkStatus();
@@ -99,7 +104,8 @@ Status ParsePayload(Json& j, SecretPayload& out) {
   auto b = j.find("SecretBinary");
   if (b != j.end() && b->is_string()) {
     auto decoded = Base64Decode(b->get_ref<const std::string&>());
-    if (!decoded) return InternalError("malformed response: SecretBinary is not base64");
+    if (!decoded)
+      return InternalError("malformed response: SecretBinary is not base64");
     out.binary = SecretValue::Adopt(std::move(*decoded));
   }
   return OkStatus();
@@ -198,8 +204,10 @@ std::string NewUuid() {
 
 // ---- SecretsManagerApi defaults ------------------------------------------
 
-#define KW_UNIMPLEMENTED(op) return UnimplementedError(#op " is not implemented by this client")
-StatusOr<SecretValueResult> SecretsManagerApi::GetSecretValue(const GetSecretValueRequest&) {
+#define KW_UNIMPLEMENTED(op) \
+  return UnimplementedError(#op " is not implemented by this client")
+StatusOr<SecretValueResult> SecretsManagerApi::GetSecretValue(
+    const GetSecretValueRequest&) {
   KW_UNIMPLEMENTED(GetSecretValue);
 }
 StatusOr<BatchGetSecretValueResult> SecretsManagerApi::BatchGetSecretValue(
@@ -209,43 +217,54 @@ StatusOr<BatchGetSecretValueResult> SecretsManagerApi::BatchGetSecretValue(
 StatusOr<SecretMetadata> SecretsManagerApi::DescribeSecret(const std::string&) {
   KW_UNIMPLEMENTED(DescribeSecret);
 }
-StatusOr<ListSecretsResult> SecretsManagerApi::ListSecrets(const ListSecretsRequest&) {
+StatusOr<ListSecretsResult> SecretsManagerApi::ListSecrets(
+    const ListSecretsRequest&) {
   KW_UNIMPLEMENTED(ListSecrets);
 }
-StatusOr<WriteResult> SecretsManagerApi::CreateSecret(const CreateSecretRequest&) {
+StatusOr<WriteResult> SecretsManagerApi::CreateSecret(
+    const CreateSecretRequest&) {
   KW_UNIMPLEMENTED(CreateSecret);
 }
-StatusOr<WriteResult> SecretsManagerApi::PutSecretValue(const PutSecretValueRequest&) {
+StatusOr<WriteResult> SecretsManagerApi::PutSecretValue(
+    const PutSecretValueRequest&) {
   KW_UNIMPLEMENTED(PutSecretValue);
 }
-StatusOr<WriteResult> SecretsManagerApi::UpdateSecret(const UpdateSecretRequest&) {
+StatusOr<WriteResult> SecretsManagerApi::UpdateSecret(
+    const UpdateSecretRequest&) {
   KW_UNIMPLEMENTED(UpdateSecret);
 }
-StatusOr<DeleteSecretResult> SecretsManagerApi::DeleteSecret(const DeleteSecretRequest&) {
+StatusOr<DeleteSecretResult> SecretsManagerApi::DeleteSecret(
+    const DeleteSecretRequest&) {
   KW_UNIMPLEMENTED(DeleteSecret);
 }
-StatusOr<RestoreSecretResult> SecretsManagerApi::RestoreSecret(const std::string&) {
+StatusOr<RestoreSecretResult> SecretsManagerApi::RestoreSecret(
+    const std::string&) {
   KW_UNIMPLEMENTED(RestoreSecret);
 }
 StatusOr<ListSecretVersionIdsResult> SecretsManagerApi::ListSecretVersionIds(
     const ListSecretVersionIdsRequest&) {
   KW_UNIMPLEMENTED(ListSecretVersionIds);
 }
-Status SecretsManagerApi::UpdateSecretVersionStage(const UpdateSecretVersionStageRequest&) {
+Status SecretsManagerApi::UpdateSecretVersionStage(
+    const UpdateSecretVersionStageRequest&) {
   KW_UNIMPLEMENTED(UpdateSecretVersionStage);
 }
-Status SecretsManagerApi::TagResource(const std::string&, const std::vector<Tag>&) {
+Status SecretsManagerApi::TagResource(const std::string&,
+                                      const std::vector<Tag>&) {
   KW_UNIMPLEMENTED(TagResource);
 }
-Status SecretsManagerApi::UntagResource(const std::string&, const std::vector<std::string>&) {
+Status SecretsManagerApi::UntagResource(const std::string&,
+                                        const std::vector<std::string>&) {
   KW_UNIMPLEMENTED(UntagResource);
 }
-StatusOr<SecretValue> SecretsManagerApi::GetRandomPassword(const GetRandomPasswordRequest&) {
+StatusOr<SecretValue> SecretsManagerApi::GetRandomPassword(
+    const GetRandomPasswordRequest&) {
   KW_UNIMPLEMENTED(GetRandomPassword);
 }
 #undef KW_UNIMPLEMENTED
 
-StatusOr<std::vector<SecretMetadata>> SecretsManagerApi::ListAllSecrets(ListSecretsRequest req) {
+StatusOr<std::vector<SecretMetadata>> SecretsManagerApi::ListAllSecrets(
+    ListSecretsRequest req) {
   std::vector<SecretMetadata> all;
   for (int page = 0; page < 100000; ++page) {
     KW_ASSIGN_OR_RETURN(ListSecretsResult r, ListSecrets(req));
@@ -273,7 +292,8 @@ struct SecretsManagerClient::Impl {
 
   StatusOr<SecureString> Call(std::string_view operation, SecureString body,
                               std::string_view secret_id);
-  StatusOr<HttpResponse> Attempt(const HttpRequest& base, const aws::Credentials& creds);
+  StatusOr<HttpResponse> Attempt(const HttpRequest& base,
+                                 const aws::Credentials& creds);
   Status ErrorFrom(const HttpResponse& resp, std::string_view operation,
                    std::string_view secret_id);
   bool LearnSkew(const HttpResponse& resp, const Status& error);
@@ -286,8 +306,8 @@ struct SecretsManagerClient::Impl {
   }
 };
 
-StatusOr<HttpResponse> SecretsManagerClient::Impl::Attempt(const HttpRequest& base,
-                                                           const aws::Credentials& creds) {
+StatusOr<HttpResponse> SecretsManagerClient::Impl::Attempt(
+    const HttpRequest& base, const aws::Credentials& creds) {
   HttpRequest req = base;
   aws::SigningParams params;
   params.region = config.region;
@@ -300,7 +320,8 @@ StatusOr<HttpResponse> SecretsManagerClient::Impl::Attempt(const HttpRequest& ba
   return config.http->Send(req);
 }
 
-bool SecretsManagerClient::Impl::LearnSkew(const HttpResponse& resp, const Status& error) {
+bool SecretsManagerClient::Impl::LearnSkew(const HttpResponse& resp,
+                                           const Status& error) {
   const std::string& t = error.error_type();
   bool skew_error = t == "RequestExpired" || t == "RequestTimeTooSkewed" ||
                     t == "RequestInTheFuture" ||
@@ -312,7 +333,8 @@ bool SecretsManagerClient::Impl::LearnSkew(const HttpResponse& resp, const Statu
   bool ok = false;
   Clock::time_point server = ParseHttpDate(*date, &ok);
   if (!ok) return false;
-  auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(server - clock->Now());
+  auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(
+      server - clock->Now());
   if (std::chrono::abs(skew) < std::chrono::minutes(4)) return false;
   skew_ms.store(skew.count());
   return true;
@@ -343,18 +365,19 @@ Status SecretsManagerClient::Impl::ErrorFrom(const HttpResponse& resp,
   if (type.empty() && !j) {
     // An HTML page from a proxy or load balancer, or a truncated body.
     Status mapped = MapAwsError(resp.status, "", "", ctx);
-    std::string what = std::string(operation) + ": HTTP " + std::to_string(resp.status) +
-                       " from " + endpoint +
-                       " with a non-JSON body (a proxy, load balancer or wrong endpoint?)";
-    return Status(mapped.code() == StatusCode::kUnknown ? StatusCode::kInternal : mapped.code(),
+    std::string what =
+        std::string(operation) + ": HTTP " + std::to_string(resp.status) +
+        " from " + endpoint +
+        " with a non-JSON body (a proxy, load balancer or wrong endpoint?)";
+    return Status(mapped.code() == StatusCode::kUnknown ? StatusCode::kInternal
+                                                        : mapped.code(),
                   what, mapped.error_type());
   }
   return MapAwsError(resp.status, type, message, ctx);
 }
 
-StatusOr<SecureString> SecretsManagerClient::Impl::Call(std::string_view operation,
-                                                        SecureString body,
-                                                        std::string_view secret_id) {
+StatusOr<SecureString> SecretsManagerClient::Impl::Call(
+    std::string_view operation, SecureString body, std::string_view secret_id) {
   HttpRequest base;
   base.method = "POST";
   base.url = url;
@@ -366,13 +389,16 @@ StatusOr<SecureString> SecretsManagerClient::Impl::Call(std::string_view operati
   bool skew_retried = false;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     // GetShared: cached providers hand out their snapshot without copying.
-    StatusOr<std::shared_ptr<const aws::Credentials>> creds = config.credentials->GetShared();
+    StatusOr<std::shared_ptr<const aws::Credentials>> creds =
+        config.credentials->GetShared();
     if (!creds.ok()) {
       Status s = creds.status();
       if (s.code() == StatusCode::kNotFound) {
         return UnauthenticatedError(
-            "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
-            "choose a profile with --profile / AWS_PROFILE (" + s.message() + ")");
+            "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or "
+            "choose a profile with --profile / AWS_PROFILE (" +
+            s.message() + ")");
       }
       return s;
     }
@@ -392,44 +418,60 @@ StatusOr<SecureString> SecretsManagerClient::Impl::Call(std::string_view operati
     }
     if (!IsRetryable(last) || attempt == max_attempts) break;
     auto cap = std::min<std::int64_t>(config.retry.max_backoff.count(),
-                                      config.retry.base_delay.count() << (attempt - 1));
+                                      config.retry.base_delay.count()
+                                          << (attempt - 1));
     double r = config.random ? config.random() : DefaultRandom();
-    Sleep(std::chrono::milliseconds(static_cast<std::int64_t>(r * static_cast<double>(cap))));
+    Sleep(std::chrono::milliseconds(
+        static_cast<std::int64_t>(r * static_cast<double>(cap))));
   }
   return last;
 }
 
-SecretsManagerClient::SecretsManagerClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SecretsManagerClient::SecretsManagerClient(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
 SecretsManagerClient::~SecretsManagerClient() = default;
 
-StatusOr<std::unique_ptr<SecretsManagerClient>> SecretsManagerClient::Create(ClientConfig config) {
+StatusOr<std::unique_ptr<SecretsManagerClient>> SecretsManagerClient::Create(
+    ClientConfig config) {
   if (config.region.empty()) {
     return InvalidArgumentError(
-        "no AWS region: pass --region, or set AWS_REGION / AWS_DEFAULT_REGION, or "
+        "no AWS region: pass --region, or set AWS_REGION / AWS_DEFAULT_REGION, "
+        "or "
         "'region' in the profile");
   }
-  if (!config.credentials) return InvalidArgumentError("no credentials provider configured");
+  if (!config.credentials)
+    return InvalidArgumentError("no credentials provider configured");
   auto impl = std::make_unique<Impl>();
   impl->endpoint = config.endpoint_url;
   if (impl->endpoint.empty()) {
-    std::string suffix = config.region.starts_with("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+    std::string suffix =
+        config.region.starts_with("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
     impl->endpoint = "https://secretsmanager." + config.region + "." + suffix;
   }
-  while (impl->endpoint.size() > 1 && impl->endpoint.back() == '/') impl->endpoint.pop_back();
+  while (impl->endpoint.size() > 1 && impl->endpoint.back() == '/')
+    impl->endpoint.pop_back();
   KW_ASSIGN_OR_RETURN(Url parsed, ParseUrl(impl->endpoint));
-  impl->url = parsed.scheme + "://" + parsed.authority + (parsed.path == "/" ? "/" : parsed.path);
+  impl->url = parsed.scheme + "://" + parsed.authority +
+              (parsed.path == "/" ? "/" : parsed.path);
   if (!config.http) config.http = NewCurlHttpClient(config.http_options);
   impl->clock = config.clock != nullptr ? config.clock : &Clock::Real();
   impl->user_agent = std::string("keyward/") + KEYWARD_VERSION;
-  if (!config.user_agent_suffix.empty()) impl->user_agent += " " + config.user_agent_suffix;
+  if (!config.user_agent_suffix.empty())
+    impl->user_agent += " " + config.user_agent_suffix;
   impl->config = std::move(config);
-  return std::unique_ptr<SecretsManagerClient>(new SecretsManagerClient(std::move(impl)));
+  return std::unique_ptr<SecretsManagerClient>(
+      new SecretsManagerClient(std::move(impl)));
 }
 
-const std::string& SecretsManagerClient::endpoint() const { return impl_->endpoint; }
-const std::string& SecretsManagerClient::region() const { return impl_->config.region; }
+const std::string& SecretsManagerClient::endpoint() const {
+  return impl_->endpoint;
+}
+const std::string& SecretsManagerClient::region() const {
+  return impl_->config.region;
+}
 
-StatusOr<SecureString> SecretsManagerClient::Call(std::string_view operation, SecureString body) {
+StatusOr<SecureString> SecretsManagerClient::Call(std::string_view operation,
+                                                  SecureString body) {
   return impl_->Call(operation, std::move(body), "");
 }
 
@@ -439,32 +481,36 @@ namespace {
 StatusOr<Json> ParseBody(const SecureString& body, std::string_view operation) {
   auto j = ParseJson(std::string_view(body.data(), body.size()));
   if (!j || !j->is_object()) {
-    return InternalError(std::string(operation) +
-                         ": malformed response (not a JSON object; truncated or not a "
-                         "Secrets Manager endpoint?)");
+    return InternalError(
+        std::string(operation) +
+        ": malformed response (not a JSON object; truncated or not a "
+        "Secrets Manager endpoint?)");
   }
   return std::move(*j);
 }
 
 Status RequireId(const std::string& id, std::string_view what = "secret id") {
-  if (id.empty()) return InvalidArgumentError(std::string(what) + " is required");
+  if (id.empty())
+    return InvalidArgumentError(std::string(what) + " is required");
   return OkStatus();
 }
 
 }  // namespace
 
-#define KW_CALL(json_out, op, body, id)                                   \
+#define KW_CALL(json_out, op, body, id)                                        \
   KW_ASSIGN_OR_RETURN(SecureString json_out##_raw, impl_->Call(op, body, id)); \
   KW_ASSIGN_OR_RETURN(Json json_out, ParseBody(json_out##_raw, op))
 
-StatusOr<SecretValueResult> SecretsManagerClient::GetSecretValue(const GetSecretValueRequest& req) {
+StatusOr<SecretValueResult> SecretsManagerClient::GetSecretValue(
+    const GetSecretValueRequest& req) {
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
   Json j{{"SecretId", req.secret_id}};
   if (!req.version_id.empty()) j["VersionId"] = req.version_id;
   if (!req.version_stage.empty()) j["VersionStage"] = req.version_stage;
   // AWS defaults to AWSCURRENT; saying so explicitly also keeps emulators
   // that cache a "default version" honest after a stage move.
-  if (req.version_id.empty() && req.version_stage.empty()) j["VersionStage"] = kAwsCurrent;
+  if (req.version_id.empty() && req.version_stage.empty())
+    j["VersionStage"] = kAwsCurrent;
   KW_CALL(resp, "GetSecretValue", DumpAndWipe(j), req.secret_id);
   Status s;
   SecretValueResult r = ParseValueResult(resp, &s);
@@ -476,11 +522,13 @@ StatusOr<SecretValueResult> SecretsManagerClient::GetSecretValue(const GetSecret
 StatusOr<BatchGetSecretValueResult> SecretsManagerClient::BatchGetSecretValue(
     const BatchGetSecretValueRequest& req) {
   if (req.secret_ids.size() > 20) {
-    return InvalidArgumentError("BatchGetSecretValue takes at most 20 secret ids per call, got " +
-                                std::to_string(req.secret_ids.size()));
+    return InvalidArgumentError(
+        "BatchGetSecretValue takes at most 20 secret ids per call, got " +
+        std::to_string(req.secret_ids.size()));
   }
   if (!req.secret_ids.empty() && !req.filters.empty()) {
-    return InvalidArgumentError("BatchGetSecretValue takes secret ids or filters, not both");
+    return InvalidArgumentError(
+        "BatchGetSecretValue takes secret ids or filters, not both");
   }
   Json j = Json::object();
   if (!req.secret_ids.empty()) j["SecretIdList"] = req.secret_ids;
@@ -501,8 +549,8 @@ StatusOr<BatchGetSecretValueResult> SecretsManagerClient::BatchGetSecretValue(
   }
   if (auto it = resp.find("Errors"); it != resp.end() && it->is_array()) {
     for (const auto& e : *it) {
-      out.errors.push_back(
-          {GetString(e, "SecretId"), GetString(e, "ErrorCode"), GetString(e, "Message")});
+      out.errors.push_back({GetString(e, "SecretId"), GetString(e, "ErrorCode"),
+                            GetString(e, "Message")});
     }
   }
   WipeJson(resp);
@@ -510,14 +558,16 @@ StatusOr<BatchGetSecretValueResult> SecretsManagerClient::BatchGetSecretValue(
   return out;
 }
 
-StatusOr<SecretMetadata> SecretsManagerClient::DescribeSecret(const std::string& secret_id) {
+StatusOr<SecretMetadata> SecretsManagerClient::DescribeSecret(
+    const std::string& secret_id) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
   Json j{{"SecretId", secret_id}};
   KW_CALL(resp, "DescribeSecret", DumpAndWipe(j), secret_id);
   return ParseMetadata(resp);
 }
 
-StatusOr<ListSecretsResult> SecretsManagerClient::ListSecrets(const ListSecretsRequest& req) {
+StatusOr<ListSecretsResult> SecretsManagerClient::ListSecrets(
+    const ListSecretsRequest& req) {
   Json j = Json::object();
   if (!req.filters.empty()) j["Filters"] = FiltersToJson(req.filters);
   if (req.max_results > 0) j["MaxResults"] = req.max_results;
@@ -533,11 +583,13 @@ StatusOr<ListSecretsResult> SecretsManagerClient::ListSecrets(const ListSecretsR
   return out;
 }
 
-StatusOr<WriteResult> SecretsManagerClient::CreateSecret(const CreateSecretRequest& req) {
+StatusOr<WriteResult> SecretsManagerClient::CreateSecret(
+    const CreateSecretRequest& req) {
   KW_RETURN_IF_ERROR(CheckStoreNameLimits(req.name));
   Json j{{"Name", req.name},
-         {"ClientRequestToken",
-          req.client_request_token.empty() ? NewUuid() : req.client_request_token}};
+         {"ClientRequestToken", req.client_request_token.empty()
+                                    ? NewUuid()
+                                    : req.client_request_token}};
   if (!req.description.empty()) j["Description"] = req.description;
   if (!req.kms_key_id.empty()) j["KmsKeyId"] = req.kms_key_id;
   if (!req.tags.empty()) j["Tags"] = TagsToJson(req.tags);
@@ -546,18 +598,21 @@ StatusOr<WriteResult> SecretsManagerClient::CreateSecret(const CreateSecretReque
   return ParseWriteResult(resp);
 }
 
-StatusOr<WriteResult> SecretsManagerClient::PutSecretValue(const PutSecretValueRequest& req) {
+StatusOr<WriteResult> SecretsManagerClient::PutSecretValue(
+    const PutSecretValueRequest& req) {
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
   Json j{{"SecretId", req.secret_id},
-         {"ClientRequestToken",
-          req.client_request_token.empty() ? NewUuid() : req.client_request_token}};
+         {"ClientRequestToken", req.client_request_token.empty()
+                                    ? NewUuid()
+                                    : req.client_request_token}};
   if (!req.version_stages.empty()) j["VersionStages"] = req.version_stages;
   KW_RETURN_IF_ERROR(AddPayload(j, req.payload, true));
   KW_CALL(resp, "PutSecretValue", DumpAndWipe(j), req.secret_id);
   return ParseWriteResult(resp);
 }
 
-StatusOr<WriteResult> SecretsManagerClient::UpdateSecret(const UpdateSecretRequest& req) {
+StatusOr<WriteResult> SecretsManagerClient::UpdateSecret(
+    const UpdateSecretRequest& req) {
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
   Json j{{"SecretId", req.secret_id}};
   if (req.description) j["Description"] = *req.description;
@@ -570,11 +625,13 @@ StatusOr<WriteResult> SecretsManagerClient::UpdateSecret(const UpdateSecretReque
   return ParseWriteResult(resp);
 }
 
-StatusOr<DeleteSecretResult> SecretsManagerClient::DeleteSecret(const DeleteSecretRequest& req) {
+StatusOr<DeleteSecretResult> SecretsManagerClient::DeleteSecret(
+    const DeleteSecretRequest& req) {
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
   if (req.force_delete_without_recovery && req.recovery_window_days) {
     return InvalidArgumentError(
-        "give either a recovery window or force deletion without recovery, not both");
+        "give either a recovery window or force deletion without recovery, not "
+        "both");
   }
   if (req.recovery_window_days &&
       (*req.recovery_window_days < 7 || *req.recovery_window_days > 30)) {
@@ -582,14 +639,16 @@ StatusOr<DeleteSecretResult> SecretsManagerClient::DeleteSecret(const DeleteSecr
                                 std::to_string(*req.recovery_window_days));
   }
   Json j{{"SecretId", req.secret_id}};
-  if (req.recovery_window_days) j["RecoveryWindowInDays"] = *req.recovery_window_days;
+  if (req.recovery_window_days)
+    j["RecoveryWindowInDays"] = *req.recovery_window_days;
   if (req.force_delete_without_recovery) j["ForceDeleteWithoutRecovery"] = true;
   KW_CALL(resp, "DeleteSecret", DumpAndWipe(j), req.secret_id);
   return DeleteSecretResult{GetString(resp, "ARN"), GetString(resp, "Name"),
                             GetTime(resp, "DeletionDate")};
 }
 
-StatusOr<RestoreSecretResult> SecretsManagerClient::RestoreSecret(const std::string& secret_id) {
+StatusOr<RestoreSecretResult> SecretsManagerClient::RestoreSecret(
+    const std::string& secret_id) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
   Json j{{"SecretId", secret_id}};
   KW_CALL(resp, "RestoreSecret", DumpAndWipe(j), secret_id);
@@ -610,19 +669,23 @@ StatusOr<ListSecretVersionIdsResult> SecretsManagerClient::ListSecretVersionIds(
   out.next_token = GetString(resp, "NextToken");
   if (auto it = resp.find("Versions"); it != resp.end() && it->is_array()) {
     for (const auto& v : *it) {
-      out.versions.push_back({GetString(v, "VersionId"), GetStrings(v, "VersionStages"),
-                              GetTime(v, "CreatedDate"), GetTime(v, "LastAccessedDate")});
+      out.versions.push_back(
+          {GetString(v, "VersionId"), GetStrings(v, "VersionStages"),
+           GetTime(v, "CreatedDate"), GetTime(v, "LastAccessedDate")});
     }
   }
   return out;
 }
 
-Status SecretsManagerClient::UpdateSecretVersionStage(const UpdateSecretVersionStageRequest& req) {
+Status SecretsManagerClient::UpdateSecretVersionStage(
+    const UpdateSecretVersionStageRequest& req) {
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
   KW_RETURN_IF_ERROR(RequireId(req.version_stage, "version stage"));
   Json j{{"SecretId", req.secret_id}, {"VersionStage", req.version_stage}};
-  if (!req.remove_from_version_id.empty()) j["RemoveFromVersionId"] = req.remove_from_version_id;
-  if (!req.move_to_version_id.empty()) j["MoveToVersionId"] = req.move_to_version_id;
+  if (!req.remove_from_version_id.empty())
+    j["RemoveFromVersionId"] = req.remove_from_version_id;
+  if (!req.move_to_version_id.empty())
+    j["MoveToVersionId"] = req.move_to_version_id;
   KW_CALL(resp, "UpdateSecretVersionStage", DumpAndWipe(j), req.secret_id);
   return OkStatus();
 }
@@ -631,32 +694,38 @@ Status SecretsManagerClient::TagResource(const std::string& secret_id,
                                          const std::vector<Tag>& tags) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
   Json j{{"SecretId", secret_id}, {"Tags", TagsToJson(tags)}};
-  KW_ASSIGN_OR_RETURN(SecureString raw, impl_->Call("TagResource", DumpAndWipe(j), secret_id));
+  KW_ASSIGN_OR_RETURN(SecureString raw,
+                      impl_->Call("TagResource", DumpAndWipe(j), secret_id));
   return OkStatus();
 }
 
-Status SecretsManagerClient::UntagResource(const std::string& secret_id,
-                                           const std::vector<std::string>& tag_keys) {
+Status SecretsManagerClient::UntagResource(
+    const std::string& secret_id, const std::vector<std::string>& tag_keys) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
   Json j{{"SecretId", secret_id}, {"TagKeys", tag_keys}};
-  KW_ASSIGN_OR_RETURN(SecureString raw, impl_->Call("UntagResource", DumpAndWipe(j), secret_id));
+  KW_ASSIGN_OR_RETURN(SecureString raw,
+                      impl_->Call("UntagResource", DumpAndWipe(j), secret_id));
   return OkStatus();
 }
 
-StatusOr<SecretValue> SecretsManagerClient::GetRandomPassword(const GetRandomPasswordRequest& req) {
+StatusOr<SecretValue> SecretsManagerClient::GetRandomPassword(
+    const GetRandomPasswordRequest& req) {
   Json j = Json::object();
   if (req.password_length) j["PasswordLength"] = *req.password_length;
-  if (!req.exclude_characters.empty()) j["ExcludeCharacters"] = req.exclude_characters;
+  if (!req.exclude_characters.empty())
+    j["ExcludeCharacters"] = req.exclude_characters;
   if (req.exclude_numbers) j["ExcludeNumbers"] = true;
   if (req.exclude_punctuation) j["ExcludePunctuation"] = true;
   if (req.exclude_uppercase) j["ExcludeUppercase"] = true;
   if (req.exclude_lowercase) j["ExcludeLowercase"] = true;
   if (req.include_space) j["IncludeSpace"] = true;
-  if (req.require_each_included_type) j["RequireEachIncludedType"] = *req.require_each_included_type;
+  if (req.require_each_included_type)
+    j["RequireEachIncludedType"] = *req.require_each_included_type;
   KW_CALL(resp, "GetRandomPassword", DumpAndWipe(j), "");
   auto it = resp.find("RandomPassword");
   if (it == resp.end() || !it->is_string()) {
-    return InternalError("GetRandomPassword: malformed response (no RandomPassword)");
+    return InternalError(
+        "GetRandomPassword: malformed response (no RandomPassword)");
   }
   SecretValue v(it->get_ref<const std::string&>());
   WipeJson(resp);

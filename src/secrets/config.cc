@@ -6,7 +6,8 @@
 namespace keyward::secrets {
 namespace {
 
-std::string FirstSet(const Environment& env, std::initializer_list<const char*> names) {
+std::string FirstSet(const Environment& env,
+                     std::initializer_list<const char*> names) {
   for (const char* n : names) {
     if (auto v = env.Get(n); v && !v->empty()) return *v;
   }
@@ -23,26 +24,32 @@ StatusOr<ClientConfig> ResolveClientConfig(const Environment& env,
   chain_options.region = overrides.region;
   chain_options.env = &env;
   chain_options.fs = &fs;
-  KW_ASSIGN_OR_RETURN(aws::ProfileSettings profile, aws::ResolveProfileSettings(chain_options));
+  KW_ASSIGN_OR_RETURN(aws::ProfileSettings profile,
+                      aws::ResolveProfileSettings(chain_options));
 
   ClientConfig config;
   config.region = !overrides.region.empty() ? overrides.region
                   : !FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"}).empty()
                       ? FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"})
                       : profile.region;
-  config.endpoint_url =
-      !overrides.endpoint_url.empty()
-          ? overrides.endpoint_url
-          : FirstSet(env, {"AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"});
+  config.endpoint_url = !overrides.endpoint_url.empty()
+                            ? overrides.endpoint_url
+                            : FirstSet(env, {"AWS_ENDPOINT_URL_SECRETS_MANAGER",
+                                             "AWS_ENDPOINT_URL"});
   if (config.endpoint_url.empty()) config.endpoint_url = profile.endpoint_url;
-  if (!profile.ca_bundle.empty()) config.http_options.ca_bundle = profile.ca_bundle;
-  if (profile.max_attempts > 0) config.retry.max_attempts = profile.max_attempts;
+  if (!profile.ca_bundle.empty())
+    config.http_options.ca_bundle = profile.ca_bundle;
+  if (profile.max_attempts > 0)
+    config.retry.max_attempts = profile.max_attempts;
   if (auto v = env.Get("AWS_MAX_ATTEMPTS"); v && !v->empty()) {
     int n = std::atoi(v->c_str());
-    if (n < 1) return InvalidArgumentError("AWS_MAX_ATTEMPTS must be a positive integer");
+    if (n < 1)
+      return InvalidArgumentError(
+          "AWS_MAX_ATTEMPTS must be a positive integer");
     config.retry.max_attempts = n;
   }
-  KW_ASSIGN_OR_RETURN(config.credentials, aws::NewDefaultCredentialsChain(chain_options));
+  KW_ASSIGN_OR_RETURN(config.credentials,
+                      aws::NewDefaultCredentialsChain(chain_options));
   return config;
 }
 

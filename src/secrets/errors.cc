@@ -14,23 +14,28 @@ struct ErrorRule {
 
 constexpr std::array<ErrorRule, 29> kRules{{
     {"ResourceNotFoundException", StatusCode::kNotFound,
-     "{id} was not found: check the name, the region and the endpoint (a secret deleted "
+     "{id} was not found: check the name, the region and the endpoint (a "
+     "secret deleted "
      "without recovery is gone)"},
     {"AccessDeniedException", StatusCode::kPermissionDenied,
-     "access denied to {id}: the principal's IAM policy does not allow this action on it "
+     "access denied to {id}: the principal's IAM policy does not allow this "
+     "action on it "
      "(check the policy attached to the application's principal)"},
     {"AccessDenied", StatusCode::kPermissionDenied,
      "access denied: the principal's IAM policy does not allow this action"},
     {"UnrecognizedClientException", StatusCode::kUnauthenticated,
-     "the access key id is not recognized: verify the credentials (AWS_ACCESS_KEY_ID / "
+     "the access key id is not recognized: verify the credentials "
+     "(AWS_ACCESS_KEY_ID / "
      "profile); rotate them if they may be compromised"},
     {"InvalidClientTokenId", StatusCode::kUnauthenticated,
      "the access key id is not recognized: verify the credentials"},
     {"InvalidSignatureException", StatusCode::kUnauthenticated,
-     "signature does not match: the secret access key is wrong for this access key id "
+     "signature does not match: the secret access key is wrong for this access "
+     "key id "
      "(verify the credentials), or the request was altered in transit"},
     {"SignatureDoesNotMatch", StatusCode::kUnauthenticated,
-     "signature does not match: the secret access key is wrong for this access key id"},
+     "signature does not match: the secret access key is wrong for this access "
+     "key id"},
     {"IncompleteSignature", StatusCode::kUnauthenticated,
      "the request signature is incomplete"},
     {"IncompleteSignatureException", StatusCode::kUnauthenticated,
@@ -44,28 +49,40 @@ constexpr std::array<ErrorRule, 29> kRules{{
     {"ExpiredToken", StatusCode::kUnauthenticated,
      "the session token has expired: refresh the temporary credentials"},
     {"RequestExpired", StatusCode::kUnauthenticated,
-     "the request time is too far from the server's: check this machine's clock"},
+     "the request time is too far from the server's: check this machine's "
+     "clock"},
     {"ThrottlingException", StatusCode::kResourceExhausted,
-     "throttled by the service: reduce the request rate (keyward retries with backoff)"},
+     "throttled by the service: reduce the request rate (keyward retries with "
+     "backoff)"},
     {"Throttling", StatusCode::kResourceExhausted, "throttled by the service"},
-    {"TooManyRequestsException", StatusCode::kResourceExhausted, "throttled by the service"},
-    {"RequestLimitExceeded", StatusCode::kResourceExhausted, "throttled by the service"},
+    {"TooManyRequestsException", StatusCode::kResourceExhausted,
+     "throttled by the service"},
+    {"RequestLimitExceeded", StatusCode::kResourceExhausted,
+     "throttled by the service"},
     {"LimitExceededException", StatusCode::kResourceExhausted,
-     "a Secrets Manager quota was exceeded (e.g. too many versions or secrets)"},
-    {"InvalidParameterException", StatusCode::kInvalidArgument, "invalid parameter"},
-    {"ValidationException", StatusCode::kInvalidArgument, "the request failed validation"},
-    {"SerializationException", StatusCode::kInvalidArgument, "the request was malformed"},
+     "a Secrets Manager quota was exceeded (e.g. too many versions or "
+     "secrets)"},
+    {"InvalidParameterException", StatusCode::kInvalidArgument,
+     "invalid parameter"},
+    {"ValidationException", StatusCode::kInvalidArgument,
+     "the request failed validation"},
+    {"SerializationException", StatusCode::kInvalidArgument,
+     "the request was malformed"},
     {"InvalidNextTokenException", StatusCode::kInvalidArgument,
      "the pagination token is invalid or expired"},
     {"InvalidRequestException", StatusCode::kFailedPrecondition,
-     "the request is not valid for the current state of {id} (for example it is scheduled "
+     "the request is not valid for the current state of {id} (for example it "
+     "is scheduled "
      "for deletion: restore it first)"},
     {"ResourceExistsException", StatusCode::kAlreadyExists,
-     "{id} already exists (or this ClientRequestToken was used with a different value)"},
+     "{id} already exists (or this ClientRequestToken was used with a "
+     "different value)"},
     {"DecryptionFailure", StatusCode::kPermissionDenied,
-     "KMS could not decrypt {id}: check the principal's kms:Decrypt permission on its key"},
+     "KMS could not decrypt {id}: check the principal's kms:Decrypt permission "
+     "on its key"},
     {"EncryptionFailure", StatusCode::kFailedPrecondition,
-     "KMS could not encrypt the value: check the KMS key and kms:GenerateDataKey permission"},
+     "KMS could not encrypt the value: check the KMS key and "
+     "kms:GenerateDataKey permission"},
     {"InternalServiceError", StatusCode::kUnavailable,
      "the service had an internal error (transient; retried)"},
     {"PreconditionNotMetException", StatusCode::kFailedPrecondition,
@@ -74,7 +91,8 @@ constexpr std::array<ErrorRule, 29> kRules{{
 
 std::string Advice(std::string_view tmpl, std::string_view id) {
   std::string out(tmpl);
-  std::string who = id.empty() ? "the secret" : "secret '" + std::string(id) + "'";
+  std::string who =
+      id.empty() ? "the secret" : "secret '" + std::string(id) + "'";
   std::size_t p = out.find("{id}");
   if (p != std::string::npos) out.replace(p, 4, who);
   return out;
@@ -90,8 +108,8 @@ std::string NormalizeErrorType(std::string_view raw) {
   return std::string(raw);
 }
 
-Status MapAwsError(int http_status, std::string_view type, std::string_view message,
-                   const AwsErrorContext& ctx) {
+Status MapAwsError(int http_status, std::string_view type,
+                   std::string_view message, const AwsErrorContext& ctx) {
   std::string t = NormalizeErrorType(type);
   StatusCode code;
   std::string text;
@@ -107,7 +125,8 @@ Status MapAwsError(int http_status, std::string_view type, std::string_view mess
     text = "the endpoint returned HTTP " + std::to_string(http_status);
   } else if (http_status == 401 || http_status == 403) {
     code = StatusCode::kPermissionDenied;
-    text = "the endpoint refused the request (HTTP " + std::to_string(http_status) + ")";
+    text = "the endpoint refused the request (HTTP " +
+           std::to_string(http_status) + ")";
   } else if (http_status == 429) {
     code = StatusCode::kResourceExhausted;
     text = "throttled (HTTP 429)";
@@ -131,15 +150,18 @@ Status MapAwsError(int http_status, std::string_view type, std::string_view mess
     full += ctx.region;
     full += "]";
   }
-  return Status(code, std::move(full), t.empty() ? "HTTP" + std::to_string(http_status) : t);
+  return Status(code, std::move(full),
+                t.empty() ? "HTTP" + std::to_string(http_status) : t);
 }
 
 bool IsRetryable(const Status& status) {
   if (status.ok()) return false;
   const std::string& t = status.error_type();
-  if (t == "ThrottlingException" || t == "Throttling" || t == "TooManyRequestsException" ||
-      t == "RequestLimitExceeded" || t == "InternalServiceError" || t == "InternalFailure" ||
-      t == "ServiceUnavailable" || t == "RequestTimeout" || t == "RequestTimeoutException") {
+  if (t == "ThrottlingException" || t == "Throttling" ||
+      t == "TooManyRequestsException" || t == "RequestLimitExceeded" ||
+      t == "InternalServiceError" || t == "InternalFailure" ||
+      t == "ServiceUnavailable" || t == "RequestTimeout" ||
+      t == "RequestTimeoutException") {
     return true;
   }
   if (t == "LimitExceededException") return false;

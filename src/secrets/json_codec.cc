@@ -5,7 +5,8 @@
 namespace keyward::secrets {
 
 std::optional<Json> ParseJson(std::string_view text) {
-  Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  Json j = Json::parse(text.begin(), text.end(), nullptr,
+                       /*allow_exceptions=*/false);
   if (j.is_discarded()) return std::nullopt;
   return j;
 }

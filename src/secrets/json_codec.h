@@ -5,7 +5,6 @@
 #define KEYWARD_SRC_SECRETS_JSON_CODEC_H_
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>

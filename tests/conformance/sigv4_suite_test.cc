@@ -1,12 +1,12 @@
 // Runs every case of AWS's SigV4 test suite (../shared/testdata/
 // aws-sigv4-test-suite/v4, read in place) through keyward's signer: canonical
 // request, string to sign, signature and the signed request's Authorization.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "keyward/aws/sigv4.h"
 
@@ -86,9 +86,11 @@ TEST_P(SigV4SuiteTest, MatchesExpectedOutputs) {
 
   Credentials creds;
   creds.access_key_id = ctx["credentials"]["access_key_id"];
-  creds.secret_access_key = SecretValue(ctx["credentials"]["secret_access_key"].get<std::string>());
+  creds.secret_access_key =
+      SecretValue(ctx["credentials"]["secret_access_key"].get<std::string>());
   if (ctx["credentials"].contains("token")) {
-    creds.session_token = SecretValue(ctx["credentials"]["token"].get<std::string>());
+    creds.session_token =
+        SecretValue(ctx["credentials"]["token"].get<std::string>());
   }
   SigningParams params;
   params.region = ctx["region"];
@@ -101,19 +103,22 @@ TEST_P(SigV4SuiteTest, MatchesExpectedOutputs) {
   ASSERT_TRUE(SignRequest(req, creds, params).ok());
 
   // Re-derive the intermediate stages from the signed request.
-  std::string payload_hash = HexSha256(std::string_view(req.body.data(), req.body.size()));
+  std::string payload_hash =
+      HexSha256(std::string_view(req.body.data(), req.body.size()));
   HttpRequest for_canonical = req;
   std::erase_if(for_canonical.headers, [&](const auto& h) {
     return h.first == "Authorization" ||
            (params.omit_session_token && h.first == "X-Amz-Security-Token");
   });
-  auto canonical = BuildCanonicalRequest(for_canonical, params.normalize_path, payload_hash);
+  auto canonical =
+      BuildCanonicalRequest(for_canonical, params.normalize_path, payload_hash);
   ASSERT_TRUE(canonical.ok());
   EXPECT_EQ(canonical->text, Slurp(dir / "header-canonical-request.txt"));
 
   std::string amz_date = FormatAmzDate(params.time);
   std::string sts = BuildStringToSign(
-      amz_date, CredentialScope(amz_date, params.region, params.service), canonical->text);
+      amz_date, CredentialScope(amz_date, params.region, params.service),
+      canonical->text);
   EXPECT_EQ(sts, Slurp(dir / "header-string-to-sign.txt"));
 
   std::string expected_sig = Slurp(dir / "header-signature.txt");
@@ -121,29 +126,35 @@ TEST_P(SigV4SuiteTest, MatchesExpectedOutputs) {
   EXPECT_EQ(authz.substr(authz.rfind('=') + 1), expected_sig);
 
   std::string signed_req = Slurp(dir / "header-signed-request.txt");
-  EXPECT_NE(signed_req.find("Authorization:" + authz), std::string::npos) << authz;
+  EXPECT_NE(signed_req.find("Authorization:" + authz), std::string::npos)
+      << authz;
 
   // The server side accepts what the client side produced.
   auto parsed = ParseAuthorization(authz);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   HttpRequest received = req;
-  EXPECT_TRUE(VerifySignature(received, *parsed, creds.secret_access_key, amz_date,
-                              params.normalize_path)
+  EXPECT_TRUE(VerifySignature(received, *parsed, creds.secret_access_key,
+                              amz_date, params.normalize_path)
                   .ok());
   // ...and rejects a wrong key.
-  EXPECT_EQ(VerifySignature(received, *parsed, SecretValue("wrong"), amz_date).error_type(),
+  EXPECT_EQ(VerifySignature(received, *parsed, SecretValue("wrong"), amz_date)
+                .error_type(),
             "SignatureDoesNotMatch");
 }
 
-INSTANTIATE_TEST_SUITE_P(AwsSuite, SigV4SuiteTest, ::testing::ValuesIn(CaseNames()),
+INSTANTIATE_TEST_SUITE_P(AwsSuite, SigV4SuiteTest,
+                         ::testing::ValuesIn(CaseNames()),
                          [](const auto& info) {
                            std::string n = info.param;
-                           for (char& c : n) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c)))
+                               c = '_';
                            return n;
                          });
 
 TEST(SigV4Suite, AllCasesPresent) {
-  ASSERT_TRUE(fs::exists(SuiteDir())) << "SigV4 suite not found at " << SuiteDir();
+  ASSERT_TRUE(fs::exists(SuiteDir()))
+      << "SigV4 suite not found at " << SuiteDir();
   EXPECT_EQ(CaseNames().size(), 38u);
 }
 

@@ -33,8 +33,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"platform-data/postgres/temporal", ""},
         Case{"platform-config/postgres/platform-postgres", ""},
         Case{"platform-data/stripe/orders", ""},
-        Case{"platform-data/redis2/app-1", ""},
-        Case{"", "name-length@1"},
+        Case{"platform-data/redis2/app-1", ""}, Case{"", "name-length@1"},
         Case{"platform-data/postgres", "name-segments@1"},
         Case{"platform-data/postgres/a/b", "name-segments@1"},
         Case{"platform-data//temporal", "name-segments@1"},
@@ -73,10 +72,12 @@ TEST(Naming, Messages) {
   auto f = CheckSecretName("platform-data/postgres/temporal-staging");
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].message,
-            "consumer 'temporal-staging' contains the environment identifier 'staging'; "
+            "consumer 'temporal-staging' contains the environment identifier "
+            "'staging'; "
             "environments are separated by account/region, not by name");
   EXPECT_EQ(ValidateSecretName("x").message(),
-            "secret name 'x': name-prefix: name must start with 'platform-data/' (secrets) or "
+            "secret name 'x': name-prefix: name must start with "
+            "'platform-data/' (secrets) or "
             "'platform-config/' (configuration), got 'x'");
 }
 

@@ -38,7 +38,8 @@ TEST(SecretValue, MoveLeavesSourceEmpty) {
 
 TEST(SecretValue, HoldsBinaryAndLargeValues) {
   std::string bytes(65536, '\0');
-  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7);
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<char>(i * 7);
   SecretValue v(bytes);
   EXPECT_EQ(v.size(), 65536u);
   EXPECT_EQ(v.Reveal(), bytes);

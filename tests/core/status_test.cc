@@ -14,10 +14,12 @@ TEST(Status, OkByDefault) {
 }
 
 TEST(Status, CarriesCodeMessageAndType) {
-  Status s(StatusCode::kNotFound, "secret 'x' was not found", "ResourceNotFoundException");
+  Status s(StatusCode::kNotFound, "secret 'x' was not found",
+           "ResourceNotFoundException");
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
-  EXPECT_EQ(s.ToString(), "NOT_FOUND: secret 'x' was not found [ResourceNotFoundException]");
+  EXPECT_EQ(s.ToString(),
+            "NOT_FOUND: secret 'x' was not found [ResourceNotFoundException]");
   EXPECT_EQ(s.WithContext("GetSecretValue").message(),
             "GetSecretValue: secret 'x' was not found");
   EXPECT_EQ(s.WithContext("x").error_type(), "ResourceNotFoundException");

@@ -2,6 +2,7 @@
 // keep-alive reuse, timeouts, truncated and oversized bodies, refused
 // connections.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,8 +10,6 @@
 #include <atomic>
 #include <functional>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "keyward/http/http_client.h"
 #include "tests/testing/fakes.h"
@@ -22,7 +21,8 @@ namespace {
 // an empty answer closes the connection.
 class ScriptedServer {
  public:
-  explicit ScriptedServer(std::function<std::string(const std::string&)> respond)
+  explicit ScriptedServer(
+      std::function<std::string(const std::string&)> respond)
       : respond_(std::move(respond)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
@@ -43,7 +43,9 @@ class ScriptedServer {
     ::close(fd_);
     thread_.join();
   }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/";
+  }
   int connections() const { return connections_; }
 
  private:
@@ -69,7 +71,8 @@ class ScriptedServer {
       }
       std::size_t body_len = 0;
       std::size_t cl = buf.find("Content-Length: ");
-      if (cl != std::string::npos && cl < end) body_len = std::stoul(buf.substr(cl + 16));
+      if (cl != std::string::npos && cl < end)
+        body_len = std::stoul(buf.substr(cl + 16));
       while (buf.size() < end + 4 + body_len) {
         ssize_t n = ::recv(c, tmp, sizeof(tmp), 0);
         if (n <= 0) return;
@@ -91,14 +94,16 @@ class ScriptedServer {
 };
 
 std::string Ok(const std::string& body) {
-  return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+  return "HTTP/1.1 200 OK\r\nContent-Type: "
+         "application/json\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 HttpRequest Post(const std::string& url, const std::string& body) {
   HttpRequest r;
   r.url = url;
-  r.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", "x.Y"}};
+  r.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+               {"X-Amz-Target", "x.Y"}};
   r.body = SecureString(body.begin(), body.end());
   return r;
 }
@@ -128,8 +133,8 @@ TEST(CurlHttpClient, SendsBodyAndHeadersAndReusesConnections) {
 TEST(CurlHttpClient, ReturnsErrorStatusesAsResponses) {
   ScriptedServer server([](const std::string&) {
     std::string body = "{\"__type\":\"ResourceNotFoundException\"}";
-    return "HTTP/1.1 400 Bad Request\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\n\r\n" + body;
+    return "HTTP/1.1 400 Bad Request\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
   });
   auto r = NewCurlHttpClient({}, kNoEnv)->Send(Post(server.url(), "{}"));
   ASSERT_TRUE(r.ok());
@@ -144,15 +149,18 @@ TEST(CurlHttpClient, ConnectionRefusedIsUnavailable) {
     ScriptedServer s([](const std::string&) { return std::string(); });
     port = std::stoi(s.url().substr(17));
   }
-  auto r = NewCurlHttpClient({}, kNoEnv)->Send(
-      Post("http://127.0.0.1:" + std::to_string(port) + "/", "{}"));
+  auto r =
+      NewCurlHttpClient({}, kNoEnv)
+          ->Send(Post("http://127.0.0.1:" + std::to_string(port) + "/", "{}"));
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(r.status().message().find("cannot reach http://127.0.0.1:"), std::string::npos);
+  EXPECT_NE(r.status().message().find("cannot reach http://127.0.0.1:"),
+            std::string::npos);
 }
 
 TEST(CurlHttpClient, TruncatedBodyIsAnError) {
   ScriptedServer server([](const std::string&) {
-    return std::string("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"Name\":\"trunc");
+    return std::string(
+        "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"Name\":\"trunc");
   });
   HttpClientOptions o;
   o.total_timeout = std::chrono::milliseconds(2000);
@@ -175,7 +183,8 @@ TEST(CurlHttpClient, SlowServerTimesOut) {
 }
 
 TEST(CurlHttpClient, OversizedBodyIsRefused) {
-  ScriptedServer server([](const std::string&) { return Ok(std::string(100000, 'x')); });
+  ScriptedServer server(
+      [](const std::string&) { return Ok(std::string(100000, 'x')); });
   HttpClientOptions o;
   o.max_response_bytes = 1000;
   auto r = NewCurlHttpClient(o, kNoEnv)->Send(Post(server.url(), "{}"));

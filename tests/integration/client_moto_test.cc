@@ -2,8 +2,8 @@
 // every operation keyward uses, limits, binary and unicode values, and
 // signature verification with a real IAM user's keys.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "keyward/secrets/client.h"
@@ -17,9 +17,9 @@ using keyward::testing::RunCommand;
 
 constexpr char kCanary[] = "canary-moto-3c1d9e-never-print";
 
-std::unique_ptr<SecretsManagerClient> ClientFor(const std::string& endpoint,
-                                                const std::string& key_id = "testing",
-                                                const std::string& secret = "testing") {
+std::unique_ptr<SecretsManagerClient> ClientFor(
+    const std::string& endpoint, const std::string& key_id = "testing",
+    const std::string& secret = "testing") {
   aws::Credentials creds;
   creds.access_key_id = key_id;
   creds.secret_access_key = SecretValue(secret);
@@ -70,12 +70,14 @@ TEST_F(ClientMotoTest, CreateGetDescribeUpdateTag) {
   CreateSecretRequest req;
   req.name = "platform-data/postgres/orders";
   req.description = "Orders PostgreSQL login";
-  req.payload = Str(R"({"username":"orders","password":")" + std::string(kCanary) + "\"}");
+  req.payload = Str(R"({"username":"orders","password":")" +
+                    std::string(kCanary) + "\"}");
   req.tags = {{"category", "platform-data"}, {"consumers", "orders"}};
   auto created = client_->CreateSecret(req);
   ASSERT_TRUE(created.ok()) << created.status();
-  EXPECT_TRUE(created->arn.starts_with(
-      "arn:aws:secretsmanager:us-east-1:123456789012:secret:platform-data/postgres/orders-"));
+  EXPECT_TRUE(
+      created->arn.starts_with("arn:aws:secretsmanager:us-east-1:123456789012:"
+                               "secret:platform-data/postgres/orders-"));
 
   auto got = client_->GetSecretValue({req.name, "", ""});
   ASSERT_TRUE(got.ok()) << got.status();
@@ -95,7 +97,8 @@ TEST_F(ClientMotoTest, CreateGetDescribeUpdateTag) {
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(client_->DescribeSecret(req.name)->description, "changed");
 
-  ASSERT_TRUE(client_->TagResource(req.name, {{"owner", "platform-team"}}).ok());
+  ASSERT_TRUE(
+      client_->TagResource(req.name, {{"owner", "platform-team"}}).ok());
   ASSERT_TRUE(client_->UntagResource(req.name, {"consumers"}).ok());
   std::set<std::string> keys;
   auto described = client_->DescribeSecret(req.name);
@@ -118,9 +121,13 @@ TEST_F(ClientMotoTest, VersionsStagesAndRollback) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->version_id, v2->version_id);
 
-  EXPECT_EQ(client_->GetSecretValue({name, "", ""})->payload.string->Reveal(), "two");
-  EXPECT_EQ(client_->GetSecretValue({name, "", "AWSPREVIOUS"})->payload.string->Reveal(), "one");
-  EXPECT_EQ(client_->GetSecretValue({name, v1, ""})->payload.string->Reveal(), "one");
+  EXPECT_EQ(client_->GetSecretValue({name, "", ""})->payload.string->Reveal(),
+            "two");
+  EXPECT_EQ(client_->GetSecretValue({name, "", "AWSPREVIOUS"})
+                ->payload.string->Reveal(),
+            "one");
+  EXPECT_EQ(client_->GetSecretValue({name, v1, ""})->payload.string->Reveal(),
+            "one");
 
   auto versions = client_->ListSecretVersionIds({name, 0, "", false});
   ASSERT_TRUE(versions.ok()) << versions.status();
@@ -129,7 +136,10 @@ TEST_F(ClientMotoTest, VersionsStagesAndRollback) {
   // Roll back: AWSCURRENT to v1. (moto 5 keeps serving the old version from
   // GetSecretValue without VersionId after a stage move, unlike AWS; the
   // stage map is checked here, keyward server's tests check the value.)
-  ASSERT_TRUE(client_->UpdateSecretVersionStage({name, "AWSCURRENT", v2->version_id, v1}).ok());
+  ASSERT_TRUE(
+      client_
+          ->UpdateSecretVersionStage({name, "AWSCURRENT", v2->version_id, v1})
+          .ok());
   EXPECT_EQ(client_->DescribeSecret(name)->CurrentVersionId(), v1);
   EXPECT_EQ(client_->GetSecretValue({name, "", "AWSCURRENT"})->version_id, v1);
 }
@@ -141,17 +151,20 @@ TEST_F(ClientMotoTest, DeleteRestoreAndForceDelete) {
   ASSERT_TRUE(del.ok()) << del.status();
   EXPECT_TRUE(del->deletion_date.has_value());
   auto get = client_->GetSecretValue({name, "", ""});
-  EXPECT_EQ(get.status().code(), StatusCode::kFailedPrecondition) << get.status();
+  EXPECT_EQ(get.status().code(), StatusCode::kFailedPrecondition)
+      << get.status();
   EXPECT_EQ(get.status().error_type(), "InvalidRequestException");
   EXPECT_TRUE(client_->DescribeSecret(name)->deleted_date.has_value());
   ASSERT_TRUE(client_->RestoreSecret(name).ok());
   EXPECT_TRUE(client_->GetSecretValue({name, "", ""}).ok());
   ASSERT_TRUE(client_->DeleteSecret({name, std::nullopt, true}).ok());
-  EXPECT_EQ(client_->GetSecretValue({name, "", ""}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(client_->GetSecretValue({name, "", ""}).status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_F(ClientMotoTest, ListPaginationAndFilters) {
-  for (int i = 0; i < 5; ++i) Create("platform-config/listing/item-" + std::to_string(i), "v");
+  for (int i = 0; i < 5; ++i)
+    Create("platform-config/listing/item-" + std::to_string(i), "v");
   ListSecretsRequest req;
   req.filters = {{"name", {"platform-config/listing/"}}};
   req.max_results = 2;
@@ -185,13 +198,16 @@ TEST_F(ClientMotoTest, BatchGetInChunksWithPerSecretErrors) {
 
 TEST_F(ClientMotoTest, AllowedCharactersUnicodeLargeAndBinaryValues) {
   const std::string name = "All_Chars+=.@-/09AZaz/x";
-  const std::string unicode = "p\xc3\xa4sswort \xe2\x9c\x93 \xe5\xaf\x86\xe7\xa0\x81 \xf0\x9f\x94\x91";
+  const std::string unicode =
+      "p\xc3\xa4sswort \xe2\x9c\x93 \xe5\xaf\x86\xe7\xa0\x81 \xf0\x9f\x94\x91";
   Create(name, unicode);
-  EXPECT_EQ(client_->GetSecretValue({name, "", ""})->payload.string->Reveal(), unicode);
+  EXPECT_EQ(client_->GetSecretValue({name, "", ""})->payload.string->Reveal(),
+            unicode);
 
   std::string big(65536, 'k');
   Create("platform-data/big/value", big);
-  EXPECT_EQ(client_->GetSecretValue({"platform-data/big/value", "", ""})->payload.string->size(),
+  EXPECT_EQ(client_->GetSecretValue({"platform-data/big/value", "", ""})
+                ->payload.string->size(),
             65536u);
 
   std::string bytes;
@@ -207,7 +223,9 @@ TEST_F(ClientMotoTest, AllowedCharactersUnicodeLargeAndBinaryValues) {
 }
 
 TEST_F(ClientMotoTest, ErrorsAreTypedAndNeverEchoValues) {
-  EXPECT_EQ(client_->GetSecretValue({"platform-data/none/here", "", ""}).status().code(),
+  EXPECT_EQ(client_->GetSecretValue({"platform-data/none/here", "", ""})
+                .status()
+                .code(),
             StatusCode::kNotFound);
   Create("platform-data/dup/secret", kCanary);
   CreateSecretRequest dup;
@@ -225,7 +243,8 @@ TEST_F(ClientMotoTest, GetRandomPassword) {
   auto p = client_->GetRandomPassword(req);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->size(), 40u);
-  for (char c : p->Reveal()) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)));
+  for (char c : p->Reveal())
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)));
 }
 
 TEST(ClientMotoAuth, VerifiesSignaturesWithRealIamKeys) {
@@ -263,9 +282,11 @@ print(k["AccessKeyId"], k["SecretAccessKey"])
 
   auto bad = ClientFor((*moto)->endpoint(), key_id, "wrong-secret-key");
   auto denied = bad->GetSecretValue({req.name, "", ""});
-  EXPECT_EQ(denied.status().code(), StatusCode::kUnauthenticated) << denied.status();
+  EXPECT_EQ(denied.status().code(), StatusCode::kUnauthenticated)
+      << denied.status();
   EXPECT_EQ(denied.status().error_type(), "SignatureDoesNotMatch");
-  EXPECT_NE(denied.status().message().find("signature does not match"), std::string::npos);
+  EXPECT_NE(denied.status().message().find("signature does not match"),
+            std::string::npos);
 
   auto unknown = ClientFor((*moto)->endpoint(), "AKIAUNKNOWN000000000", secret);
   EXPECT_EQ(unknown->GetSecretValue({req.name, "", ""}).status().code(),

@@ -4,6 +4,7 @@
 #include "keyward/secrets/client.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "keyward/aws/sigv4.h"
@@ -24,21 +25,25 @@ class ClientTest : public ::testing::Test {
     http_ = std::make_shared<FakeHttpClient>();
     aws::Credentials creds;
     creds.access_key_id = "AKIDEXAMPLE";
-    creds.secret_access_key = SecretValue("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    creds.secret_access_key =
+        SecretValue("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     ClientConfig config;
     config.region = "eu-west-1";
     config.endpoint_url = "http://127.0.0.1:9";
     config.credentials = aws::NewStaticCredentialsProvider(creds);
     config.http = http_;
     config.clock = &clock_;
-    config.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
+    config.sleep = [this](std::chrono::milliseconds d) {
+      sleeps_.push_back(d);
+    };
     config.random = [] { return 0.5; };
     client_ = SecretsManagerClient::Create(std::move(config)).value();
   }
 
   Json RequestJson(std::size_t i) {
     auto reqs = http_->requests();
-    return Json::parse(std::string(reqs.at(i).body.begin(), reqs.at(i).body.end()));
+    return Json::parse(
+        std::string(reqs.at(i).body.begin(), reqs.at(i).body.end()));
   }
 
   FakeClock clock_;
@@ -48,7 +53,9 @@ class ClientTest : public ::testing::Test {
 };
 
 TEST_F(ClientTest, GetSecretValueWireFormat) {
-  http_->Push(200, Json{{"ARN", "arn:aws:secretsmanager:eu-west-1:1:secret:platform-data/a/b-AbCdEf"},
+  http_->Push(200, Json{{"ARN",
+                         "arn:aws:secretsmanager:eu-west-1:1:secret:platform-"
+                         "data/a/b-AbCdEf"},
                         {"Name", "platform-data/a/b"},
                         {"VersionId", "v1"},
                         {"VersionStages", {"AWSCURRENT"}},
@@ -68,11 +75,13 @@ TEST_F(ClientTest, GetSecretValueWireFormat) {
   EXPECT_EQ(*req.Header("X-Amz-Target"), "secretsmanager.GetSecretValue");
   EXPECT_EQ(*req.Header("Content-Type"), "application/x-amz-json-1.1");
   std::string authz(*req.Header("Authorization"));
-  EXPECT_NE(authz.find("Credential=AKIDEXAMPLE/20231114/eu-west-1/secretsmanager/aws4_request"),
+  EXPECT_NE(authz.find("Credential=AKIDEXAMPLE/20231114/eu-west-1/"
+                       "secretsmanager/aws4_request"),
             std::string::npos)
       << authz;
-  EXPECT_NE(authz.find("SignedHeaders=content-type;host;x-amz-date;x-amz-target"),
-            std::string::npos)
+  EXPECT_NE(
+      authz.find("SignedHeaders=content-type;host;x-amz-date;x-amz-target"),
+      std::string::npos)
       << authz;
   EXPECT_EQ(RequestJson(0), (Json{{"SecretId", "platform-data/a/b"},
                                   {"VersionStage", "AWSPREVIOUS"}}));
@@ -80,7 +89,8 @@ TEST_F(ClientTest, GetSecretValueWireFormat) {
 
 TEST_F(ClientTest, BinaryRoundTrip) {
   std::string bytes("\x00\x01\xff\xfe binary", 11);
-  http_->Push(200, Json{{"ARN", "a"}, {"Name", "n"}, {"VersionId", "v1"}}.dump());
+  http_->Push(200,
+              Json{{"ARN", "a"}, {"Name", "n"}, {"VersionId", "v1"}}.dump());
   CreateSecretRequest create;
   create.name = "platform-data/a/b";
   create.payload.binary = SecretValue(bytes);
@@ -90,7 +100,8 @@ TEST_F(ClientTest, BinaryRoundTrip) {
   EXPECT_FALSE(sent.contains("SecretString"));
   EXPECT_EQ(sent["ClientRequestToken"].get<std::string>().size(), 36u);
 
-  http_->Push(200, Json{{"Name", "n"}, {"SecretBinary", "AAH//iBiaW5hcnk="}}.dump());
+  http_->Push(200,
+              Json{{"Name", "n"}, {"SecretBinary", "AAH//iBiaW5hcnk="}}.dump());
   auto r = client_->GetSecretValue({"platform-data/a/b", "", ""});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->payload.binary->Reveal(), bytes);
@@ -99,7 +110,9 @@ TEST_F(ClientTest, BinaryRoundTrip) {
 TEST_F(ClientTest, RetriesServerErrorsWithSameTokenAndJitteredBackoff) {
   http_->Push(500, R"({"__type":"InternalServiceError","message":"boom"})");
   http_->Push(503, "<html><body>Service Unavailable</body></html>");
-  http_->Push(200, Json{{"ARN", "a"}, {"Name", "n"}, {"VersionId", "v2"},
+  http_->Push(200, Json{{"ARN", "a"},
+                        {"Name", "n"},
+                        {"VersionId", "v2"},
                         {"VersionStages", {"AWSCURRENT"}}}
                        .dump());
   PutSecretValueRequest put;
@@ -114,13 +127,15 @@ TEST_F(ClientTest, RetriesServerErrorsWithSameTokenAndJitteredBackoff) {
   EXPECT_EQ(RequestJson(1)["ClientRequestToken"], token);
   EXPECT_EQ(RequestJson(2)["ClientRequestToken"], token);
   // Full jitter with random()=0.5: 0.5 * 100ms, then 0.5 * 200ms.
-  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(50),
-                                                             std::chrono::milliseconds(100)}));
+  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{
+                         std::chrono::milliseconds(50),
+                         std::chrono::milliseconds(100)}));
 }
 
 TEST_F(ClientTest, GivesUpAfterThreeAttempts) {
   for (int i = 0; i < 3; ++i) {
-    http_->Push(400, R"({"__type":"ThrottlingException","message":"Rate exceeded"})");
+    http_->Push(
+        400, R"({"__type":"ThrottlingException","message":"Rate exceeded"})");
   }
   auto r = client_->DescribeSecret("platform-data/a/b");
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
@@ -130,7 +145,8 @@ TEST_F(ClientTest, GivesUpAfterThreeAttempts) {
 }
 
 TEST_F(ClientTest, RetriesTransientNetworkErrors) {
-  http_->PushError(UnavailableError("cannot reach http://127.0.0.1:9: Couldn't connect"));
+  http_->PushError(
+      UnavailableError("cannot reach http://127.0.0.1:9: Couldn't connect"));
   http_->PushError(DeadlineExceededError("timed out"));
   http_->Push(200, R"({"SecretList":[]})");
   EXPECT_TRUE(client_->ListSecrets({}).ok());
@@ -145,7 +161,8 @@ struct ErrorCase {
   std::string message_part;
 };
 
-class ClientErrorTest : public ClientTest, public ::testing::WithParamInterface<ErrorCase> {};
+class ClientErrorTest : public ClientTest,
+                        public ::testing::WithParamInterface<ErrorCase> {};
 
 TEST_P(ClientErrorTest, MapsErrorsWithoutRetrying) {
   const ErrorCase& c = GetParam();
@@ -154,50 +171,67 @@ TEST_P(ClientErrorTest, MapsErrorsWithoutRetrying) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), c.code) << r.status();
   EXPECT_EQ(r.status().error_type(), c.type);
-  EXPECT_NE(r.status().message().find(c.message_part), std::string::npos) << r.status();
+  EXPECT_NE(r.status().message().find(c.message_part), std::string::npos)
+      << r.status();
   EXPECT_EQ(http_->requests().size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Table, ClientErrorTest,
     ::testing::Values(
+        ErrorCase{
+            400,
+            R"({"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."})",
+            StatusCode::kNotFound, "ResourceNotFoundException",
+            "secret 'platform-data/a/b' was not found"},
+        ErrorCase{
+            400,
+            R"({"__type":"com.amazon.coral.service#AccessDeniedException","Message":"not authorized"})",
+            StatusCode::kPermissionDenied, "AccessDeniedException",
+            "IAM policy"},
+        ErrorCase{
+            400,
+            R"({"__type":"InvalidSignatureException","message":"The request signature we calculated does not match"})",
+            StatusCode::kUnauthenticated, "InvalidSignatureException",
+            "signature does not match"},
+        ErrorCase{
+            400,
+            R"({"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."})",
+            StatusCode::kUnauthenticated, "UnrecognizedClientException",
+            "access key id is not recognized"},
         ErrorCase{400,
-                  R"({"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."})",
-                  StatusCode::kNotFound, "ResourceNotFoundException",
-                  "secret 'platform-data/a/b' was not found"},
-        ErrorCase{400,
-                  R"({"__type":"com.amazon.coral.service#AccessDeniedException","Message":"not authorized"})",
-                  StatusCode::kPermissionDenied, "AccessDeniedException", "IAM policy"},
-        ErrorCase{400, R"({"__type":"InvalidSignatureException","message":"The request signature we calculated does not match"})",
-                  StatusCode::kUnauthenticated, "InvalidSignatureException",
-                  "signature does not match"},
-        ErrorCase{400, R"({"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."})",
-                  StatusCode::kUnauthenticated, "UnrecognizedClientException",
-                  "access key id is not recognized"},
-        ErrorCase{400, R"({"__type":"ExpiredTokenException","message":"expired"})",
-                  StatusCode::kUnauthenticated, "ExpiredTokenException", "session token has expired"},
-        ErrorCase{400, R"({"__type":"InvalidRequestException","message":"marked for deletion"})",
-                  StatusCode::kFailedPrecondition, "InvalidRequestException",
-                  "scheduled for deletion"},
-        ErrorCase{403, "<html><h1>Forbidden by proxy</h1></html>", StatusCode::kPermissionDenied,
-                  "HTTP403", "non-JSON body"},
+                  R"({"__type":"ExpiredTokenException","message":"expired"})",
+                  StatusCode::kUnauthenticated, "ExpiredTokenException",
+                  "session token has expired"},
+        ErrorCase{
+            400,
+            R"({"__type":"InvalidRequestException","message":"marked for deletion"})",
+            StatusCode::kFailedPrecondition, "InvalidRequestException",
+            "scheduled for deletion"},
+        ErrorCase{403, "<html><h1>Forbidden by proxy</h1></html>",
+                  StatusCode::kPermissionDenied, "HTTP403", "non-JSON body"},
         ErrorCase{404, "", StatusCode::kInternal, "HTTP404", "non-JSON body"}));
 
 TEST_F(ClientTest, MalformedSuccessBodies) {
-  for (const char* body : {"", "{\"Name\": \"trunc", "[1,2]", "<html>ok</html>"}) {
+  for (const char* body :
+       {"", "{\"Name\": \"trunc", "[1,2]", "<html>ok</html>"}) {
     http_->Push(200, body);
     auto r = client_->GetSecretValue({"platform-data/a/b", "", ""});
     EXPECT_EQ(r.status().code(), StatusCode::kInternal) << body;
-    EXPECT_NE(r.status().message().find("malformed response"), std::string::npos);
+    EXPECT_NE(r.status().message().find("malformed response"),
+              std::string::npos);
   }
   http_->Push(200, R"({"Name":"n","SecretBinary":"!!!not base64"})");
-  EXPECT_EQ(client_->GetSecretValue({"x", "", ""}).status().code(), StatusCode::kInternal);
+  EXPECT_EQ(client_->GetSecretValue({"x", "", ""}).status().code(),
+            StatusCode::kInternal);
 }
 
 TEST_F(ClientTest, CorrectsClockSkewFromDateHeader) {
   // Server time is one hour ahead of the (fake) local clock.
-  http_->Push(400, R"({"__type":"InvalidSignatureException","message":"Signature expired: 20231114T221320Z is now earlier than 20231114T231320Z"})",
-              {{"date", "Tue, 14 Nov 2023 23:13:20 GMT"}});
+  http_->Push(
+      400,
+      R"({"__type":"InvalidSignatureException","message":"Signature expired: 20231114T221320Z is now earlier than 20231114T231320Z"})",
+      {{"date", "Tue, 14 Nov 2023 23:13:20 GMT"}});
   http_->Push(200, R"({"SecretList":[]})");
   ASSERT_TRUE(client_->ListSecrets({}).ok());
   auto reqs = http_->requests();
@@ -213,20 +247,27 @@ TEST_F(ClientTest, ValidatesBeforeSending) {
   put.payload.string = SecretValue(std::string(65537, 'x'));
   auto r = client_->PutSecretValue(put);
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status().message(), "secret value is 65537 bytes; Secrets Manager allows at most 65536");
+  EXPECT_EQ(
+      r.status().message(),
+      "secret value is 65537 bytes; Secrets Manager allows at most 65536");
   BatchGetSecretValueRequest batch;
   batch.secret_ids.assign(21, "x");
-  EXPECT_EQ(client_->BatchGetSecretValue(batch).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(client_->DeleteSecret({"x", 3, false}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(client_->BatchGetSecretValue(batch).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(client_->DeleteSecret({"x", 3, false}).status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(http_->requests().size(), 0u);
 }
 
 TEST_F(ClientTest, BatchGetReportsPerSecretErrors) {
-  http_->Push(200, Json{{"SecretValues", {{{"Name", "a"}, {"SecretString", "x"}}}},
-                        {"Errors", {{{"SecretId", "b"}, {"ErrorCode", "ResourceNotFoundException"},
-                                     {"Message", "not found"}}}},
-                        {"NextToken", "t2"}}
-                       .dump());
+  http_->Push(200,
+              Json{{"SecretValues", {{{"Name", "a"}, {"SecretString", "x"}}}},
+                   {"Errors",
+                    {{{"SecretId", "b"},
+                      {"ErrorCode", "ResourceNotFoundException"},
+                      {"Message", "not found"}}}},
+                   {"NextToken", "t2"}}
+                  .dump());
   auto r = client_->BatchGetSecretValue({{"a", "b"}, {}, 0, ""});
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->values.size(), 1u);
@@ -237,7 +278,9 @@ TEST_F(ClientTest, BatchGetReportsPerSecretErrors) {
 }
 
 TEST_F(ClientTest, ListAllSecretsFollowsPages) {
-  http_->Push(200, R"({"SecretList":[{"Name":"a","SecretVersionsToStages":{"v1":["AWSCURRENT"]}}],"NextToken":"p2"})");
+  http_->Push(
+      200,
+      R"({"SecretList":[{"Name":"a","SecretVersionsToStages":{"v1":["AWSCURRENT"]}}],"NextToken":"p2"})");
   http_->Push(200, R"({"SecretList":[{"Name":"b","DeletedDate":1700000000}]})");
   auto all = client_->ListAllSecrets({});
   ASSERT_TRUE(all.ok());
@@ -248,7 +291,9 @@ TEST_F(ClientTest, ListAllSecretsFollowsPages) {
 }
 
 TEST_F(ClientTest, ErrorsNeverEchoTheValue) {
-  http_->Push(400, std::string(R"({"__type":"InvalidParameterException","message":"bad"})"));
+  http_->Push(
+      400,
+      std::string(R"({"__type":"InvalidParameterException","message":"bad"})"));
   PutSecretValueRequest put;
   put.secret_id = "platform-data/a/b";
   put.payload.string = SecretValue(kCanary);
@@ -259,13 +304,16 @@ TEST_F(ClientTest, ErrorsNeverEchoTheValue) {
 
 TEST(ClientCreate, RequiresRegionAndCredentials) {
   ClientConfig c;
-  EXPECT_EQ(SecretsManagerClient::Create(c).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SecretsManagerClient::Create(c).status().code(),
+            StatusCode::kInvalidArgument);
   c.region = "eu-west-1";
-  EXPECT_EQ(SecretsManagerClient::Create(c).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SecretsManagerClient::Create(c).status().code(),
+            StatusCode::kInvalidArgument);
   c.credentials = aws::NewStaticCredentialsProvider({});
   auto client = SecretsManagerClient::Create(c);
   ASSERT_TRUE(client.ok());
-  EXPECT_EQ((*client)->endpoint(), "https://secretsmanager.eu-west-1.amazonaws.com");
+  EXPECT_EQ((*client)->endpoint(),
+            "https://secretsmanager.eu-west-1.amazonaws.com");
   c.region = "cn-north-1";
   EXPECT_EQ(SecretsManagerClient::Create(c).value()->endpoint(),
             "https://secretsmanager.cn-north-1.amazonaws.com.cn");

@@ -12,7 +12,8 @@ using keyward::testing::FakeFileSystem;
 
 TEST(ResolveClientConfig, RegionOrder) {
   FakeFileSystem fs;
-  FakeEnvironment env{{"AWS_DEFAULT_REGION", "eu-central-1"}, {"HOME", "/nonexistent"}};
+  FakeEnvironment env{{"AWS_DEFAULT_REGION", "eu-central-1"},
+                      {"HOME", "/nonexistent"}};
   EXPECT_EQ(ResolveClientConfig(env, {}, fs)->region, "eu-central-1");
   env.Set("AWS_REGION", "eu-west-1");
   EXPECT_EQ(ResolveClientConfig(env, {}, fs)->region, "eu-west-1");
@@ -26,12 +27,15 @@ TEST(ResolveClientConfig, EndpointOrder) {
   FakeEnvironment env{{"AWS_REGION", "eu-west-1"}, {"HOME", "/nonexistent"}};
   EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url, "");
   env.Set("AWS_ENDPOINT_URL", "http://127.0.0.1:1");
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url, "http://127.0.0.1:1");
+  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url,
+            "http://127.0.0.1:1");
   env.Set("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:2");
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url, "http://127.0.0.1:2");
+  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url,
+            "http://127.0.0.1:2");
   ClientOverrides o;
   o.endpoint_url = "http://127.0.0.1:3";
-  EXPECT_EQ(ResolveClientConfig(env, o, fs)->endpoint_url, "http://127.0.0.1:3");
+  EXPECT_EQ(ResolveClientConfig(env, o, fs)->endpoint_url,
+            "http://127.0.0.1:3");
 }
 
 TEST(ResolveClientConfig, EnvironmentCredentials) {
@@ -53,10 +57,13 @@ TEST(ResolveClientConfig, EnvironmentCredentials) {
 
 TEST(ResolveClientConfig, MaxAttemptsFromEnvironment) {
   FakeFileSystem fs;
-  FakeEnvironment env{{"AWS_REGION", "eu-west-1"}, {"AWS_MAX_ATTEMPTS", "5"}, {"HOME", "/nonexistent"}};
+  FakeEnvironment env{{"AWS_REGION", "eu-west-1"},
+                      {"AWS_MAX_ATTEMPTS", "5"},
+                      {"HOME", "/nonexistent"}};
   EXPECT_EQ(ResolveClientConfig(env, {}, fs)->retry.max_attempts, 5);
   env.Set("AWS_MAX_ATTEMPTS", "zero");
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ResolveClientConfig(env, {}, fs).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

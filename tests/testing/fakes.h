@@ -16,7 +16,8 @@ namespace keyward::testing {
 
 class FakeClock : public Clock {
  public:
-  explicit FakeClock(time_point start = time_point(std::chrono::seconds(1700000000)))
+  explicit FakeClock(
+      time_point start = time_point(std::chrono::seconds(1700000000)))
       : now_(start) {}
   time_point Now() const override {
     std::lock_guard<std::mutex> l(mu_);
@@ -39,7 +40,8 @@ class FakeClock : public Clock {
 class FakeEnvironment : public Environment {
  public:
   FakeEnvironment() = default;
-  FakeEnvironment(std::initializer_list<std::pair<const std::string, std::string>> init)
+  FakeEnvironment(
+      std::initializer_list<std::pair<const std::string, std::string>> init)
       : vars_(init) {}
   std::optional<std::string> Get(std::string_view name) const override {
     auto it = vars_.find(std::string(name));
@@ -67,11 +69,13 @@ class FakeFileSystem : public FileSystem {
     if (it == files_.end()) return {};
     return it->second.info;
   }
-  void Write(const std::string& path, std::string content, unsigned mode = 0600,
-             Clock::time_point modified = Clock::time_point(std::chrono::seconds(1))) {
+  void Write(
+      const std::string& path, std::string content, unsigned mode = 0600,
+      Clock::time_point modified = Clock::time_point(std::chrono::seconds(1))) {
     std::lock_guard<std::mutex> l(mu_);
     File& f = files_[path];
-    f.info = FileInfo{true, static_cast<std::int64_t>(content.size()), modified, mode};
+    f.info = FileInfo{true, static_cast<std::int64_t>(content.size()), modified,
+                      mode};
     f.content = std::move(content);
   }
   void Remove(const std::string& path) {
@@ -94,7 +98,8 @@ class FakeHttpClient : public HttpClient {
   StatusOr<HttpResponse> Send(const HttpRequest& request) override {
     std::lock_guard<std::mutex> l(mu_);
     requests_.push_back(request);
-    if (queue_.empty()) return UnavailableError("FakeHttpClient: no response queued");
+    if (queue_.empty())
+      return UnavailableError("FakeHttpClient: no response queued");
     StatusOr<HttpResponse> r = std::move(queue_.front());
     queue_.pop_front();
     return r;

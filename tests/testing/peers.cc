@@ -22,7 +22,8 @@ extern char** environ;
 namespace keyward::testing {
 namespace {
 
-std::vector<std::string> BuildEnv(const std::map<std::string, std::string>& extra) {
+std::vector<std::string> BuildEnv(
+    const std::map<std::string, std::string>& extra) {
   std::map<std::string, std::string> merged;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv(*e);
@@ -66,15 +67,18 @@ int FreeLoopbackPort() {
 }
 
 bool OnPath(const std::string& program) {
-  if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
+  if (program.find('/') != std::string::npos)
+    return ::access(program.c_str(), X_OK) == 0;
   const char* path = std::getenv("PATH");
   if (path == nullptr) return false;
   std::string p(path);
   std::size_t start = 0;
   while (start <= p.size()) {
     std::size_t colon = p.find(':', start);
-    std::string dir = p.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-    if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    std::string dir = p.substr(
+        start, colon == std::string::npos ? std::string::npos : colon - start);
+    if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0)
+      return true;
     if (colon == std::string::npos) break;
     start = colon + 1;
   }
@@ -87,7 +91,8 @@ bool InCi() {
 }
 
 StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
-    const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+    const std::vector<std::string>& argv,
+    const std::map<std::string, std::string>& env,
     const std::string& log_path) {
   std::vector<std::string> args = argv;
   std::vector<std::string> envs = BuildEnv(env);
@@ -143,7 +148,8 @@ int Subprocess::Kill(int sig) {
 Subprocess::~Subprocess() { Kill(SIGTERM); }
 
 Status WaitForPort(int port, int timeout_ms) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
@@ -155,25 +161,28 @@ Status WaitForPort(int port, int timeout_ms) {
     if (rc == 0) return OkStatus();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return DeadlineExceededError("port " + std::to_string(port) + " did not open");
+  return DeadlineExceededError("port " + std::to_string(port) +
+                               " did not open");
 }
 
 StatusOr<std::unique_ptr<MotoServer>> MotoServer::Start(MotoOptions options) {
   std::unique_ptr<MotoServer> m(new MotoServer());
   std::map<std::string, std::string> env = {
-      {"AWS_ACCESS_KEY_ID", "\x01unset"}, {"AWS_SECRET_ACCESS_KEY", "\x01unset"},
+      {"AWS_ACCESS_KEY_ID", "\x01unset"},
+      {"AWS_SECRET_ACCESS_KEY", "\x01unset"},
       {"MOTO_ALLOW_NONEXISTENT_REGION", "true"}};
   if (options.initial_no_auth_action_count >= 0) {
-    env["INITIAL_NO_AUTH_ACTION_COUNT"] = std::to_string(options.initial_no_auth_action_count);
+    env["INITIAL_NO_AUTH_ACTION_COUNT"] =
+        std::to_string(options.initial_no_auth_action_count);
   }
   for (int attempt = 0; attempt < 3; ++attempt) {
     m->port_ = FreeLoopbackPort();
-    std::string log = std::filesystem::temp_directory_path().string() + "/keyward-moto-" +
-                      std::to_string(m->port_) + ".log";
-    KW_ASSIGN_OR_RETURN(m->process_,
-                        Subprocess::Start({"moto_server", "-H", "127.0.0.1", "-p",
-                                           std::to_string(m->port_)},
-                                          env, log));
+    std::string log = std::filesystem::temp_directory_path().string() +
+                      "/keyward-moto-" + std::to_string(m->port_) + ".log";
+    KW_ASSIGN_OR_RETURN(
+        m->process_, Subprocess::Start({"moto_server", "-H", "127.0.0.1", "-p",
+                                        std::to_string(m->port_)},
+                                       env, log));
     if (WaitForPort(m->port_, 30000).ok()) return m;
     m->process_.reset();
   }
@@ -185,7 +194,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::string& stdin_data, int timeout_ms) {
   CommandResult result;
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (::pipe(in_pipe) != 0 || ::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0) return result;
+  if (::pipe(in_pipe) != 0 || ::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0)
+    return result;
   std::vector<std::string> args = argv;
   std::vector<std::string> envs = BuildEnv(env);
   auto cargs = CStrings(args);
@@ -208,14 +218,16 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
     std::size_t off = 0;
     ::signal(SIGPIPE, SIG_IGN);
     while (off < stdin_data.size()) {
-      ssize_t n = ::write(in_pipe[1], stdin_data.data() + off, stdin_data.size() - off);
+      ssize_t n =
+          ::write(in_pipe[1], stdin_data.data() + off, stdin_data.size() - off);
       if (n <= 0) break;
       off += static_cast<std::size_t>(n);
     }
     ::close(in_pipe[1]);
   });
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   int open_fds = 2;
   char buf[65536];
   while (open_fds > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -228,16 +240,19 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
         fds[i].fd = -1;
         --open_fds;
       } else {
-        (i == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(n));
+        (i == 0 ? result.out : result.err)
+            .append(buf, static_cast<std::size_t>(n));
       }
     }
   }
   if (open_fds > 0) ::kill(pid, SIGKILL);
-  for (auto& f : fds) if (f.fd >= 0) ::close(f.fd);
+  for (auto& f : fds)
+    if (f.fd >= 0) ::close(f.fd);
   writer.join();
   int status = 0;
   ::waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 
@@ -247,7 +262,8 @@ std::string KeywardBinary() {
 }
 
 TempDir::TempDir() {
-  std::string tmpl = std::filesystem::temp_directory_path().string() + "/keyward-test-XXXXXX";
+  std::string tmpl =
+      std::filesystem::temp_directory_path().string() + "/keyward-test-XXXXXX";
   char* p = ::mkdtemp(tmpl.data());
   path_ = p ? p : tmpl;
 }
@@ -257,7 +273,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-void TempDir::Write(const std::string& name, const std::string& content, unsigned mode) const {
+void TempDir::Write(const std::string& name, const std::string& content,
+                    unsigned mode) const {
   std::string p = File(name);
   std::filesystem::create_directories(std::filesystem::path(p).parent_path());
   {

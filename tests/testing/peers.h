@@ -28,15 +28,15 @@ bool InCi();
 
 // Skips (locally) or fails (CI=true) the current test when `program` is
 // not on PATH.
-#define KW_REQUIRE_PEER(program)                                                  \
-  do {                                                                            \
-    if (!::keyward::testing::OnPath(program)) {                                   \
-      if (::keyward::testing::InCi()) {                                           \
-        FAIL() << "peer '" << (program) << "' is not installed (CI=true)";         \
-      }                                                                           \
-      GTEST_SKIP() << "SKIPPED: peer '" << (program)                              \
-                   << "' is not installed; install it to run this test";           \
-    }                                                                             \
+#define KW_REQUIRE_PEER(program)                                           \
+  do {                                                                     \
+    if (!::keyward::testing::OnPath(program)) {                            \
+      if (::keyward::testing::InCi()) {                                    \
+        FAIL() << "peer '" << (program) << "' is not installed (CI=true)"; \
+      }                                                                    \
+      GTEST_SKIP() << "SKIPPED: peer '" << (program)                       \
+                   << "' is not installed; install it to run this test";   \
+    }                                                                      \
   } while (0)
 
 // A child process; stopped (SIGTERM, then SIGKILL after 3 s) on destruction.
@@ -46,7 +46,8 @@ class Subprocess {
   // `env` (a value of "\x01unset" removes a variable). stdout and stderr go to
   // `log_path` (or /dev/null when empty).
   static StatusOr<std::unique_ptr<Subprocess>> Start(
-      const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+      const std::vector<std::string>& argv,
+      const std::map<std::string, std::string>& env,
       const std::string& log_path = "");
   ~Subprocess();
   int pid() const { return pid_; }
@@ -73,7 +74,9 @@ struct MotoOptions {
 class MotoServer {
  public:
   static StatusOr<std::unique_ptr<MotoServer>> Start(MotoOptions options = {});
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string endpoint() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
   int port() const { return port_; }
 
  private:
@@ -92,7 +95,8 @@ struct CommandResult {
 // Subprocess::Start) and `stdin_data` on stdin. Output is captured.
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
-                         const std::string& stdin_data = "", int timeout_ms = 60000);
+                         const std::string& stdin_data = "",
+                         int timeout_ms = 60000);
 
 // Path of the built keyward binary (KEYWARD_BIN or the build dir).
 std::string KeywardBinary();
@@ -104,7 +108,8 @@ class TempDir {
   ~TempDir();
   const std::string& path() const { return path_; }
   std::string File(const std::string& name) const { return path_ + "/" + name; }
-  void Write(const std::string& name, const std::string& content, unsigned mode = 0600) const;
+  void Write(const std::string& name, const std::string& content,
+             unsigned mode = 0600) const;
 
  private:
   std::string path_;

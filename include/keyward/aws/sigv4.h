@@ -56,7 +56,8 @@ struct CanonicalRequest {
 // `only_headers` (lowercase names) restricts the set. A Host header is
 // derived from the URL when absent. INVALID_ARGUMENT for a malformed URL.
 StatusOr<CanonicalRequest> BuildCanonicalRequest(
-    const HttpRequest& request, bool normalize_path, std::string_view payload_hash,
+    const HttpRequest& request, bool normalize_path,
+    std::string_view payload_hash,
     const std::vector<std::string>* only_headers = nullptr);
 
 // "20150830/us-east-1/service/aws4_request"
@@ -68,11 +69,13 @@ std::string BuildStringToSign(std::string_view amz_date, std::string_view scope,
                               std::string_view canonical_request);
 
 // Step 3. `date` is YYYYMMDD.
-SigningKey DeriveSigningKey(const SecretValue& secret_access_key, std::string_view date,
-                            std::string_view region, std::string_view service);
+SigningKey DeriveSigningKey(const SecretValue& secret_access_key,
+                            std::string_view date, std::string_view region,
+                            std::string_view service);
 
 // Step 4: lowercase hex HMAC-SHA256.
-std::string ComputeSignature(const SigningKey& key, std::string_view string_to_sign);
+std::string ComputeSignature(const SigningKey& key,
+                             std::string_view string_to_sign);
 
 std::string HexSha256(std::string_view data);
 
@@ -80,8 +83,8 @@ std::string HexSha256(std::string_view data);
 // key changes once a day, so steady-state signing costs one HMAC.
 class SigningKeyCache {
  public:
-  SigningKey Get(const Credentials& creds, std::string_view date, std::string_view region,
-                 std::string_view service);
+  SigningKey Get(const Credentials& creds, std::string_view date,
+                 std::string_view region, std::string_view service);
 
  private:
   struct Entry {
@@ -97,7 +100,8 @@ class SigningKeyCache {
 // Step 5. Signs `request` in place. `cache` may be null.
 // INVALID_ARGUMENT for a malformed URL or missing credentials.
 Status SignRequest(HttpRequest& request, const Credentials& creds,
-                   const SigningParams& params, SigningKeyCache* cache = nullptr);
+                   const SigningParams& params,
+                   SigningKeyCache* cache = nullptr);
 
 // The parts of an "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
 // Signature=..." header.
@@ -114,7 +118,8 @@ StatusOr<ParsedAuthorization> ParseAuthorization(std::string_view header);
 
 // Recomputes the signature of a received request with `secret` and compares
 // it in constant time. UNAUTHENTICATED ("SignatureDoesNotMatch") on mismatch.
-Status VerifySignature(const HttpRequest& request, const ParsedAuthorization& auth,
+Status VerifySignature(const HttpRequest& request,
+                       const ParsedAuthorization& auth,
                        const SecretValue& secret, std::string_view amz_date,
                        bool normalize_path = true);
 

@@ -73,7 +73,8 @@ class HttpClient {
 // The libcurl client. Proxies follow curl's environment rules (HTTPS_PROXY,
 // HTTP_PROXY, NO_PROXY, lowercase forms). `env` supplies AWS_CA_BUNDLE.
 std::unique_ptr<HttpClient> NewCurlHttpClient(
-    HttpClientOptions options = {}, const Environment& env = Environment::Real());
+    HttpClientOptions options = {},
+    const Environment& env = Environment::Real());
 
 // Splits "scheme://host[:port]/path?query". INVALID_ARGUMENT when malformed.
 struct Url {

@@ -5,7 +5,8 @@
 // Usage:
 //   KW_ASSIGN_OR_RETURN(auto config, ResolveClientConfig(env, overrides));
 //   KW_ASSIGN_OR_RETURN(auto client, SecretsManagerClient::Create(config));
-//   auto value = client->GetSecretValue({.secret_id = "platform-data/postgres/app"});
+//   auto value = client->GetSecretValue({.secret_id =
+//   "platform-data/postgres/app"});
 //
 // Errors (every method): AWS error types map to codes in one table
 // (MapAwsError, keyward/secrets/errors.h):
@@ -43,23 +44,31 @@ namespace keyward::secrets {
 class SecretsManagerApi {
  public:
   virtual ~SecretsManagerApi() = default;
-  virtual StatusOr<SecretValueResult> GetSecretValue(const GetSecretValueRequest& req);
+  virtual StatusOr<SecretValueResult> GetSecretValue(
+      const GetSecretValueRequest& req);
   virtual StatusOr<BatchGetSecretValueResult> BatchGetSecretValue(
       const BatchGetSecretValueRequest& req);
   virtual StatusOr<SecretMetadata> DescribeSecret(const std::string& secret_id);
-  virtual StatusOr<ListSecretsResult> ListSecrets(const ListSecretsRequest& req);
+  virtual StatusOr<ListSecretsResult> ListSecrets(
+      const ListSecretsRequest& req);
   virtual StatusOr<WriteResult> CreateSecret(const CreateSecretRequest& req);
-  virtual StatusOr<WriteResult> PutSecretValue(const PutSecretValueRequest& req);
+  virtual StatusOr<WriteResult> PutSecretValue(
+      const PutSecretValueRequest& req);
   virtual StatusOr<WriteResult> UpdateSecret(const UpdateSecretRequest& req);
-  virtual StatusOr<DeleteSecretResult> DeleteSecret(const DeleteSecretRequest& req);
-  virtual StatusOr<RestoreSecretResult> RestoreSecret(const std::string& secret_id);
+  virtual StatusOr<DeleteSecretResult> DeleteSecret(
+      const DeleteSecretRequest& req);
+  virtual StatusOr<RestoreSecretResult> RestoreSecret(
+      const std::string& secret_id);
   virtual StatusOr<ListSecretVersionIdsResult> ListSecretVersionIds(
       const ListSecretVersionIdsRequest& req);
-  virtual Status UpdateSecretVersionStage(const UpdateSecretVersionStageRequest& req);
-  virtual Status TagResource(const std::string& secret_id, const std::vector<Tag>& tags);
+  virtual Status UpdateSecretVersionStage(
+      const UpdateSecretVersionStageRequest& req);
+  virtual Status TagResource(const std::string& secret_id,
+                             const std::vector<Tag>& tags);
   virtual Status UntagResource(const std::string& secret_id,
                                const std::vector<std::string>& tag_keys);
-  virtual StatusOr<SecretValue> GetRandomPassword(const GetRandomPasswordRequest& req);
+  virtual StatusOr<SecretValue> GetRandomPassword(
+      const GetRandomPasswordRequest& req);
 
   // Convenience: every page of ListSecrets.
   StatusOr<std::vector<SecretMetadata>> ListAllSecrets(ListSecretsRequest req);
@@ -102,40 +111,51 @@ struct ClientConfig {
 // overrides (CLI flags win):
 //   region:   override > AWS_REGION > AWS_DEFAULT_REGION > profile's region
 //   endpoint: override > AWS_ENDPOINT_URL_SECRETS_MANAGER > AWS_ENDPOINT_URL
-//             > profile's endpoint_url > https://secretsmanager.{region}.amazonaws.com
+//             > profile's endpoint_url >
+//             https://secretsmanager.{region}.amazonaws.com
 // INVALID_ARGUMENT when no region can be found (saying where to set one).
 struct ClientOverrides {
   std::string region;
   std::string endpoint_url;
   std::string profile;
 };
-StatusOr<ClientConfig> ResolveClientConfig(const Environment& env,
-                                           const ClientOverrides& overrides,
-                                           const FileSystem& fs = FileSystem::Real());
+StatusOr<ClientConfig> ResolveClientConfig(
+    const Environment& env, const ClientOverrides& overrides,
+    const FileSystem& fs = FileSystem::Real());
 
 class SecretsManagerClient : public SecretsManagerApi {
  public:
   // INVALID_ARGUMENT for a missing region/credentials or malformed endpoint.
-  static StatusOr<std::unique_ptr<SecretsManagerClient>> Create(ClientConfig config);
+  static StatusOr<std::unique_ptr<SecretsManagerClient>> Create(
+      ClientConfig config);
   ~SecretsManagerClient() override;
 
-  StatusOr<SecretValueResult> GetSecretValue(const GetSecretValueRequest& req) override;
+  StatusOr<SecretValueResult> GetSecretValue(
+      const GetSecretValueRequest& req) override;
   StatusOr<BatchGetSecretValueResult> BatchGetSecretValue(
       const BatchGetSecretValueRequest& req) override;
-  StatusOr<SecretMetadata> DescribeSecret(const std::string& secret_id) override;
-  StatusOr<ListSecretsResult> ListSecrets(const ListSecretsRequest& req) override;
+  StatusOr<SecretMetadata> DescribeSecret(
+      const std::string& secret_id) override;
+  StatusOr<ListSecretsResult> ListSecrets(
+      const ListSecretsRequest& req) override;
   StatusOr<WriteResult> CreateSecret(const CreateSecretRequest& req) override;
-  StatusOr<WriteResult> PutSecretValue(const PutSecretValueRequest& req) override;
+  StatusOr<WriteResult> PutSecretValue(
+      const PutSecretValueRequest& req) override;
   StatusOr<WriteResult> UpdateSecret(const UpdateSecretRequest& req) override;
-  StatusOr<DeleteSecretResult> DeleteSecret(const DeleteSecretRequest& req) override;
-  StatusOr<RestoreSecretResult> RestoreSecret(const std::string& secret_id) override;
+  StatusOr<DeleteSecretResult> DeleteSecret(
+      const DeleteSecretRequest& req) override;
+  StatusOr<RestoreSecretResult> RestoreSecret(
+      const std::string& secret_id) override;
   StatusOr<ListSecretVersionIdsResult> ListSecretVersionIds(
       const ListSecretVersionIdsRequest& req) override;
-  Status UpdateSecretVersionStage(const UpdateSecretVersionStageRequest& req) override;
-  Status TagResource(const std::string& secret_id, const std::vector<Tag>& tags) override;
+  Status UpdateSecretVersionStage(
+      const UpdateSecretVersionStageRequest& req) override;
+  Status TagResource(const std::string& secret_id,
+                     const std::vector<Tag>& tags) override;
   Status UntagResource(const std::string& secret_id,
                        const std::vector<std::string>& tag_keys) override;
-  StatusOr<SecretValue> GetRandomPassword(const GetRandomPasswordRequest& req) override;
+  StatusOr<SecretValue> GetRandomPassword(
+      const GetRandomPasswordRequest& req) override;
 
   const std::string& endpoint() const;
   const std::string& region() const;

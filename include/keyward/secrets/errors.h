@@ -21,8 +21,8 @@ struct AwsErrorContext {
 // Maps an AWS error (HTTP status, error type without namespace, service
 // message) to a Status whose error_type() is `type`. The service message is
 // appended; it never carries secret values.
-Status MapAwsError(int http_status, std::string_view type, std::string_view message,
-                   const AwsErrorContext& ctx);
+Status MapAwsError(int http_status, std::string_view type,
+                   std::string_view message, const AwsErrorContext& ctx);
 
 // True for errors worth retrying in AWS standard mode: throttling, 5xx,
 // transient network failures and timeouts.
