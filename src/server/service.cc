@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <mutex>
+#include <set>
 
 #include "keyward/naming.h"
 #include "keyward/secrets/client.h"
@@ -359,6 +360,10 @@ struct SecretsService::Impl {
   mutable std::shared_mutex mu;
   std::map<std::string, StoredSecret> by_arn;                // guarded by mu
   std::unordered_map<std::string, std::string> name_to_arn;  // guarded by mu
+  // Secrets whose LastAccessedDate changed since the last store write, and
+  // when the oldest such change happened (guarded by mu).
+  std::set<std::string> touched;
+  double first_touch = 0;
 
   double Now() const { return Round3(ToEpochSeconds(opt.clock->Now())); }
 
@@ -416,6 +421,7 @@ struct SecretsService::Impl {
 
   // Persists `s` (already modified in memory). Requires mu held exclusively.
   Status Persist(const StoredSecret& s) {
+    FlushTouched();
     Status st = store->Save(s);
     if (!st.ok()) {
       warn("store write failed: " + st.message());
@@ -618,6 +624,8 @@ struct SecretsService::Impl {
   StatusOr<Json> GetOne(const std::string& id, const std::string& version_id,
                         const std::string& stage, const Caller& caller);
   void TouchAccessed(const std::string& arn, const std::string& version_id);
+  // Writes the pending LastAccessedDate updates. Requires exclusive mu.
+  void FlushTouched();
   StatusOr<Json> BatchGetSecretValue(const Json& req, const Caller& caller);
   StatusOr<Json> DescribeSecret(const Json& req, const Caller& caller);
   StatusOr<Json> ListSecrets(const Json& req, const Caller& caller);
@@ -671,20 +679,38 @@ StatusOr<Json> SecretsService::Impl::GetOne(const std::string& id,
   return out;
 }
 
-// LastAccessedDate has day granularity (as in AWS), so this write happens at
-// most once a day per version and the hot read path stays lock-shared.
+// LastAccessedDate has day granularity (as in AWS), so this happens at most
+// once a day per version and the hot read path stays lock-shared. The date
+// is updated in memory now and written with the next write, at most a
+// minute later, or at shutdown, in one batched transaction: a read never
+// waits for an fsync of its own.
 void SecretsService::Impl::TouchAccessed(const std::string& arn,
                                          const std::string& version_id) {
   std::unique_lock lock(mu);
   auto it = by_arn.find(arn);
   if (it == by_arn.end()) return;
-  double today = std::floor(Now() / kDay) * kDay;
+  double now = Now();
+  double today = std::floor(now / kDay) * kDay;
   it->second.last_accessed = today;
   if (StoredVersion* v = FindVersion(it->second, version_id))
     v->last_accessed = today;
-  Status st = store->Save(it->second);
-  if (!st.ok())
-    warn("store write failed (last accessed date): " + st.message());
+  if (touched.empty()) first_touch = now;
+  touched.insert(arn);
+  if (now - first_touch >= 60) FlushTouched();
+}
+
+void SecretsService::Impl::FlushTouched() {
+  if (touched.empty()) return;
+  std::vector<const StoredSecret*> batch;
+  for (const auto& arn : touched) {
+    auto it = by_arn.find(arn);
+    if (it != by_arn.end()) batch.push_back(&it->second);
+  }
+  Status st = store->SaveMany(batch);
+  if (!st.ok()) {
+    warn("store write failed (last accessed dates): " + st.message());
+  }
+  touched.clear();
 }
 
 StatusOr<Json> SecretsService::Impl::GetSecretValue(const Json& req,
@@ -1192,7 +1218,11 @@ StatusOr<Json> SecretsService::Impl::GetRandomPassword(const Json& req,
 
 SecretsService::SecretsService(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)) {}
-SecretsService::~SecretsService() = default;
+SecretsService::~SecretsService() {
+  if (!impl_) return;
+  std::unique_lock lock(impl_->mu);
+  impl_->FlushTouched();
+}
 
 StatusOr<std::unique_ptr<SecretsService>> SecretsService::Create(
     std::unique_ptr<SecretStore> store, std::unique_ptr<ValueCipher> cipher,

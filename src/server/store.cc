@@ -185,13 +185,19 @@ StatusOr<std::vector<StoredSecret>> SecretStore::LoadAll() {
 }
 
 Status SecretStore::Save(const StoredSecret& secret) {
+  return SaveMany({&secret});
+}
+
+Status SecretStore::SaveMany(const std::vector<const StoredSecret*>& secrets) {
+  if (secrets.empty()) return OkStatus();
   KW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto fail = [this](const std::string& what) {
     Status s = SqlError(db_, what);
     Exec("ROLLBACK").IgnoreError();
     return s;
   };
-  {
+  for (const StoredSecret* one : secrets) {
+    const StoredSecret& secret = *one;
     Stmt up(db_,
             "INSERT OR REPLACE INTO secrets(arn, name, doc) VALUES(?, ?, ?)");
     up.Text(1, secret.arn);

@@ -59,6 +59,8 @@ class SecretStore {
   StatusOr<std::vector<StoredSecret>> LoadAll();
   // Replaces the secret's row and all its version rows in one transaction.
   Status Save(const StoredSecret& secret);
+  // Save() for several secrets in one transaction (one fsync).
+  Status SaveMany(const std::vector<const StoredSecret*>& secrets);
   // Removes the secret and its versions.
   Status Remove(const std::string& arn);
 
