@@ -1,12 +1,15 @@
-// SecretConfig against a real moto_server on a free loopback port: batched
-// start-up load with counted requests, rotation observed after refresh,
-// reads served from cache after the endpoint dies, every missing secret
-// listed at start-up, and the orders-service example end to end.
+// SecretConfig against each real peer on a free loopback port: moto_server
+// and keyward server (the embedded default, with its generated credentials
+// and signature verification on). Batched start-up load with counted
+// requests, rotation observed after refresh, reads served from cache after
+// the endpoint dies, every missing secret listed at start-up, and the
+// orders-service example end to end.
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "keyward/secret_config.h"
+#include "tests/integration/server_fixture.h"
 #include "tests/testing/fakes.h"
 #include "tests/testing/peers.h"
 
@@ -14,16 +17,15 @@ namespace keyward {
 namespace {
 
 using keyward::testing::FakeClock;
+using keyward::testing::KeywardServer;
 using keyward::testing::MotoServer;
 using keyward::testing::RunCommand;
+using keyward::testing::TempDir;
 
 constexpr char kCanary[] = "canary-cfgmoto-52e0b7-never-print";
 
 std::shared_ptr<secrets::SecretsManagerClient> ClientFor(
-    const std::string& endpoint) {
-  aws::Credentials creds;
-  creds.access_key_id = "testing";
-  creds.secret_access_key = SecretValue("testing");
+    const std::string& endpoint, const aws::Credentials& creds) {
   secrets::ClientConfig config;
   config.region = "us-east-1";
   config.endpoint_url = endpoint;
@@ -41,14 +43,26 @@ void Create(secrets::SecretsManagerApi& api, const std::string& name,
   ASSERT_TRUE(r.ok()) << r.status();
 }
 
-class ConfigMotoTest : public ::testing::Test {
+// The peer a test runs against: "moto" or "keyward".
+class ConfigPeerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    KW_REQUIRE_PEER("moto_server");
-    auto m = MotoServer::Start();
-    ASSERT_TRUE(m.ok()) << m.status();
-    moto_ = std::move(*m);
-    client_ = ClientFor(moto_->endpoint());
+    if (GetParam() == "moto") {
+      KW_REQUIRE_PEER("moto_server");
+      auto m = MotoServer::Start();
+      ASSERT_TRUE(m.ok()) << m.status();
+      moto_ = std::move(*m);
+      endpoint_ = moto_->endpoint();
+      creds_.access_key_id = "testing";
+      creds_.secret_access_key = SecretValue("testing");
+    } else {
+      auto k = KeywardServer::Start(dir_);
+      ASSERT_TRUE(k.ok()) << k.status();
+      keyward_ = std::move(*k);
+      endpoint_ = keyward_->endpoint();
+      creds_ = keyward_->Credentials();
+    }
+    client_ = ClientFor(endpoint_, creds_);
     options_.cache.client = client_;
     options_.cache.clock = &clock_;
     options_.cache.background_refresh = false;
@@ -56,6 +70,11 @@ class ConfigMotoTest : public ::testing::Test {
                                 std::string_view m) {
       log_ += std::string(m) + "\n";
     };
+  }
+  // SIGTERM: the endpoint is gone.
+  void KillPeer() {
+    moto_.reset();
+    keyward_.reset();
   }
   void CreateDemo() {
     Create(
@@ -74,14 +93,18 @@ class ConfigMotoTest : public ::testing::Test {
             SecretSpec::Required("platform-data/stripe/orders", {"token"})};
   }
 
+  TempDir dir_;
   std::unique_ptr<MotoServer> moto_;
+  std::unique_ptr<KeywardServer> keyward_;
+  std::string endpoint_;
+  aws::Credentials creds_;
   std::shared_ptr<secrets::SecretsManagerClient> client_;
   FakeClock clock_;
   SecretConfigOptions options_;
   std::string log_;
 };
 
-TEST_F(ConfigMotoTest, LoadsDemoSecretsAndObservesRotation) {
+TEST_P(ConfigPeerTest, LoadsDemoSecretsAndObservesRotation) {
   CreateDemo();
   auto config = SecretConfig::Load(DemoSpecs(), options_);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -123,11 +146,11 @@ TEST_F(ConfigMotoTest, LoadsDemoSecretsAndObservesRotation) {
   EXPECT_EQ(log_.find(kCanary), std::string::npos);
 }
 
-TEST_F(ConfigMotoTest, ReadsContinueFromCacheWhenTheEndpointDies) {
+TEST_P(ConfigPeerTest, ReadsContinueFromCacheWhenTheEndpointDies) {
   CreateDemo();
   auto config = SecretConfig::Load(DemoSpecs(), options_);
   ASSERT_TRUE(config.ok()) << config.status();
-  moto_.reset();  // SIGTERM: the endpoint is gone
+  KillPeer();
   clock_.Advance(std::chrono::hours(2));
   (*config)->cache().RunPendingRefreshes();
   auto password =
@@ -146,7 +169,7 @@ TEST_F(ConfigMotoTest, ReadsContinueFromCacheWhenTheEndpointDies) {
   EXPECT_EQ(log_.find(kCanary), std::string::npos);
 }
 
-TEST_F(ConfigMotoTest, EveryMissingSecretIsListedAtStartUp) {
+TEST_P(ConfigPeerTest, EveryMissingSecretIsListedAtStartUp) {
   Create(*client_, "platform-data/postgres/orders", R"({"username":"orders"})");
   auto config = SecretConfig::Load(
       {SecretSpec::Required("platform-data/postgres/orders",
@@ -172,7 +195,7 @@ TEST_F(ConfigMotoTest, EveryMissingSecretIsListedAtStartUp) {
       << msg;
 }
 
-TEST_F(ConfigMotoTest, HundredSecretsInFiveRequests) {
+TEST_P(ConfigPeerTest, HundredSecretsInFiveRequests) {
   std::vector<SecretSpec> specs;
   for (int i = 0; i < 100; ++i) {
     std::string name = "platform-data/postgres/app-" + std::to_string(i);
@@ -191,13 +214,13 @@ TEST_F(ConfigMotoTest, HundredSecretsInFiveRequests) {
                 ->Reveal(),
             "p99");
   std::cout
-      << "[ config ] 100 secrets loaded from moto with "
+      << "[ config ] 100 secrets loaded from " << GetParam() << " with "
       << stats.batch_get_secret_value_calls << " requests in "
       << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
       << " ms\n";
 }
 
-TEST_F(ConfigMotoTest, OrdersServiceExampleOnce) {
+TEST_P(ConfigPeerTest, OrdersServiceExampleOnce) {
   std::string binary =
       std::string(KEYWARD_BINARY_DIR) + "/examples/orders-service";
   if (!std::ifstream(binary).good())
@@ -205,9 +228,9 @@ TEST_F(ConfigMotoTest, OrdersServiceExampleOnce) {
   CreateDemo();
   std::map<std::string, std::string> env = {
       {"AWS_REGION", "us-east-1"},
-      {"AWS_ENDPOINT_URL", moto_->endpoint()},
-      {"AWS_ACCESS_KEY_ID", "testing"},
-      {"AWS_SECRET_ACCESS_KEY", "testing"},
+      {"AWS_ENDPOINT_URL", endpoint_},
+      {"AWS_ACCESS_KEY_ID", creds_.access_key_id},
+      {"AWS_SECRET_ACCESS_KEY", std::string(creds_.secret_access_key.Reveal())},
       {"AWS_PROFILE", "\x01unset"},
       {"AWS_CONFIG_FILE", "/nonexistent"},
       {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"}};
@@ -233,6 +256,10 @@ TEST_F(ConfigMotoTest, OrdersServiceExampleOnce) {
       << r.err;
   EXPECT_EQ(r.err.find(kCanary), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Peers, ConfigPeerTest,
+                         ::testing::Values("moto", "keyward"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace keyward
