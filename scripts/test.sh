@@ -42,9 +42,12 @@ if [[ -z ${KEYWARD_SKIP_FUZZ:-} ]]; then
     for d in "fuzz/corpus/$name" "fuzz/${name%_fuzz}_corpus"; do
       [[ -d $d ]] && seeds+=("$d")
     done
-    step "fuzzing $name for ${FUZZ_SECONDS}s"
+    # fuzz/NAME.options: extra libFuzzer flags for one target (one line).
+    extra=()
+    [[ -f fuzz/$name.options ]] && read -ra extra <"fuzz/$name.options"
+    step "fuzzing $name for ${FUZZ_SECONDS}s ${extra[*]}"
     "$target" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -rss_limit_mb=2048 \
-      -print_final_stats=1 "$corpus" "${seeds[@]}" 2>&1 | tail -n 12
+      -print_final_stats=1 "${extra[@]}" "$corpus" "${seeds[@]}" 2>&1 | tail -n 12
   done
 fi
 
