@@ -289,6 +289,27 @@ struct SecretsManagerClient::Impl {
   // Correction for a skewed local clock, learnt from the server's Date header.
   std::atomic<std::int64_t> skew_ms{0};
   std::string user_agent;
+  // Standard mode's retry quota (RetryOptions::retry_quota).
+  std::atomic<int> retry_tokens{0};
+
+  bool AcquireRetry(int cost) {
+    if (config.retry.retry_quota <= 0) return true;
+    int have = retry_tokens.load(std::memory_order_relaxed);
+    do {
+      if (have < cost) return false;
+    } while (!retry_tokens.compare_exchange_weak(have, have - cost,
+                                                 std::memory_order_relaxed));
+    return true;
+  }
+  void ReleaseRetry(int amount) {
+    if (config.retry.retry_quota <= 0) return;
+    int have = retry_tokens.load(std::memory_order_relaxed);
+    int want;
+    do {
+      want = std::min(config.retry.retry_quota, have + amount);
+    } while (want != have && !retry_tokens.compare_exchange_weak(
+                                 have, want, std::memory_order_relaxed));
+  }
 
   StatusOr<SecureString> Call(std::string_view operation, SecureString body,
                               std::string_view secret_id);
@@ -387,6 +408,7 @@ StatusOr<SecureString> SecretsManagerClient::Impl::Call(
   const int max_attempts = std::max(1, config.retry.max_attempts);
   Status last;
   bool skew_retried = false;
+  int last_retry_cost = 0;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     // GetShared: cached providers hand out their snapshot without copying.
     StatusOr<std::shared_ptr<const aws::Credentials>> creds =
@@ -404,6 +426,7 @@ StatusOr<SecureString> SecretsManagerClient::Impl::Call(
     }
     StatusOr<HttpResponse> resp = Attempt(base, **creds);
     if (resp.ok() && resp->status >= 200 && resp->status < 300) {
+      ReleaseRetry(last_retry_cost > 0 ? last_retry_cost : 1);
       return std::move(resp->body);
     }
     if (!resp.ok()) {
@@ -417,6 +440,16 @@ StatusOr<SecureString> SecretsManagerClient::Impl::Call(
       }
     }
     if (!IsRetryable(last) || attempt == max_attempts) break;
+    int cost = last.code() == StatusCode::kDeadlineExceeded ? 10 : 5;
+    if (!AcquireRetry(cost)) {
+      last = Status(last.code(),
+                    last.message() +
+                        " (not retried: this client's retry quota is "
+                        "exhausted after repeated failures)",
+                    last.error_type());
+      break;
+    }
+    last_retry_cost = cost;
     auto cap = std::min<std::int64_t>(config.retry.max_backoff.count(),
                                       config.retry.base_delay.count()
                                           << (attempt - 1));
@@ -459,6 +492,7 @@ StatusOr<std::unique_ptr<SecretsManagerClient>> SecretsManagerClient::Create(
   if (!config.user_agent_suffix.empty())
     impl->user_agent += " " + config.user_agent_suffix;
   impl->config = std::move(config);
+  impl->retry_tokens = impl->config.retry.retry_quota;
   return std::unique_ptr<SecretsManagerClient>(
       new SecretsManagerClient(std::move(impl)));
 }

@@ -144,6 +144,49 @@ TEST_F(ClientTest, GivesUpAfterThreeAttempts) {
   EXPECT_EQ(sleeps_.size(), 2u);
 }
 
+TEST_F(ClientTest, RetryQuotaStopsRetriesDuringAnOutageAndRefills) {
+  // A client with a 12-token quota: 2 retries (5 each) fit, a 3rd does not.
+  aws::Credentials creds;
+  creds.access_key_id = "AKIDEXAMPLE";
+  creds.secret_access_key = SecretValue("secret");
+  ClientConfig config;
+  config.region = "eu-west-1";
+  config.endpoint_url = "http://127.0.0.1:9";
+  config.credentials = aws::NewStaticCredentialsProvider(creds);
+  config.http = http_;
+  config.clock = &clock_;
+  config.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
+  config.random = [] { return 0.5; };
+  config.retry.retry_quota = 12;
+  auto client = SecretsManagerClient::Create(std::move(config)).value();
+  constexpr char kDown[] = R"({"__type":"InternalServiceError","message":"x"})";
+  for (int i = 0; i < 3; ++i) http_->Push(500, kDown);
+  auto r = client->DescribeSecret("platform-data/a/b");  // 12 -> 2 tokens
+  EXPECT_EQ(http_->requests().size(), 3u);
+  EXPECT_EQ(r.status().message().find("retry quota"), std::string::npos);
+  http_->Push(500, kDown);
+  r = client->DescribeSecret("platform-data/a/b");  // no retry: 2 < 5
+  EXPECT_EQ(http_->requests().size(), 4u);
+  EXPECT_EQ(r.status().error_type(), "InternalServiceError");
+  EXPECT_NE(r.status().message().find("retry quota is exhausted"),
+            std::string::npos)
+      << r.status();
+  // Three first-time successes return 1 token each: 5, enough for a retry,
+  // and a retried success refunds its cost.
+  for (int i = 0; i < 3; ++i) {
+    http_->Push(200, R"({"Name":"n","ARN":"a"})");
+    EXPECT_TRUE(client->DescribeSecret("platform-data/a/b").ok());
+  }
+  http_->Push(500, kDown);
+  http_->Push(200, R"({"Name":"n","ARN":"a"})");
+  EXPECT_TRUE(client->DescribeSecret("platform-data/a/b").ok());
+  EXPECT_EQ(http_->requests().size(), 9u);
+  http_->Push(500, kDown);
+  http_->Push(200, R"({"Name":"n","ARN":"a"})");
+  EXPECT_TRUE(client->DescribeSecret("platform-data/a/b").ok());
+  EXPECT_EQ(http_->requests().size(), 11u);
+}
+
 TEST_F(ClientTest, RetriesTransientNetworkErrors) {
   http_->PushError(
       UnavailableError("cannot reach http://127.0.0.1:9: Couldn't connect"));

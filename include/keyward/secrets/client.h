@@ -81,6 +81,12 @@ struct RetryOptions {
   // Backoff: random in [0, min(max_backoff, base * 2^attempt)] (full jitter).
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds max_backoff{20000};
+  // Standard mode's retry quota (token bucket shared by every call of one
+  // client): a retry costs 5 tokens (10 after a timeout); a call that
+  // succeeds first time returns 1, one that succeeds after retrying returns
+  // its last retry's cost; with too few tokens a failure is returned without
+  // retrying, so a client cannot multiply an outage's load. 0 disables it.
+  int retry_quota = 500;
 };
 
 struct ClientConfig {
