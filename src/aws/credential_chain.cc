@@ -3,6 +3,7 @@
 // then SharedCredentialProvider, ProcessProvider and ConfigProvider.
 #include "keyward/aws/credential_chain.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
@@ -449,13 +450,34 @@ void DefaultWarn(const std::string& message) {
 
 }  // namespace
 
+bool IsValidRegionName(std::string_view region) {
+  if (region.empty() || region.size() > 63) return false;
+  if (region.front() == '-' || region.back() == '-') return false;
+  for (char c : region) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+  }
+  return true;
+}
+
+std::string ProfileSettings::ConfiguredEndpoint(
+    const Environment& env, std::string_view env_suffix,
+    std::string_view service_id) const {
+  if (ignore_configured_endpoint_urls) return "";
+  if (auto v = NonEmpty(env, "AWS_ENDPOINT_URL_" + std::string(env_suffix)))
+    return *v;
+  if (auto v = NonEmpty(env, "AWS_ENDPOINT_URL")) return *v;
+  if (auto it = service_endpoints.find(std::string(service_id));
+      it != service_endpoints.end()) {
+    return it->second;
+  }
+  return endpoint_url;
+}
+
 std::string ResolveStsEndpoint(const Environment& env,
                                const ProfileSettings& settings,
                                std::string_view region) {
-  if (auto v = NonEmpty(env, "AWS_ENDPOINT_URL_STS")) return *v;
-  if (auto v = NonEmpty(env, "AWS_ENDPOINT_URL")) return *v;
-  if (!settings.endpoint_url.empty()) return settings.endpoint_url;
-  return StsEndpointFor(region);
+  std::string configured = settings.ConfiguredEndpoint(env, "STS", "sts");
+  return configured.empty() ? StsEndpointFor(region) : configured;
 }
 
 StatusOr<ProfileSettings> ResolveProfileSettings(const ChainOptions& options) {
@@ -500,6 +522,36 @@ StatusOr<ProfileSettings> ResolveProfileSettings(const ChainOptions& options) {
                           "max_attempts must be a whole number from 1 to 100");
     }
     s.max_attempts = static_cast<int>(n);
+  }
+  // Service-specific endpoints and the switch that ignores them all.
+  auto truthy = [](std::string v) {
+    for (char& c : v) c = static_cast<char>(std::tolower(c));
+    return v == "true";
+  };
+  if (auto v = env.Get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+      v && !v->empty()) {
+    s.ignore_configured_endpoint_urls = truthy(*v);
+  } else if (auto p =
+                 files->Get(choice.name, "ignore_configured_endpoint_urls")) {
+    s.ignore_configured_endpoint_urls = truthy(std::string(p->value));
+  }
+  if (auto services = files->Get(choice.name, "services")) {
+    std::string name(services->value);
+    const IniSection* section =
+        files->config ? files->config->Find("services " + name) : nullptr;
+    if (section == nullptr) {
+      return ProfileError(StatusCode::kInvalidArgument, services->Where(),
+                          choice.name,
+                          "services = " + name + " names no [services " + name +
+                              "] section in " + files->config_path);
+    }
+    for (const IniEntry& e : section->entries) {
+      if (!e.nested) continue;  // botocore ignores flat keys here too
+      for (const IniEntry& c : e.children) {
+        if (c.key == "endpoint_url" && !c.value.empty())
+          s.service_endpoints[e.key] = c.value;
+      }
+    }
   }
   return s;
 }

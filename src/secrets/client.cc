@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "keyward/aws/credential_chain.h"
 #include "keyward/aws/sigv4.h"
 #include "keyward/naming.h"
 #include "keyward/secrets/errors.h"
@@ -471,6 +472,13 @@ StatusOr<std::unique_ptr<SecretsManagerClient>> SecretsManagerClient::Create(
         "no AWS region: pass --region, or set AWS_REGION / AWS_DEFAULT_REGION, "
         "or "
         "'region' in the profile");
+  }
+  if (!aws::IsValidRegionName(config.region)) {
+    return InvalidArgumentError(
+        "'" + config.region +
+        "' is not a valid AWS region name (letters, digits and '-', e.g. "
+        "eu-west-1; an inline '# comment' in a config file is part of the "
+        "value)");
   }
   if (!config.credentials)
     return InvalidArgumentError("no credentials provider configured");

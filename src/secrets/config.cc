@@ -34,9 +34,8 @@ StatusOr<ClientConfig> ResolveClientConfig(const Environment& env,
                       : profile.region;
   config.endpoint_url = !overrides.endpoint_url.empty()
                             ? overrides.endpoint_url
-                            : FirstSet(env, {"AWS_ENDPOINT_URL_SECRETS_MANAGER",
-                                             "AWS_ENDPOINT_URL"});
-  if (config.endpoint_url.empty()) config.endpoint_url = profile.endpoint_url;
+                            : profile.ConfiguredEndpoint(env, "SECRETS_MANAGER",
+                                                         "secrets_manager");
   if (!profile.ca_bundle.empty())
     config.http_options.ca_bundle = profile.ca_bundle;
   if (profile.max_attempts > 0)

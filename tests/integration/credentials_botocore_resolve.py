@@ -8,7 +8,9 @@ Input (argv[1]): a JSON list of cases, each
   {"name": str, "dir": str, "env": {VAR: value}, "profile": str or null}
 where "dir" already holds the case's files. Output (stdout): a JSON list of
   {"name", "access_key", "secret_sha256", "token_sha256", "method", "region",
-   "error"}
+   "endpoint", "error"}
+where "endpoint" is the Secrets Manager endpoint botocore's client would use
+(region us-east-1 when none is configured).
 Secrets are reported only as SHA-256 digests, so nothing secret is printed.
 """
 import hashlib
@@ -32,7 +34,8 @@ def resolve(case):
     os.environ["HOME"] = case["dir"]
     os.environ.update(case["env"])
     out = {"name": case["name"], "access_key": "", "secret_sha256": "",
-           "token_sha256": "", "method": "", "region": "", "error": ""}
+           "token_sha256": "", "method": "", "region": "", "endpoint": "",
+           "error": ""}
     try:
         if case.get("profile"):
             session = botocore.session.Session(profile=case["profile"])
@@ -46,6 +49,10 @@ def resolve(case):
             out["token_sha256"] = sha(frozen.token)
             out["method"] = creds.method
         out["region"] = session.get_config_variable("region") or ""
+        client = session.create_client(
+            "secretsmanager", region_name=out["region"] or "us-east-1",
+            aws_access_key_id="x", aws_secret_access_key="x")
+        out["endpoint"] = client.meta.endpoint_url
     except Exception as e:  # botocore raises many types; the name is enough
         out["error"] = type(e).__name__
     return out

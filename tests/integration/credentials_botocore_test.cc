@@ -273,6 +273,50 @@ std::vector<Case> Cases() {
        {},
        "r",
        ""},
+      // Endpoints: services sections, the environment, the ignore switch.
+      {"endpoint-profile",
+       "[default]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:10\n",
+       "",
+       {},
+       "",
+       ""},
+      {"endpoint-services-section",
+       "[default]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:10\n"
+       "services = kw\n[services kw]\nsecrets_manager =\n  endpoint_url = "
+       "http://127.0.0.1:4585\nsts =\n  endpoint_url = http://127.0.0.1:1\n",
+       "",
+       {},
+       "",
+       ""},
+      {"endpoint-env-beats-services",
+       "[default]\nservices = kw\n[services kw]\nsecrets_manager =\n  "
+       "endpoint_url = http://127.0.0.1:4585\n",
+       "",
+       {{"AWS_ENDPOINT_URL", "http://127.0.0.1:20"}},
+       "",
+       ""},
+      {"endpoint-service-env-beats-global",
+       "",
+       "",
+       {{"AWS_ENDPOINT_URL", "http://127.0.0.1:20"},
+        {"AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:21"}},
+       "",
+       ""},
+      {"endpoint-ignore-env",
+       "[default]\nregion = ap-south-1\nservices = kw\n[services kw]\n"
+       "secrets_manager =\n  endpoint_url = http://127.0.0.1:4585\n",
+       "",
+       {{"AWS_ENDPOINT_URL", "http://127.0.0.1:20"},
+        {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}},
+       "",
+       ""},
+      {"endpoint-ignore-profile",
+       "[default]\nendpoint_url = http://127.0.0.1:10\n"
+       "ignore_configured_endpoint_urls = true\n",
+       "",
+       {},
+       "",
+       ""},
       {"role-source-without-credentials",
        "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = "
        "b\n[profile b]\n"
@@ -320,7 +364,7 @@ Json Keyward(const Case& c, const std::string& dir) {
   o.warn = [](const std::string&) {};
   Json out{{"name", c.name},     {"access_key", ""}, {"secret_sha256", ""},
            {"token_sha256", ""}, {"method", ""},     {"region", ""},
-           {"error", ""}};
+           {"endpoint", ""},     {"error", ""}};
   auto settings = ResolveProfileSettings(o);
   if (!settings.ok()) {
     out["error"] = settings.status().ToString();
@@ -337,6 +381,19 @@ Json Keyward(const Case& c, const std::string& dir) {
   }
   auto region = env.Get("AWS_DEFAULT_REGION");
   out["region"] = region && !region->empty() ? *region : settings->region;
+  if (!out["region"].get<std::string>().empty() &&
+      !IsValidRegionName(out["region"].get<std::string>())) {
+    out["error"] = "invalid region";  // as SecretsManagerClient::Create
+    return out;
+  }
+  std::string endpoint =
+      settings->ConfiguredEndpoint(env, "SECRETS_MANAGER", "secrets_manager");
+  if (endpoint.empty()) {
+    std::string r = out["region"];
+    endpoint = "https://secretsmanager." + (r.empty() ? "us-east-1" : r) +
+               ".amazonaws.com";
+  }
+  out["endpoint"] = endpoint;
   return out;
 }
 
@@ -396,8 +453,8 @@ TEST(CredentialsBotocoreDiffTest, KeywardResolvesLikeBotocore) {
       continue;
     }
     bool same = true;
-    for (const char* k :
-         {"access_key", "secret_sha256", "token_sha256", "method", "region"}) {
+    for (const char* k : {"access_key", "secret_sha256", "token_sha256",
+                          "method", "region", "endpoint"}) {
       EXPECT_EQ(mine[k], theirs[k]) << k;
       same = same && mine[k] == theirs[k];
     }

@@ -360,6 +360,15 @@ TEST(ClientCreate, RequiresRegionAndCredentials) {
   c.region = "cn-north-1";
   EXPECT_EQ(SecretsManagerClient::Create(c).value()->endpoint(),
             "https://secretsmanager.cn-north-1.amazonaws.com.cn");
+  // What an inline comment in ~/.aws/config yields is refused, as botocore
+  // does (InvalidRegionError), instead of becoming a bogus host name.
+  for (const char* bad : {"eu-central-1 # prod", "-eu", "eu/west", "a.b"}) {
+    c.region = bad;
+    auto r = SecretsManagerClient::Create(c);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(r.status().message().find("not a valid AWS region"),
+              std::string::npos);
+  }
 }
 
 }  // namespace

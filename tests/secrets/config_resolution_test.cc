@@ -1,6 +1,7 @@
 // Region and endpoint resolution order (flags > environment > defaults).
 #include <gtest/gtest.h>
 
+#include "keyward/aws/credential_chain.h"
 #include "keyward/secrets/client.h"
 #include "tests/testing/fakes.h"
 
@@ -36,6 +37,68 @@ TEST(ResolveClientConfig, EndpointOrder) {
   o.endpoint_url = "http://127.0.0.1:3";
   EXPECT_EQ(ResolveClientConfig(env, o, fs)->endpoint_url,
             "http://127.0.0.1:3");
+}
+
+TEST(ResolveClientConfig, ServicesSectionAndIgnoreConfiguredEndpoints) {
+  FakeFileSystem fs;
+  fs.Write("/cfg",
+           "[profile local]\n"
+           "region = eu-west-1\n"
+           "endpoint_url = http://127.0.0.1:10\n"
+           "services = kw\n"
+           "[services kw]\n"
+           "secrets_manager =\n"
+           "  endpoint_url = http://127.0.0.1:4585\n"
+           "sts =\n"
+           "  endpoint_url = http://127.0.0.1:4586\n"
+           "[profile other]\n"
+           "endpoint_url = http://127.0.0.1:10\n"
+           "[profile broken]\n"
+           "services = missing\n");
+  FakeEnvironment env{{"AWS_CONFIG_FILE", "/cfg"},
+                      {"AWS_SHARED_CREDENTIALS_FILE", "/none"},
+                      {"AWS_PROFILE", "local"},
+                      {"HOME", "/nonexistent"}};
+  // The services section beats the profile's endpoint_url...
+  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url,
+            "http://127.0.0.1:4585");
+  aws::ChainOptions chain;
+  chain.env = &env;
+  chain.fs = &fs;
+  auto settings = aws::ResolveProfileSettings(chain);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(aws::ResolveStsEndpoint(env, *settings, "eu-west-1"),
+            "http://127.0.0.1:4586");
+  // ... the environment beats the services section ...
+  env.Set("AWS_ENDPOINT_URL", "http://127.0.0.1:20");
+  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url,
+            "http://127.0.0.1:20");
+  // ... and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS drops them all (AWS's
+  // regional endpoint), but not an explicit --endpoint-url.
+  env.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE");
+  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url, "");
+  settings = aws::ResolveProfileSettings(chain);
+  EXPECT_EQ(aws::ResolveStsEndpoint(env, *settings, "eu-west-1"),
+            "https://sts.eu-west-1.amazonaws.com");
+  ClientOverrides o;
+  o.endpoint_url = "http://127.0.0.1:3";
+  EXPECT_EQ(ResolveClientConfig(env, o, fs)->endpoint_url,
+            "http://127.0.0.1:3");
+  // A profile without a services section keeps its endpoint_url.
+  env.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false");
+  env.Set("AWS_ENDPOINT_URL", "");
+  env.Set("AWS_PROFILE", "other");
+  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url,
+            "http://127.0.0.1:10");
+  // services = NAME without its section: an error naming file:line.
+  env.Set("AWS_PROFILE", "broken");
+  auto broken = ResolveClientConfig(env, {}, fs);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("/cfg:"), std::string::npos)
+      << broken.status();
+  EXPECT_NE(broken.status().message().find("[services missing]"),
+            std::string::npos)
+      << broken.status();
 }
 
 TEST(ResolveClientConfig, EnvironmentCredentials) {

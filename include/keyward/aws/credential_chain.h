@@ -32,6 +32,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -80,7 +81,32 @@ struct ProfileSettings {
   std::string ca_bundle;
   std::string retry_mode;  // "", "legacy", "standard" or "adaptive"
   int max_attempts = 0;
+  // Service-specific endpoints from the profile's `services = NAME` and the
+  // config file's "[services NAME]" section, by service identifier
+  // ("secrets_manager", "sts"), e.g.
+  //   [services local]
+  //   secrets_manager =
+  //     endpoint_url = http://127.0.0.1:4585
+  std::map<std::string, std::string> service_endpoints;
+  // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's
+  // ignore_configured_endpoint_urls = true): every configured endpoint
+  // (environment, services section, profile endpoint_url) is ignored; only
+  // an explicit --endpoint-url still applies.
+  bool ignore_configured_endpoint_urls = false;
+
+  // The configured endpoint for a service: AWS_ENDPOINT_URL_<SERVICE_ID> >
+  // AWS_ENDPOINT_URL > the services section > the profile's endpoint_url;
+  // "" when none (or when configured endpoints are ignored).
+  // `env_suffix` is e.g. "SECRETS_MANAGER", `service_id` "secrets_manager".
+  std::string ConfiguredEndpoint(const Environment& env,
+                                 std::string_view env_suffix,
+                                 std::string_view service_id) const;
 };
+
+// botocore's rule for a region name: letters, digits and '-', 1-63
+// characters, not starting or ending with '-' ("eu-west-1"; not
+// "eu-west-1 # prod", which an INI file yields for an inline comment).
+bool IsValidRegionName(std::string_view region);
 
 // Reads the selected profile's settings from the shared files. A missing file
 // or a missing "default" profile yields empty settings; a profile selected
@@ -89,7 +115,8 @@ struct ProfileSettings {
 StatusOr<ProfileSettings> ResolveProfileSettings(const ChainOptions& options);
 
 // The STS endpoint the chain uses: AWS_ENDPOINT_URL_STS > AWS_ENDPOINT_URL >
-// the profile's endpoint_url > the regional endpoint for `region`.
+// the services section's sts endpoint_url > the profile's endpoint_url > the
+// regional endpoint for `region` (see ProfileSettings::ConfiguredEndpoint).
 std::string ResolveStsEndpoint(const Environment& env,
                                const ProfileSettings& settings,
                                std::string_view region);
