@@ -121,8 +121,11 @@ TEST(ServerDurabilityTest, TamperedOrSwappedRowsAreReportedNotServed) {
           "'%platform-data/b/two%') WHERE arn LIKE '%platform-data/a/one%';"
           "UPDATE versions SET value = (SELECT value FROM t WHERE t.arn LIKE "
           "'%platform-data/a/one%') WHERE arn LIKE '%platform-data/b/two%';"
-          "UPDATE versions SET value = CAST(substr(value, 1, 20) || X'00' || "
-          "substr(value, 22) AS BLOB) WHERE arn LIKE "
+          // Byte 21 becomes 0x00, or 0x01 when it already was 0x00 (a
+          // plain "set to 0x00" left the row intact 1 time in 256).
+          "UPDATE versions SET value = CAST(substr(value, 1, 20) || "
+          "(CASE WHEN substr(value, 21, 1) = X'00' THEN X'01' ELSE X'00' END)"
+          " || substr(value, 22) AS BLOB) WHERE arn LIKE "
           "'%platform-data/c/three%';"),
       "");
   auto server = KeywardServer::Start(dir);
