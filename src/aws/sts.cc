@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "keyward/aws/credential_chain.h"
 #include "keyward/aws/sigv4.h"
 #include "keyward/secrets/errors.h"
 
@@ -242,6 +243,11 @@ StsClient::StsClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 StsClient::~StsClient() = default;
 
 StatusOr<std::unique_ptr<StsClient>> StsClient::Create(StsOptions options) {
+  if (!options.region.empty() && !IsValidRegionName(options.region)) {
+    return InvalidArgumentError("'" + options.region +
+                                "' is not a valid AWS region name (letters, "
+                                "digits and '-', e.g. eu-west-1)");
+  }
   auto impl = std::make_unique<Impl>();
   impl->endpoint = options.endpoint_url.empty() ? StsEndpointFor(options.region)
                                                 : options.endpoint_url;
