@@ -53,8 +53,9 @@ using Fields = std::map<std::string, FieldRef>;
 
 class Decoder {
  public:
-  Decoder(std::string_view path, const ParseOptions& options)
-      : path_(path), options_(options) {
+  Decoder(std::string_view path, std::string_view text,
+          const ParseOptions& options)
+      : path_(path), text_(text), options_(options) {
     out_.inventory.path = std::string(path);
   }
 
@@ -108,6 +109,70 @@ class Decoder {
     return "'" + v + "'";
   }
 
+  // The first line (up to 24 bytes) of a match's text.
+  static std::string_view MatchFragment(const YamlNode& n, const LeakMatch& m) {
+    std::string_view frag =
+        std::string_view(n.value).substr(m.offset, m.length);
+    return frag.substr(0, std::min<std::size_t>(frag.find('\n'), 24));
+  }
+
+  // The source text of 1-based `line`, or empty.
+  std::string_view SourceLine(int line) const {
+    std::size_t pos = 0;
+    for (int l = 1; l < line; ++l) {
+      pos = text_.find('\n', pos);
+      if (pos == std::string_view::npos) return {};
+      ++pos;
+    }
+    std::size_t nl = text_.find('\n', pos);
+    return text_.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
+  }
+
+  bool SourceHasMatchAt(const YamlNode& n, const LeakMatch& m, int line,
+                        int column) const {
+    std::string_view frag = MatchFragment(n, m);
+    std::string_view src = SourceLine(line);
+    return !frag.empty() && column >= 1 &&
+           static_cast<std::size_t>(column - 1) < src.size() &&
+           src.substr(static_cast<std::size_t>(column - 1)).starts_with(frag);
+  }
+
+  // Where a match inside a multi-line scalar (a `|` or `>` block, or a
+  // folded quoted/plain scalar) is in the file: the first line at or after
+  // the scalar's start that holds the match's first line (up to 24 bytes).
+  // Leaves line/column alone when it is not found (e.g. a match spanning a
+  // fold).
+  void LocateInSource(const YamlNode& n, const LeakMatch& m, int* line,
+                      int* column) {
+    std::string_view value = n.value;
+    std::string_view frag = MatchFragment(n, m);
+    if (frag.empty()) return;
+    std::size_t newlines = std::count(value.begin(), value.end(), '\n');
+    std::size_t pos = 0;
+    int l = 1;
+    while (l < n.line && pos < text_.size()) {  // the scalar's first line
+      std::size_t nl = text_.find('\n', pos);
+      if (nl == std::string_view::npos) return;
+      pos = nl + 1;
+      ++l;
+    }
+    // Folded scalars hide their line breaks: look a few lines further.
+    for (std::size_t i = 0; i <= 2 * newlines + 8 && pos < text_.size();
+         ++i, ++l) {
+      std::size_t nl = text_.find('\n', pos);
+      std::string_view src = text_.substr(pos, nl == std::string_view::npos
+                                                   ? std::string_view::npos
+                                                   : nl - pos);
+      if (std::size_t at = src.find(frag); at != std::string_view::npos) {
+        *line = l;
+        *column = static_cast<int>(at) + 1;
+        return;
+      }
+      if (nl == std::string_view::npos) return;
+      pos = nl + 1;
+    }
+  }
+
   // The leak detector runs over every scalar, keys included, first: later
   // messages consult leaked_ so they never quote a secret.
   void ScanLeaks(const YamlNode& n) {
@@ -117,12 +182,17 @@ class Decoder {
       case Kind::kScalar:
         if (auto m = DetectSecret(n.value)) {
           leaked_.insert(&n);
-          // Single-line scalars: point at the match itself.
-          bool one_line = n.value.find('\n') == std::string::npos;
-          int column = one_line ? n.column + (n.quoted ? 1 : 0) +
-                                      static_cast<int>(m->offset)
-                                : n.column;
-          Add(n.line, column, "secret-value",
+          // Point at the match itself: where a single-line scalar puts it,
+          // when the source there really holds it; otherwise (blocks,
+          // folded or escaped scalars) by finding it in the source.
+          int line = n.line;
+          int column =
+              n.column + (n.quoted ? 1 : 0) + static_cast<int>(m->offset);
+          if (!SourceHasMatchAt(n, *m, line, column)) {
+            column = n.column;
+            LocateInSource(n, *m, &line, &column);
+          }
+          Add(line, column, "secret-value",
               "this looks like a secret value (" + m->kind +
                   "); the inventory holds metadata only: move the value to "
                   "Secrets Manager, "
@@ -677,6 +747,7 @@ class Decoder {
   };
 
   std::string_view path_;
+  std::string_view text_;  // the whole file, to locate matches in blocks
   const ParseOptions& options_;
   ParsedInventory out_;
   std::set<const YamlNode*> leaked_;
@@ -750,7 +821,7 @@ StatusOr<ParsedInventory> ParseInventory(std::string_view text,
         "'applications' and 'secrets', got " +
         std::string(KindNoun(root)));
   }
-  return Decoder(path, options).Run(root);
+  return Decoder(path, text, options).Run(root);
 }
 
 StatusOr<ParsedInventory> LoadInventory(const std::string& path,
