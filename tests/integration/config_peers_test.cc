@@ -53,8 +53,7 @@ class ConfigPeerTest : public ::testing::TestWithParam<std::string> {
       ASSERT_TRUE(m.ok()) << m.status();
       moto_ = std::move(*m);
       endpoint_ = moto_->endpoint();
-      creds_.access_key_id = "testing";
-      creds_.secret_access_key = SecretValue("testing");
+      creds_ = MotoServer::TestCredentials();
     } else {
       auto k = KeywardServer::Start(dir_);
       ASSERT_TRUE(k.ok()) << k.status();

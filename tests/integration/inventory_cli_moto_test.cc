@@ -26,22 +26,8 @@ class InventoryCliTest : public ::testing::Test {
     auto m = MotoServer::Start();
     ASSERT_TRUE(m.ok()) << m.status();
     moto_ = std::move(*m);
-    env_ = {
-        {"AWS_ACCESS_KEY_ID", "testing"},
-        {"AWS_SECRET_ACCESS_KEY", "testing"},
-        {"AWS_REGION", "us-east-1"},
-        {"AWS_DEFAULT_REGION", "us-east-1"},  // the aws CLI v1 reads only this
-        {"AWS_PROFILE", "\x01unset"},
-        {"AWS_CONFIG_FILE", "/dev/null"},
-        {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}};
-    aws::Credentials creds;
-    creds.access_key_id = "testing";
-    creds.secret_access_key = SecretValue("testing");
-    secrets::ClientConfig config;
-    config.region = "us-east-1";
-    config.endpoint_url = moto_->endpoint();
-    config.credentials = aws::NewStaticCredentialsProvider(creds);
-    client_ = secrets::SecretsManagerClient::Create(std::move(config)).value();
+    env_ = moto_->ClientEnv();  // the endpoint is also passed explicitly
+    client_ = moto_->Client();
   }
   void Create(const std::string& name, const std::string& description,
               const std::string& value) {

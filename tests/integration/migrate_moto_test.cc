@@ -43,15 +43,7 @@ class MigrateMotoTest : public ::testing::Test {
 
   // Creates n secrets in moto (8 threads) and the matching inventory.
   void Seed(int n) {
-    aws::Credentials creds;
-    creds.access_key_id = "testing";
-    creds.secret_access_key = SecretValue("testing");
-    secrets::ClientConfig config;
-    config.region = "us-east-1";
-    config.endpoint_url = moto_->endpoint();
-    config.credentials = aws::NewStaticCredentialsProvider(creds);
-    auto client =
-        secrets::SecretsManagerClient::Create(std::move(config)).value();
+    auto client = moto_->Client();
     std::vector<std::thread> threads;
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([&, t] {
@@ -88,15 +80,10 @@ class MigrateMotoTest : public ::testing::Test {
                                      "--inventory",
                                      dir_.File("secrets-inventory.yaml")};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto r = RunCommand(argv,
-                        {{"AWS_ACCESS_KEY_ID", "testing"},
-                         {"AWS_SECRET_ACCESS_KEY", "testing"},
-                         {"AWS_PROFILE", "\x01unset"},
-                         {"AWS_CONFIG_FILE", dir_.File("none")},
-                         {"AWS_SHARED_CREDENTIALS_FILE", dir_.File("none")},
-                         {"VAULT_ADDR", vault_.address()},
-                         {"VAULT_TOKEN", vault_.token()}},
-                        "", 300000);
+    auto env = moto_->ClientEnv();
+    env["VAULT_ADDR"] = vault_.address();
+    env["VAULT_TOKEN"] = vault_.token();
+    auto r = RunCommand(argv, env, "", 300000);
     EXPECT_EQ(r.out.find(kCanary), std::string::npos);
     EXPECT_EQ(r.err.find(kCanary), std::string::npos);
     return r;
@@ -162,10 +149,12 @@ TEST_F(MigrateMotoTest, MissingVaultTokenIsAUsageError) {
       {keyward::testing::KeywardBinary(), "--endpoint-url", moto_->endpoint(),
        "--region", "us-east-1", "--inventory",
        dir_.File("secrets-inventory.yaml"), "migrate", "vault", "--dry-run"},
-      {{"AWS_ACCESS_KEY_ID", "testing"},
-       {"AWS_SECRET_ACCESS_KEY", "testing"},
-       {"VAULT_ADDR", vault_.address()},
-       {"VAULT_TOKEN", "\x01unset"}});
+      [&] {
+        auto env = moto_->ClientEnv();
+        env["VAULT_ADDR"] = vault_.address();
+        env["VAULT_TOKEN"] = "\x01unset";
+        return env;
+      }());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("VAULT_TOKEN is not set"), std::string::npos) << r.err;
 }

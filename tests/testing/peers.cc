@@ -165,6 +165,34 @@ Status WaitForPort(int port, int timeout_ms) {
                                " did not open");
 }
 
+aws::Credentials MotoServer::TestCredentials() {
+  aws::Credentials c;
+  c.access_key_id = "testing";
+  c.secret_access_key = SecretValue("testing");
+  return c;
+}
+
+std::unique_ptr<secrets::SecretsManagerClient> MotoServer::Client(
+    int max_attempts) const {
+  secrets::ClientConfig config;
+  config.region = "us-east-1";
+  config.endpoint_url = endpoint();
+  config.credentials = aws::NewStaticCredentialsProvider(TestCredentials());
+  config.retry.max_attempts = max_attempts;
+  return secrets::SecretsManagerClient::Create(std::move(config)).value();
+}
+
+std::map<std::string, std::string> MotoServer::ClientEnv() const {
+  return {{"AWS_ACCESS_KEY_ID", "testing"},
+          {"AWS_SECRET_ACCESS_KEY", "testing"},
+          {"AWS_REGION", "us-east-1"},
+          {"AWS_DEFAULT_REGION", "us-east-1"},
+          {"AWS_ENDPOINT_URL", endpoint()},
+          {"AWS_PROFILE", "\x01unset"},
+          {"AWS_CONFIG_FILE", "/dev/null"},
+          {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"}};
+}
+
 StatusOr<std::unique_ptr<MotoServer>> MotoServer::Start(MotoOptions options) {
   std::unique_ptr<MotoServer> m(new MotoServer());
   std::map<std::string, std::string> env = {

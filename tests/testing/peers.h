@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "keyward/aws/credentials.h"
+#include "keyward/secrets/client.h"
 #include "keyward/status.h"
 
 namespace keyward::testing {
@@ -78,6 +80,15 @@ class MotoServer {
     return "http://127.0.0.1:" + std::to_string(port_);
   }
   int port() const { return port_; }
+  // moto accepts any key pair; tests use these.
+  static aws::Credentials TestCredentials();
+  // A keyward client for this moto (TestCredentials, us-east-1).
+  std::unique_ptr<secrets::SecretsManagerClient> Client(
+      int max_attempts = 3) const;
+  // Environment for child processes (keyward CLI, aws CLI, boto3) talking
+  // to this moto: test keys, region (AWS_DEFAULT_REGION too, the only one
+  // aws CLI v1 reads), endpoint, and no profile or shared files.
+  std::map<std::string, std::string> ClientEnv() const;
 
  private:
   MotoServer() = default;
