@@ -23,6 +23,12 @@ class ClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     http_ = std::make_shared<FakeHttpClient>();
+    client_ = NewClient();
+  }
+
+  // A client on the fake transport, clock, sleep and random source;
+  // `retry` overrides the retry options.
+  std::unique_ptr<SecretsManagerClient> NewClient(RetryOptions retry = {}) {
     aws::Credentials creds;
     creds.access_key_id = "AKIDEXAMPLE";
     creds.secret_access_key =
@@ -37,7 +43,8 @@ class ClientTest : public ::testing::Test {
       sleeps_.push_back(d);
     };
     config.random = [] { return 0.5; };
-    client_ = SecretsManagerClient::Create(std::move(config)).value();
+    config.retry = retry;
+    return SecretsManagerClient::Create(std::move(config)).value();
   }
 
   Json RequestJson(std::size_t i) {
@@ -146,19 +153,9 @@ TEST_F(ClientTest, GivesUpAfterThreeAttempts) {
 
 TEST_F(ClientTest, RetryQuotaStopsRetriesDuringAnOutageAndRefills) {
   // A client with a 12-token quota: 2 retries (5 each) fit, a 3rd does not.
-  aws::Credentials creds;
-  creds.access_key_id = "AKIDEXAMPLE";
-  creds.secret_access_key = SecretValue("secret");
-  ClientConfig config;
-  config.region = "eu-west-1";
-  config.endpoint_url = "http://127.0.0.1:9";
-  config.credentials = aws::NewStaticCredentialsProvider(creds);
-  config.http = http_;
-  config.clock = &clock_;
-  config.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
-  config.random = [] { return 0.5; };
-  config.retry.retry_quota = 12;
-  auto client = SecretsManagerClient::Create(std::move(config)).value();
+  RetryOptions retry;
+  retry.retry_quota = 12;
+  auto client = NewClient(retry);
   constexpr char kDown[] = R"({"__type":"InternalServiceError","message":"x"})";
   for (int i = 0; i < 3; ++i) http_->Push(500, kDown);
   auto r = client->DescribeSecret("platform-data/a/b");  // 12 -> 2 tokens
