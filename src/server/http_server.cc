@@ -291,15 +291,13 @@ class Session : public SessionBase,
   void Dispatch() {
     busy_ = true;
     ++requests_;
-    auto req = std::make_shared<Request>(parser_->release());
+    Request local = parser_->release();
     parser_.reset();
-    std::string_view op = Sv((*req)["X-Amz-Target"]);
+    std::string_view op = Sv(local["X-Amz-Target"]);
     if (op.starts_with("secretsmanager.")) op.remove_prefix(15);
-    if (!IsWrite(op)) {
-      Reply r = impl_->Process(*req, remote_);
-      return Write(std::move(r));
-    }
+    if (!IsWrite(op)) return Write(impl_->Process(local, remote_));
     // The guard keeps this loop running until the reply is posted back.
+    auto req = std::make_shared<Request>(std::move(local));
     net::post(*impl_->blocking, [self = this->shared_from_this(), req,
                                  guard = net::make_work_guard(w_->ioc)] {
       auto r =
