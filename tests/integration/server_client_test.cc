@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <map>
+
 #include "keyward/http/http_client.h"
 #include "tests/integration/server_fixture.h"
 
@@ -198,6 +200,59 @@ TEST(ServerClientTest, RefusesNonLoopbackWithoutTls) {
                                 dir.File("s.db"), "--listen", "0.0.0.0:0"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("--tls-cert"), std::string::npos) << r.err;
+}
+
+TEST(ServerClientTest, TlsServesBoto3AndTheAwsCli) {
+  KW_REQUIRE_PEER("python3");
+  KW_REQUIRE_PEER("aws");
+  TempDir dir;
+  ASSERT_EQ(
+      RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                  "-days", "1", "-subj", "/CN=localhost", "-addext",
+                  "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout",
+                  dir.File("key.pem"), "-out", dir.File("cert.pem")})
+          .exit_code,
+      0);
+  auto server = KeywardServer::Start(dir, {"--tls-cert", dir.File("cert.pem"),
+                                           "--tls-key", dir.File("key.pem")});
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE((*server)->endpoint().starts_with("https://127.0.0.1:"))
+      << (*server)->endpoint();
+  std::map<std::string, std::string> env = {
+      {"AWS_ENDPOINT_URL", (*server)->endpoint()},
+      {"AWS_SHARED_CREDENTIALS_FILE", (*server)->credentials_file()},
+      {"AWS_PROFILE", "keyward-local"},
+      {"AWS_CONFIG_FILE", "/dev/null"},
+      {"AWS_DEFAULT_REGION", "us-east-1"},
+      {"AWS_ACCESS_KEY_ID", "\x01unset"},
+      {"AWS_SECRET_ACCESS_KEY", "\x01unset"},
+      {"AWS_CA_BUNDLE", dir.File("cert.pem")}};
+  const std::string script =
+      "import boto3\n"
+      "c = boto3.client('secretsmanager')\n"
+      "c.create_secret(Name='platform-data/tls/app', SecretString='" +
+      std::string(kCanary) +
+      "')\n"
+      "v = c.get_secret_value(SecretId='platform-data/tls/app')\n"
+      "print('ok' if v['SecretString'] == '" +
+      std::string(kCanary) + "' else 'mismatch')\n";
+  CommandResult py = RunCommand({"python3", "-c", script}, env);
+  EXPECT_EQ(py.exit_code, 0) << py.err;
+  EXPECT_EQ(py.out, "ok\n");
+  CommandResult cli = RunCommand(
+      {"aws", "secretsmanager", "describe-secret", "--secret-id",
+       "platform-data/tls/app", "--query", "Name", "--output", "text"},
+      env);
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(cli.out, "platform-data/tls/app\n");
+  // Verification is real: without the CA bundle the clients refuse it.
+  env["AWS_CA_BUNDLE"] = "\x01unset";
+  py = RunCommand({"python3", "-c", script}, env);
+  EXPECT_NE(py.exit_code, 0);
+  EXPECT_NE(py.err.find("CERTIFICATE_VERIFY_FAILED"), std::string::npos)
+      << py.err;
+  for (const auto& out : {py.out, py.err, cli.out, cli.err})
+    EXPECT_EQ(out.find(kCanary), std::string::npos);
 }
 
 TEST(ServerClientTest, PolicyLimitsAnAccessKey) {
