@@ -374,8 +374,8 @@ TEST_F(ChainTest, AssumeRoleEndpointAndRegionOverrides) {
   ASSERT_TRUE(Get("deploy").ok());
   EXPECT_EQ(http_->requests().back().url,
             "https://sts.amazonaws.com/");  // no region: global
-  std::string body(http_->requests().back().body.begin(),
-                   http_->requests().back().body.end());
+  auto sent = http_->requests();  // a copy: take both iterators from it
+  std::string body(sent.back().body.begin(), sent.back().body.end());
   EXPECT_THAT(body, HasSubstr("RoleSessionName=keyward-session-1700000000"));
   env_.Set("AWS_DEFAULT_REGION", "ap-south-1");
   env_.Set("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9/");
