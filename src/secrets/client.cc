@@ -189,8 +189,12 @@ std::string SecretMetadata::CurrentVersionId() const {
 }
 
 std::string NewUuid() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof(b));
+  std::array<unsigned char, 16> b;
+  RAND_bytes(b.data(), static_cast<int>(b.size()));
+  return FormatUuidV4(b);
+}
+
+std::string FormatUuidV4(std::array<unsigned char, 16> b) {
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
   static constexpr char kHex[] = "0123456789abcdef";

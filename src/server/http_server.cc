@@ -18,6 +18,7 @@
 
 #include <sys/resource.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -29,6 +30,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -37,6 +39,7 @@
 #include <unordered_set>
 
 #include "keyward/env.h"
+#include "keyward/secrets/client.h"
 
 namespace keyward::server {
 namespace {
@@ -77,18 +80,12 @@ std::string RequestId() {
     std::random_device rd;
     return (std::uint64_t{rd()} << 32) ^ rd();
   }()};
-  std::uint64_t hi = rng(), lo = rng();
-  hi = (hi & ~std::uint64_t{0xf000}) | 0x4000;  // version 4
-  lo = (lo & ~(std::uint64_t{3} << 62)) | (std::uint64_t{2} << 62);  // variant
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(36, '-');
-  int pos = 0;
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) ++pos;
-    std::uint64_t word = i < 16 ? hi : lo;
-    out[pos++] = kHex[(word >> (60 - 4 * (i % 16))) & 0xf];
+  std::array<unsigned char, 16> b;
+  for (std::size_t i = 0; i < b.size(); i += 8) {
+    std::uint64_t word = rng();
+    std::memcpy(b.data() + i, &word, 8);
   }
-  return out;
+  return secrets::FormatUuidV4(b);
 }
 
 std::string_view Sv(beast::string_view v) { return {v.data(), v.size()}; }

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <regex>
 #include <thread>
 
 #include "keyward/aws/credentials.h"
@@ -196,7 +197,11 @@ TEST(HttpFrontEndTest, UnsignedRequestGetsAwsErrorAndKeepAlive) {
   EXPECT_TRUE(out.starts_with("HTTP/1.1 400") ||
               out.starts_with("HTTP/1.1 403"))
       << out.substr(0, 40);
-  EXPECT_NE(out.find("x-amzn-RequestId: "), std::string::npos);
+  // A UUID v4, as AWS sends.
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex("x-amzn-RequestId: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-"
+                      "[89ab][0-9a-f]{3}-[0-9a-f]{12}\r\n")))
+      << out;
 }
 
 TEST(HttpFrontEndTest, GarbageGets400AndTheConnectionCloses) {

@@ -26,6 +26,7 @@
 #ifndef KEYWARD_SECRETS_CLIENT_H_
 #define KEYWARD_SECRETS_CLIENT_H_
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -177,8 +178,10 @@ class SecretsManagerClient : public SecretsManagerApi {
   std::unique_ptr<Impl> impl_;
 };
 
-// A random UUID v4 (ClientRequestToken).
+// A random UUID v4 (ClientRequestToken), from OpenSSL's RAND_bytes.
 std::string NewUuid();
+// Formats 16 random bytes as a UUID v4 (sets the version and variant bits).
+std::string FormatUuidV4(std::array<unsigned char, 16> bytes);
 
 }  // namespace keyward::secrets
 
