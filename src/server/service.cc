@@ -1271,6 +1271,17 @@ ApiResponse SecretsService::Handle(std::string_view operation,
                                    std::string_view body,
                                    const Caller& caller) {
   ApiResponse resp;
+  if (secrets::JsonNestingExceeds(body)) {
+    // Refused before parsing: a deep tree would exhaust the stack in
+    // whatever walks it (the reported crash was the wipe of such a body).
+    resp.error_type = "SerializationException";
+    resp.http_status = 400;
+    resp.body = ErrorBody(
+        resp.error_type,
+        "The request body nests arrays or objects deeper than " +
+            std::to_string(secrets::kMaxJsonDepth) + " levels.");
+    return resp;
+  }
   std::optional<Json> parsed =
       secrets::ParseJson(body.empty() ? std::string_view("{}") : body);
   if (!parsed || !parsed->is_object()) {

@@ -5,6 +5,7 @@
 
 #include "secrets/json_codec.h"
 #include "tests/testing/fakes.h"
+#include "tests/testing/small_stack.h"
 
 namespace keyward::server {
 namespace {
@@ -358,6 +359,23 @@ TEST_F(ServiceTest, ValuesNeverInErrorsOrWarnings) {
         std::string_view::npos);
   }
   for (const auto& w : warnings_) EXPECT_EQ(w.find(kCanary), std::string::npos);
+}
+
+// Issue 15 F1: a body nested ~120,000 deep (under the body limit) from any
+// caller, even one whose policy allows nothing, killed the server with
+// SIGSEGV in the recursive wipe before authorization. Now it is refused at
+// parse time with a SerializationException, on a 1 MiB stack.
+TEST_F(ServiceTest, DeeplyNestedBodyIsASerializationErrorNotACrash) {
+  std::string body =
+      "{\"a\":" + keyward::testing::NestedJsonArrays(120000) + "}";
+  ASSERT_LT(body.size(), 256u * 1024u);
+  ApiResponse r;
+  ASSERT_TRUE(keyward::testing::RunOnSmallStack(
+      [&] { r = svc_->Handle("GetSecretValue", body, Caller{}); }));
+  EXPECT_EQ(r.http_status, 400);
+  EXPECT_EQ(r.error_type, "SerializationException");
+  std::string text(r.body.data(), r.body.size());
+  EXPECT_NE(text.find("deeper than 128"), std::string::npos) << text;
 }
 
 }  // namespace
