@@ -1,0 +1,33 @@
+// Writing a file so that readers see either the old or the new contents,
+// never a mix, even across a crash: a temporary file in the same folder,
+// written, chown/chmod-ed and fsync-ed, renamed over the destination, then
+// the folder fsync-ed. Used by templates.
+//
+// Thread-safety: safe to call concurrently for different paths.
+#ifndef KEYWARD_SRC_AGENT_ATOMIC_FILE_H_
+#define KEYWARD_SRC_AGENT_ATOMIC_FILE_H_
+
+#include <string>
+#include <string_view>
+
+#include "keyward/status.h"
+
+namespace keyward::agent {
+
+struct FileOwnership {
+  unsigned mode = 0600;  // permission bits, applied exactly (no umask)
+  std::string owner;     // user name or numeric uid; "" = unchanged
+  std::string group;     // group name or numeric gid; "" = unchanged
+};
+
+// Replaces `path` with `data` atomically. On any error the destination is
+// untouched and the temporary file removed. NOT_FOUND for an unknown owner
+// or group or a missing folder; PERMISSION_DENIED when the folder is not
+// writable or chown is not allowed; INTERNAL for other I/O errors. Messages
+// name the path, never the data.
+Status WriteFileAtomically(const std::string& path, std::string_view data,
+                           const FileOwnership& ownership);
+
+}  // namespace keyward::agent
+
+#endif  // KEYWARD_SRC_AGENT_ATOMIC_FILE_H_
