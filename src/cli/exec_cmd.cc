@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/exec_env.h"
+#include "cli/exec_watch.h"
 #include "cli/inventory_source.h"
 #include "cli/output.h"
 #include "secrets/json_codec.h"
@@ -31,6 +32,7 @@ struct ExecOptions {
   std::vector<std::string> command;
   bool pristine = false;
   bool dry_run = false;
+  WatchOptions watch;  // --watch: supervise instead of execve
 };
 
 // One variable to set: where it comes from, and (after fetching) its value.
@@ -271,6 +273,11 @@ int Run(Cli& cli, const ExecOptions& o) {
     return cli.Fail(InvalidArgumentError(
         "no command given: keyward exec --app APP -- COMMAND..."));
   }
+  if (o.watch.watch) {
+    std::vector<agent::EnvBinding> vars;
+    for (const auto& b : *plan) vars.push_back({b.var, {b.secret, b.property}});
+    return RunWatched(cli, o.watch, o.command, o.pristine, vars);
+  }
   auto client = cli.MakeClient();
   if (!client.ok()) return cli.Fail(client.status());
   std::vector<std::string> names;
@@ -296,6 +303,7 @@ void Setup(CLI::App& app, Cli& cli) {
                 "pass only the secrets, not keyward's own environment");
   sub->add_flag("--dry-run", o->dry_run,
                 "list the variables that would be set (no values)");
+  AddWatchOptions(sub, o->watch);
   sub->add_option("command", o->command,
                   "the command and its arguments (after --)");
   sub->footer(
@@ -310,6 +318,7 @@ void Setup(CLI::App& app, Cli& cli) {
       "  keyward exec --app orders -- ./orders-server --port 8080\n"
       "  keyward exec --app orders --env "
       "DATABASE_PASSWORD=platform-data/postgres/orders#password -- ./run\n"
+      "  keyward exec --app orders --watch --on-change signal:HUP -- ./run\n"
       "  keyward exec --app orders --pristine -- /usr/bin/env\n"
       "  keyward exec --app orders --dry-run");
   cli.SetRunner(sub, [&cli, o] { return Run(cli, *o); });

@@ -563,7 +563,11 @@ struct SecretCache::Impl {
       Clock::duration wait = std::chrono::seconds(60);
       if (next) wait = std::min(wait, *next - clock->Now());
       wait = std::max<Clock::duration>(wait, std::chrono::milliseconds(10));
-      wake_cv.wait_for(l, wait, [&] { return stop; });
+      // No predicate: LoadDeclared/ForceRefresh notify so that new entries
+      // are scheduled at once (a `stop`-only predicate swallowed those
+      // wake-ups and delayed the first refresh by up to 60 s). `stop` is
+      // set under wake_mu and checked above, so it cannot be missed.
+      wake_cv.wait_for(l, wait);
     }
   }
 

@@ -1,0 +1,228 @@
+// Supervisor with real /bin/sh children and a SecretCache over a fake store:
+// exit status (code, 128+signal), environment from secrets, signal
+// forwarding, restart with new values on rotation, signal on rotation, and
+// SIGKILL after the stop timeout. Rotations are driven with
+// RunPendingRefreshes on a FakeClock; only the children run in real time.
+#include "agent/supervisor.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "tests/config/fake_store.h"
+#include "tests/testing/fakes.h"
+#include "tests/testing/peers.h"
+
+namespace keyward::agent {
+namespace {
+
+using keyward::testing::FakeClock;
+using keyward::testing::FakeStore;
+using keyward::testing::TempDir;
+
+constexpr char kOrders[] = "platform-data/postgres/orders";
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Polls until `path` holds `want` (children run in real time).
+bool WaitForContent(const std::string& path, const std::string& want) {
+  for (int i = 0; i < 1000; ++i) {
+    if (Slurp(path) == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+class SupervisorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { ASSERT_TRUE(Supervisor::BlockSignals().ok()); }
+
+  SupervisorTest() : store_(std::make_shared<FakeStore>()) {
+    SecretCacheOptions o;
+    o.client = store_;
+    o.clock = &clock_;
+    o.background_refresh = false;
+    o.ttl = std::chrono::seconds(60);
+    o.refresh_ahead = std::chrono::seconds(0);
+    o.ttl_jitter = 0;
+    o.log = [](SecretCacheOptions::LogLevel, std::string_view) {};
+    cache_ = std::move(*SecretCache::Create(o));
+    store_->Put(kOrders, R"({"password":"one"})");
+    options_.base_env = {"PATH=/usr/bin:/bin", "DB_PASSWORD=inherited"};
+    options_.secrets = {{"DB_PASSWORD", {kOrders, "password"}}};
+    options_.log = [this](SecretCacheOptions::LogLevel, std::string_view m) {
+      std::lock_guard<std::mutex> l(log_mu_);
+      log_ += std::string(m) + "\n";
+    };
+  }
+  // Runs `script` under /bin/sh -c, supervised, on another thread.
+  std::future<StatusOr<int>> Start(const std::string& script) {
+    options_.argv = {"/bin/sh", "-c", script};
+    auto sup = Supervisor::Create(cache_.get(), options_);
+    EXPECT_TRUE(sup.ok()) << sup.status();
+    supervisor_ = std::move(*sup);
+    return std::async(std::launch::async,
+                      [s = supervisor_.get()] { return s->Run(); });
+  }
+  int Finish(std::future<StatusOr<int>>& f) {
+    if (f.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+      supervisor_->Shutdown();
+      ADD_FAILURE() << "the supervisor did not return; log:\n" << Log();
+    }
+    StatusOr<int> r = f.get();
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : -1;
+  }
+  void Rotate(const std::string& value) {
+    store_->Put(kOrders, value);
+    clock_.Advance(std::chrono::seconds(61));
+    cache_->RunPendingRefreshes();
+  }
+  std::string Log() {
+    std::lock_guard<std::mutex> l(log_mu_);
+    return log_;
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  std::shared_ptr<FakeStore> store_;
+  std::unique_ptr<SecretCache> cache_;
+  SupervisorOptions options_;
+  std::unique_ptr<Supervisor> supervisor_;
+  std::mutex log_mu_;
+  std::string log_;
+};
+
+TEST_F(SupervisorTest, ParsesChangeActions) {
+  EXPECT_EQ(*ParseChangeAction("restart"),
+            (ChangeAction{ChangeAction::Kind::kRestart, SIGHUP}));
+  EXPECT_EQ(*ParseChangeAction("signal:HUP"),
+            (ChangeAction{ChangeAction::Kind::kSignal, SIGHUP}));
+  EXPECT_EQ(*ParseChangeAction("signal:SIGUSR1"),
+            (ChangeAction{ChangeAction::Kind::kSignal, SIGUSR1}));
+  EXPECT_EQ(ParseChangeAction("signal:").status().message(),
+            "'signal:' is not an action: use restart or signal:NAME (e.g. "
+            "signal:HUP)");
+  EXPECT_FALSE(ParseChangeAction("reload").ok());
+}
+
+TEST_F(SupervisorTest, RejectsBadOptions) {
+  options_.argv = {};
+  EXPECT_FALSE(Supervisor::Create(cache_.get(), options_).ok());
+  options_.argv = {"/bin/true"};
+  options_.secrets.push_back({"DB_PASSWORD", {kOrders, "password"}});
+  EXPECT_EQ(Supervisor::Create(cache_.get(), options_).status().message(),
+            "variable DB_PASSWORD is bound twice");
+  options_.secrets = {{"1X", {kOrders, "password"}}};
+  EXPECT_FALSE(Supervisor::Create(cache_.get(), options_).ok());
+}
+
+TEST_F(SupervisorTest, ExitsWithTheChildsCodeAndSecretEnvironment) {
+  auto f = Start("test \"$DB_PASSWORD\" = one && test -n \"$PATH\" && exit 7");
+  EXPECT_EQ(Finish(f), 7);
+}
+
+TEST_F(SupervisorTest, KilledChildGives128PlusSignal) {
+  auto f = Start("kill -USR1 $$; sleep 5");
+  EXPECT_EQ(Finish(f), 128 + SIGUSR1);
+}
+
+TEST_F(SupervisorTest, MissingProgramGives127) {
+  options_.argv = {"/nonexistent/kw-prog"};
+  auto sup = Supervisor::Create(cache_.get(), options_);
+  ASSERT_TRUE(sup.ok());
+  auto r = (*sup)->Run();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, 127);
+  EXPECT_NE(Log().find("cannot run '/nonexistent/kw-prog'"), std::string::npos);
+}
+
+TEST_F(SupervisorTest, MissingPropertyFailsBeforeStarting) {
+  options_.secrets = {{"DB_USER", {kOrders, "username"}}};
+  options_.argv = {"/bin/true"};
+  auto sup = Supervisor::Create(cache_.get(), options_);
+  ASSERT_TRUE(sup.ok());
+  auto r = (*sup)->Run();
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound) << r.status();
+}
+
+TEST_F(SupervisorTest, ForwardsSignalsToTheChild) {
+  std::string ready = dir_.File("ready");
+  auto f =
+      Start("trap 'exit 42' USR2; trap 'echo hup >> " + ready +
+            "' HUP; echo up > " + ready + "; while :; do sleep 0.02; done");
+  ASSERT_TRUE(WaitForContent(ready, "up\n")) << Log();
+  ::kill(::getpid(), SIGHUP);
+  ASSERT_TRUE(WaitForContent(ready, "up\nhup\n")) << Log();
+  ::kill(::getpid(), SIGUSR2);
+  EXPECT_EQ(Finish(f), 42);
+  EXPECT_NE(Log().find("forwarded SIGUSR2 to pid"), std::string::npos);
+}
+
+TEST_F(SupervisorTest, RestartsWithNewValuesOnRotation) {
+  std::string out = dir_.File("seen");
+  auto f = Start("echo \"$DB_PASSWORD\" >> " + out +
+                 "; trap 'exit 0' TERM; while :; do sleep 0.02; done");
+  ASSERT_TRUE(WaitForContent(out, "one\n")) << Log();
+  Rotate(R"({"password":"two"})");
+  ASSERT_TRUE(WaitForContent(out, "one\ntwo\n")) << Log();
+  Rotate(R"({"password":"three"})");
+  ASSERT_TRUE(WaitForContent(out, "one\ntwo\nthree\n")) << Log();
+  supervisor_->Shutdown();
+  EXPECT_EQ(Finish(f), 0);
+  EXPECT_NE(Log().find("restarted '/bin/sh'"), std::string::npos);
+  EXPECT_EQ(Log().find("three"), std::string::npos);  // never a value
+}
+
+TEST_F(SupervisorTest, UnrelatedRotationLeavesTheChildAlone) {
+  store_->Put("platform-data/stripe/orders", "sk_1");
+  ASSERT_TRUE(cache_->Get("platform-data/stripe/orders").ok());
+  std::string out = dir_.File("seen");
+  auto f = Start("echo \"$DB_PASSWORD\" >> " + out +
+                 "; trap 'exit 3' TERM; while :; do sleep 0.02; done");
+  ASSERT_TRUE(WaitForContent(out, "one\n"));
+  store_->Put("platform-data/stripe/orders", "sk_2");
+  clock_.Advance(std::chrono::seconds(61));
+  cache_->RunPendingRefreshes();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(Slurp(out), "one\n");
+  supervisor_->Shutdown();
+  EXPECT_EQ(Finish(f), 3);
+}
+
+TEST_F(SupervisorTest, SignalsInsteadOfRestartingWhenConfigured) {
+  options_.on_change = {ChangeAction::Kind::kSignal, SIGUSR1};
+  std::string out = dir_.File("seen");
+  auto f = Start("echo start >> " + out + "; trap 'echo usr1 >> " + out +
+                 "' USR1; trap 'exit 5' TERM; while :; do sleep 0.02; done");
+  ASSERT_TRUE(WaitForContent(out, "start\n"));
+  Rotate(R"({"password":"two"})");
+  ASSERT_TRUE(WaitForContent(out, "start\nusr1\n")) << Log();
+  supervisor_->Shutdown();
+  EXPECT_EQ(Finish(f), 5);
+}
+
+TEST_F(SupervisorTest, KillsAChildThatIgnoresTheStopSignal) {
+  options_.stop_signal = SIGUSR2;
+  options_.stop_timeout = std::chrono::milliseconds(200);
+  std::string out = dir_.File("seen");
+  auto f = Start("trap '' USR2; echo up > " + out +
+                 "; while :; do sleep 0.02; done");
+  ASSERT_TRUE(WaitForContent(out, "up\n"));
+  supervisor_->Shutdown();
+  EXPECT_EQ(Finish(f), 128 + SIGKILL);
+  EXPECT_NE(Log().find("did not exit within 200 ms; sent SIGKILL"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace keyward::agent
