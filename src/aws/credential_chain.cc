@@ -97,6 +97,10 @@ StatusOr<Credentials> ParseProcessOutput(const SecureString& out,
   return c;
 }
 
+// The longest source_profile chain resolved (botocore has no bound; real
+// role chains are 2-3 hops).
+constexpr std::size_t kMaxSourceProfileHops = 32;
+
 // Resolves credentials for one profile from one snapshot of the files.
 class Resolver {
  public:
@@ -340,6 +344,15 @@ StatusOr<Credentials> Resolver::SourceCredentials(const std::string& profile,
     return ProfileError(StatusCode::kInvalidArgument, source_profile->Where(),
                         profile,
                         "source_profile loop: " + Join(visited_, " -> "));
+  }
+  // Resolution recurses once per hop (AssumeRole -> SourceCredentials ->
+  // FromSourceProfile -> AssumeRole): bound it so that a hostile config file
+  // with a 100,000-profile chain is an error, not a stack overflow.
+  if (visited_.size() >= kMaxSourceProfileHops) {
+    return ProfileError(
+        StatusCode::kInvalidArgument, source_profile->Where(), profile,
+        "source_profile chain is longer than " +
+            std::to_string(kMaxSourceProfileHops) + " profiles");
   }
   visited_.push_back(name);
   return FromSourceProfile(name);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <string>
+#include <unordered_map>
 
 #include "keyward/secret_value.h"
 
@@ -118,6 +120,11 @@ class Parser {
 
   IniFile file_;
   std::vector<std::vector<RawValue>> raw_;  // parallel to file_.sections
+  // Section name -> index, and per section key -> entry index, so that a
+  // hostile file with 100,000s of sections or keys parses in linear time
+  // (duplicate checks by scanning were quadratic).
+  std::unordered_map<std::string, std::size_t> section_index_;
+  std::vector<std::unordered_map<std::string, std::size_t>> key_index_;
   int cursect_ = -1;
   int curopt_ = -1;
   std::size_t indent_level_ = 0;
@@ -167,18 +174,21 @@ Status Parser::Line(std::string_view line, int lineno) {
 
 Status Parser::Header(std::string_view name, int lineno) {
   curopt_ = -1;
-  for (std::size_t i = 0; i < file_.sections.size(); ++i) {
-    if (file_.sections[i].name != name) continue;
+  auto [it, inserted] =
+      section_index_.try_emplace(std::string(name), file_.sections.size());
+  if (!inserted) {
     if (name != "DEFAULT") {
       return Error(lineno, "section [" + std::string(name) +
                                "] appears twice (first at line " +
-                               std::to_string(file_.sections[i].line) + ")");
+                               std::to_string(file_.sections[it->second].line) +
+                               ")");
     }
-    cursect_ = static_cast<int>(i);
+    cursect_ = static_cast<int>(it->second);
     return OkStatus();
   }
   file_.sections.push_back(IniSection{std::string(name), lineno, {}});
   raw_.emplace_back();
+  key_index_.emplace_back();
   cursect_ = static_cast<int>(file_.sections.size()) - 1;
   return OkStatus();
 }
@@ -200,10 +210,13 @@ Status Parser::Option(std::string_view text, int lineno) {
     first_error_ = "a setting has an empty name";
   }
   IniSection& sect = file_.sections[cursect_];
-  if (const IniEntry* prev = sect.Find(key)) {
+  auto [prev, inserted] =
+      key_index_[cursect_].try_emplace(key, sect.entries.size());
+  if (!inserted) {
     return Error(lineno, "\"" + key + "\" is set twice in section [" +
                              sect.name + "] (first at line " +
-                             std::to_string(prev->line) + ")");
+                             std::to_string(sect.entries[prev->second].line) +
+                             ")");
   }
   sect.entries.push_back(IniEntry{key, "", lineno, false, {}});
   RawValue raw;

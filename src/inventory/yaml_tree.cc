@@ -221,7 +221,59 @@ class TreeBuilder : public YAML::EventHandler {
   std::size_t nodes_ = 0;
 };
 
+// Counts open collections only; throws Stop past the limit.
+class DepthProbe : public YAML::EventHandler {
+ public:
+  explicit DepthProbe(int max_depth) : max_depth_(max_depth) {}
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&,
+                       YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Open(mark);
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Open(mark);
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  void Open(const YAML::Mark& mark) {
+    if (++depth_ <= max_depth_) return;
+    throw Stop{mark.line < 0 ? 1 : mark.line + 1,
+               mark.column < 0 ? 1 : mark.column + 1, "yaml-depth",
+               "nesting deeper than " + std::to_string(max_depth_) + " levels"};
+  }
+  int max_depth_;
+  int depth_ = 0;
+};
+
 }  // namespace
+
+Status CheckYamlDepth(std::string_view text, std::string_view path,
+                      int max_depth) {
+  DepthProbe probe(max_depth);
+  try {
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(probe)) {
+    }
+  } catch (const Stop& s) {
+    return Refuse(path, s.line, s.column, s.rule, s.message);
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.is_null() ? 1 : e.mark.line + 1;
+    int column = e.mark.is_null() ? 1 : e.mark.column + 1;
+    return Refuse(path, line, column, "yaml-syntax", e.msg);
+  } catch (const std::exception& e) {
+    return Refuse(path, 1, 1, "yaml-syntax", e.what());
+  }
+  return OkStatus();
+}
 
 std::string_view KindNoun(const YamlNode& node) {
   switch (node.kind) {

@@ -68,6 +68,18 @@ struct YamlLimits {
 StatusOr<YamlNode> ParseYamlTree(std::string_view text, std::string_view path,
                                  const YamlLimits& limits = {});
 
+// Walks every document of `text` with yaml-cpp's event parser and refuses
+// nesting deeper than `max_depth` (anchors, aliases, tags and several
+// documents are allowed). Call it before handing untrusted text to
+// YAML::Load*/LoadAll*, whose parser and node builder recurse once per level:
+// yaml-cpp 0.7's own guard stops only at 500 levels, with the message "bad
+// file". The event parser stops at the first level past `max_depth`, so its
+// recursion stays bounded too. INVALID_ARGUMENT
+// "<path>:<line>:<col>: yaml-depth: ..." or "...: yaml-syntax: ...";
+// otherwise OK.
+Status CheckYamlDepth(std::string_view text, std::string_view path,
+                      int max_depth);
+
 // The node kind as a noun for messages: "a mapping", "a list", ...
 std::string_view KindNoun(const YamlNode& node);
 

@@ -7,11 +7,17 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include "inventory/yaml_tree.h"
 
 namespace keyward::migrate {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Kubernetes manifests nest ~8 levels; anything past this is hostile.
+constexpr int kMaxManifestDepth = 64;
 
 std::string Join(const std::vector<std::string>& v, std::size_t max = 5) {
   std::string out;
@@ -134,8 +140,19 @@ StatusOr<ManifestScan> ScanManifests(const std::string& dir,
   WalkFiles(dir, [&](const fs::path& p) {
     std::string ext = p.extension().string();
     if (!status.ok() || (ext != ".yaml" && ext != ".yml")) return;
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    // A manifest is untrusted text: bound its nesting before yaml-cpp's
+    // recursive node builder sees it.
+    Status depth =
+        inventory::CheckYamlDepth(text.str(), p.string(), kMaxManifestDepth);
+    if (!depth.ok()) {
+      status = depth;
+      return;
+    }
     try {
-      for (const YAML::Node& d : YAML::LoadAllFromFile(p.string())) {
+      for (const YAML::Node& d : YAML::LoadAll(text.str())) {
         if (!d.IsMap() || !d["kind"] ||
             d["kind"].as<std::string>() != "ExternalSecret")
           continue;

@@ -3,6 +3,9 @@
 #include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
+
+#include "secrets/json_codec.h"
 
 namespace keyward::server {
 namespace {
@@ -80,8 +83,12 @@ Json VersionDoc(const StoredVersion& v) {
 
 // Fills `s` from its JSON doc; false when malformed. Catches json's throws.
 bool ParseSecretDoc(const std::string& text, StoredSecret& s) {
+  // Through the shared, depth-bounded parser: the database file is ours, but
+  // a corrupted or planted one must not crash the server.
+  std::optional<Json> parsed = secrets::ParseJson(text);
+  if (!parsed) return false;
   try {
-    Json j = Json::parse(text);
+    const Json& j = *parsed;
     s.description = j.at("description").get<std::string>();
     s.kms_key_id = j.at("kms_key_id").get<std::string>();
     s.created = j.at("created").get<double>();
@@ -100,8 +107,10 @@ bool ParseSecretDoc(const std::string& text, StoredSecret& s) {
 }
 
 bool ParseVersionDoc(const std::string& text, StoredVersion& v) {
+  std::optional<Json> parsed = secrets::ParseJson(text);
+  if (!parsed) return false;
   try {
-    Json j = Json::parse(text);
+    const Json& j = *parsed;
     v.stages = j.at("stages").get<std::vector<std::string>>();
     v.created = j.at("created").get<double>();
     v.last_accessed = j.at("last_accessed").get<double>();
