@@ -107,6 +107,15 @@ StatusOr<const AccessKey*> RequestAuthenticator::Verify(
                      "'Host' or ':authority' must be a 'SignedHeader' in the "
                      "AWS Authorization.");
   }
+  // The operation is chosen by X-Amz-Target; unsigned, it could be changed
+  // in flight (a captured GetSecretValue replayed as DeleteSecret).
+  if (request.Header("x-amz-target") &&
+      std::find(auth.signed_headers.begin(), auth.signed_headers.end(),
+                "x-amz-target") == auth.signed_headers.end()) {
+    return AuthError("InvalidSignatureException",
+                     "'X-Amz-Target' must be a 'SignedHeader' in the AWS "
+                     "Authorization.");
+  }
   std::string date(*amz_date);
   auto when = ParseIso8601(date.size() == 16
                                ? date.substr(0, 4) + "-" + date.substr(4, 2) +

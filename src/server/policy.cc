@@ -22,6 +22,13 @@ bool StringList(const Json& j, std::vector<std::string>& out) {
   return true;
 }
 
+bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> set) {
+  for (std::string_view e : set) {
+    if (s == e) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool WildcardMatch(std::string_view p, std::string_view t, bool ignore_case) {
@@ -53,20 +60,44 @@ bool WildcardMatch(std::string_view p, std::string_view t, bool ignore_case) {
 StatusOr<IamPolicy> IamPolicy::Parse(std::string_view json,
                                      std::string_view source) {
   auto bad = [source](const std::string& why) {
-    return InvalidArgumentError("policy " + std::string(source) + ": " + why);
+    return Status(StatusCode::kInvalidArgument,
+                  "policy " + std::string(source) + ": " + why,
+                  "MalformedPolicyDocumentException");
   };
   std::optional<Json> doc = secrets::ParseJson(json);
   if (!doc || !doc->is_object()) return bad("not a JSON object");
   auto it = doc->find("Statement");
   if (it == doc->end()) return bad("no \"Statement\"");
   Json statements = it->is_array() ? *it : Json::array({*it});
+  // IAM rejects unknown keys (MalformedPolicyDocument) rather than ignoring
+  // them: an ignored lowercase "condition" would make a statement apply
+  // unconditionally.
+  for (const auto& [key, value] : doc->items()) {
+    if (!IsOneOf(key, {"Version", "Id", "Statement"}))
+      return bad("unknown policy element \"" + key + "\"");
+  }
+  if (auto v = doc->find("Version"); v != doc->end()) {
+    if (!v->is_string() ||
+        !IsOneOf(v->get<std::string>(), {"2012-10-17", "2008-10-17"})) {
+      return bad("Version must be \"2012-10-17\" or \"2008-10-17\"");
+    }
+  }
+  if (!it->is_array() && !it->is_object())
+    return bad("\"Statement\" must be an object or a list of objects");
   IamPolicy policy;
   int index = 0;
   for (const auto& s : statements) {
     std::string where = "statement " + std::to_string(index++);
     if (!s.is_object()) return bad(where + " is not an object");
-    for (const char* unsupported :
-         {"NotAction", "NotResource", "Principal", "Condition"}) {
+    for (const auto& [key, value] : s.items()) {
+      if (!IsOneOf(key,
+                   {"Sid", "Effect", "Action", "NotAction", "Resource",
+                    "NotResource", "Principal", "NotPrincipal", "Condition"})) {
+        return bad(where + ": unknown policy element \"" + key + "\"");
+      }
+    }
+    for (const char* unsupported : {"NotAction", "NotResource", "Principal",
+                                    "NotPrincipal", "Condition"}) {
       if (s.contains(unsupported)) {
         return bad(where + ": \"" + unsupported +
                    "\" is not supported by keyward server");
@@ -79,6 +110,12 @@ StatusOr<IamPolicy> IamPolicy::Parse(std::string_view json,
     st.allow = effect == "Allow";
     if (!s.contains("Action") || !StringList(s["Action"], st.actions)) {
       return bad(where + ": Action must be a string or a list of strings");
+    }
+    for (const auto& a : st.actions) {
+      if (a != "*" && a.find(':') == std::string::npos) {
+        return bad(where + ": action \"" + a +
+                   "\" must be \"*\" or \"service:Action\"");
+      }
     }
     if (!s.contains("Resource") || !StringList(s["Resource"], st.resources)) {
       return bad(where + ": Resource must be a string or a list of strings");

@@ -88,6 +88,26 @@ TEST_F(AuthTest, RejectsWithAwsErrorTypes) {
             std::string::npos);
 }
 
+// Issue 15 F9: X-Amz-Target picks the operation, so a request that does not
+// sign it could be replayed as another operation.
+TEST_F(AuthTest, TargetHeaderMustBeSigned) {
+  HttpRequest r;
+  r.url = "http://127.0.0.1:4585/";
+  r.headers = {{"Content-Type", "application/x-amz-json-1.1"}};
+  r.body = "{}";
+  aws::Credentials c{"AKIDEXAMPLE", SecretValue("s3cr3t"), {}, {}, "test"};
+  ASSERT_TRUE(
+      aws::SignRequest(r, c, {"us-east-1", "secretsmanager", clock_.Now()})
+          .ok());
+  EXPECT_TRUE(auth_->Verify(r).ok());  // no target at all: nothing to bind
+  r.headers.emplace_back("X-Amz-Target", "secretsmanager.DeleteSecret");
+  auto v = auth_->Verify(r);
+  EXPECT_EQ(v.status().error_type(), "InvalidSignatureException");
+  EXPECT_NE(v.status().message().find("X-Amz-Target"), std::string::npos)
+      << v.status();
+  EXPECT_TRUE(auth_->Verify(Signed()).ok());  // signed target: accepted
+}
+
 TEST(ParseCredentialsFileTest, HalfPairIsAnErrorWithLine) {
   auto r = ParseCredentialsFile("[a]\naws_access_key_id = X\n", "f");
   EXPECT_FALSE(r.ok());

@@ -6,8 +6,10 @@
 // "Action" and "Resource" (string or array) with IAM's '*' and '?'
 // wildcards; actions match case-insensitively, resources case-sensitively.
 // An explicit Deny wins; otherwise a request needs a matching Allow.
-// NotAction, NotResource, Principal and Condition are rejected at parse time
-// (evaluating them partially would grant what AWS would deny).
+// NotAction, NotResource, Principal, NotPrincipal and Condition are rejected
+// at parse time (evaluating them partially would grant what AWS would deny),
+// and so is any element IAM does not know (e.g. a lowercase "condition"),
+// as IAM rejects it with MalformedPolicyDocument instead of ignoring it.
 //
 // Thread-safety: immutable after Parse; Allowed is safe concurrently.
 #ifndef KEYWARD_SERVER_POLICY_H_
@@ -23,8 +25,9 @@ namespace keyward::server {
 
 class IamPolicy {
  public:
-  // Parses policy JSON. INVALID_ARGUMENT naming `source` and the statement
-  // for malformed or unsupported policies.
+  // Parses policy JSON. INVALID_ARGUMENT (error type
+  // MalformedPolicyDocumentException) naming `source` and the statement for
+  // malformed, unknown or unsupported policy elements.
   static StatusOr<IamPolicy> Parse(std::string_view json,
                                    std::string_view source);
 
