@@ -21,6 +21,7 @@
 #include "keyward/server/auth.h"
 #include "keyward/server/http_server.h"
 #include "keyward/server/service.h"
+#include "keyward/server/store.h"
 
 namespace keyward::cli {
 namespace {
@@ -198,6 +199,12 @@ int Run(Cli& cli, const ServerFlags& f) {
   auto listen = ParseListen(f.listen);
   if (!listen.ok()) return cli.Fail(listen.status());
   std::string dir = DirName(f.store);
+  // On a shared host another user could pre-create the store directory (or
+  // the credentials file) with their own keys and read everything stored.
+  if (Status s = server::CheckPrivate(dir, server::PathKind::kDirectory);
+      !s.ok()) {
+    return cli.Fail(s);
+  }
   ::mkdir(dir.c_str(), 0700);
   std::string key_file = f.key_file.empty() ? f.store + ".key" : f.key_file;
   bool key_created = false;
@@ -208,6 +215,13 @@ int Run(Cli& cli, const ServerFlags& f) {
   bool creds_created = false;
   if (creds_path.empty()) {
     creds_path = dir + "/credentials";
+  }
+  if (Status s =
+          server::CheckPrivate(creds_path, server::PathKind::kCredentialsFile);
+      !s.ok()) {
+    return cli.Fail(s);
+  }
+  if (f.credentials.empty()) {
     if (Status s = EnsureGeneratedCredentials(creds_path, &creds_created);
         !s.ok()) {
       return cli.Fail(s);
@@ -234,8 +248,17 @@ int Run(Cli& cli, const ServerFlags& f) {
   if (f.access_log == "-") {
     log_file = stderr;
   } else if (f.access_log != "off") {
-    log_file = std::fopen(f.access_log.c_str(), "a");
+    // 0600 like the store: the log names secrets and callers.
+    int fd = ::open(f.access_log.c_str(),
+                    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() &&
+        (st.st_mode & 077) != 0) {
+      ::fchmod(fd, 0600);
+    }
+    log_file = fd < 0 ? nullptr : ::fdopen(fd, "a");
     if (log_file == nullptr) {
+      if (fd >= 0) ::close(fd);
       return cli.Fail(
           InvalidArgumentError("cannot open access log " + f.access_log));
     }

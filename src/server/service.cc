@@ -21,6 +21,11 @@ namespace {
 constexpr std::string_view kCurrent = "AWSCURRENT";
 constexpr std::string_view kPrevious = "AWSPREVIOUS";
 constexpr std::size_t kMaxVersions = 100;
+// Versions younger than a day are never pruned; past this many a write is
+// refused (AWS: "you will reach the quota for secret versions").
+constexpr std::size_t kMaxVersionsHard = 500;
+// AWS: at most 20 staging labels attached across a secret's versions.
+constexpr std::size_t kMaxLabels = 20;
 constexpr std::size_t kMaxTags = 50;
 constexpr double kDay = 86400.0;
 
@@ -32,6 +37,11 @@ Status ApiError(std::string type, std::string message) {
 Status NotFound() {
   return ApiError("ResourceNotFoundException",
                   "Secrets Manager can't find the specified secret.");
+}
+Status LimitExceeded() {
+  return ApiError("LimitExceededException",
+                  "The request failed because it would exceed one of the "
+                  "Secrets Manager quotas.");
 }
 Status MarkedForDeletion() {
   return ApiError("InvalidRequestException",
@@ -149,6 +159,20 @@ struct Payload {
   SecureString bytes;
 };
 
+// Strict RFC 4648 base64 (OpenSSL's decoder also accepts '=' inside the
+// text and surrounding whitespace, which would store junk bytes).
+bool IsStrictBase64(std::string_view s) {
+  if (s.size() % 4 != 0) return false;
+  std::size_t pad = 0;
+  while (pad < 2 && pad < s.size() && s[s.size() - 1 - pad] == '=') ++pad;
+  for (std::size_t i = 0; i + pad < s.size(); ++i) {
+    char c = s[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/')
+      return false;
+  }
+  return true;
+}
+
 StatusOr<Payload> ReadPayload(const Json& req) {
   KW_ASSIGN_OR_RETURN(std::optional<std::string> str,
                       OptString(req, "SecretString"));
@@ -166,7 +190,8 @@ StatusOr<Payload> ReadPayload(const Json& req) {
     p.bytes.assign(str->begin(), str->end());
     WipeString(*str);
   } else if (bin) {
-    std::optional<SecureString> decoded = secrets::Base64Decode(*bin);
+    std::optional<SecureString> decoded;
+    if (IsStrictBase64(*bin)) decoded = secrets::Base64Decode(*bin);
     if (!decoded) {
       return ApiError("SerializationException",
                       "SecretBinary is not valid base64");
@@ -405,8 +430,12 @@ struct SecretsService::Impl {
     return ArnPrefix() + id;
   }
 
+  // Evaluates `op` on `resource` (the secret's ARN when it exists). The
+  // message names the resource as the request `named` it, never the
+  // resolved ARN: the same text whether or not the secret exists, so a
+  // denied caller learns nothing about other secrets.
   Status Authorize(const Caller& caller, std::string_view op,
-                   const std::string& resource) {
+                   const std::string& resource, std::string_view named) {
     if (caller.policy == nullptr) return OkStatus();
     std::string action = "secretsmanager:" + std::string(op);
     if (caller.policy->Allowed(action, resource)) return OkStatus();
@@ -414,15 +443,27 @@ struct SecretsService::Impl {
                     "User: arn:aws:iam::" + opt.account_id + ":user/" +
                         caller.access_key_id +
                         " is not authorized to perform: " + action +
-                        " on resource: " + resource +
+                        " on resource: " + std::string(named) +
                         " because no identity-based policy allows the " +
                         action + " action");
   }
+  Status AuthorizeId(const Caller& caller, std::string_view op,
+                     const std::string& id) {
+    return Authorize(caller, op, ResourceFor(id), id);
+  }
 
-  // Persists `s` (already modified in memory). Requires mu held exclusively.
-  Status Persist(const StoredSecret& s) {
+  // Persists `s` (already modified in memory; `before` is its stored state,
+  // null for a new secret): enforces the staging-label quota, re-encrypts
+  // the values whose labels changed (labels are bound into the associated
+  // data) and writes only what changed. Requires mu held exclusively.
+  Status Persist(StoredSecret& s, const StoredSecret* before) {
+    std::set<std::string_view> labels;
+    for (const auto& v : s.versions)
+      labels.insert(v.stages.begin(), v.stages.end());
+    if (labels.size() > kMaxLabels) return LimitExceeded();
+    if (before != nullptr) KW_RETURN_IF_ERROR(Reseal(s, *before));
     FlushTouched();
-    Status st = store->Save(s);
+    Status st = before ? store->SaveChanges(s, *before) : store->Save(s);
     if (!st.ok()) {
       warn("store write failed: " + st.message());
       return ApiError("InternalServiceError",
@@ -455,10 +496,30 @@ struct SecretsService::Impl {
     }
   }
 
+  // Re-encrypts every version of `s` whose labels differ from `before`.
+  Status Reseal(StoredSecret& s, const StoredSecret& before) {
+    std::map<std::string_view, const StoredVersion*> old;
+    for (const auto& v : before.versions) old[v.version_id] = &v;
+    for (auto& v : s.versions) {
+      auto it = old.find(v.version_id);
+      if (it == old.end() || it->second->stages == v.stages) continue;
+      KW_ASSIGN_OR_RETURN(SecureString plain, DecryptVersion(s, *it->second));
+      auto blob = cipher->Encrypt(std::string_view(plain.data(), plain.size()),
+                                  AadFor(s, v));
+      SecureWipe(plain.data(), plain.size());
+      if (!blob.ok()) return blob.status();
+      v.blob = std::move(blob).value();
+    }
+    return OkStatus();
+  }
+
+  static std::string AadFor(const StoredSecret& s, const StoredVersion& v) {
+    return ValueAadV2(s.arn, v.version_id, v.binary, v.stages);
+  }
+
   StatusOr<SecureString> DecryptVersion(const StoredSecret& s,
                                         const StoredVersion& v) const {
-    auto plain =
-        cipher->Decrypt(v.blob, ValueAad(s.name, v.version_id, v.binary));
+    auto plain = cipher->Decrypt(v.blob, AadFor(s, v));
     if (!plain.ok()) {
       warn("INTEGRITY FAILURE: the stored value of secret " + s.name +
            " version " + v.version_id +
@@ -478,13 +539,15 @@ struct SecretsService::Impl {
     v.version_id = version_id;
     v.created = Now();
     v.binary = p.binary;
-    KW_ASSIGN_OR_RETURN(
-        v.blob,
-        cipher->Encrypt(std::string_view(p.bytes.data(), p.bytes.size()),
-                        ValueAad(s.name, version_id, p.binary)));
     s.versions.push_back(std::move(v));
     for (const auto& stage : stages) MoveStage(s, stage, s.versions.back());
+    // Encrypted once its labels are final (they are associated data).
+    KW_ASSIGN_OR_RETURN(
+        s.versions.back().blob,
+        cipher->Encrypt(std::string_view(p.bytes.data(), p.bytes.size()),
+                        AadFor(s, s.versions.back())));
     Prune(s);
+    if (s.versions.size() > kMaxVersionsHard) return LimitExceeded();
     s.last_changed = Now();
     return OkStatus();
   }
@@ -502,11 +565,15 @@ struct SecretsService::Impl {
     }
   }
 
+  // AWS: outdated (unlabelled) versions are removed when there are more
+  // than 100, but never one created less than 24 hours ago.
   void Prune(StoredSecret& s) {
+    double cutoff = Now() - kDay;
     while (s.versions.size() > kMaxVersions) {
-      auto it =
-          std::find_if(s.versions.begin(), s.versions.end(),
-                       [](const StoredVersion& v) { return v.stages.empty(); });
+      auto it = std::find_if(s.versions.begin(), s.versions.end(),
+                             [cutoff](const StoredVersion& v) {
+                               return v.stages.empty() && v.created <= cutoff;
+                             });
       if (it == s.versions.end()) break;
       s.versions.erase(it);
     }
@@ -617,6 +684,42 @@ struct SecretsService::Impl {
     return v;
   }
 
+  // Stores written before staging labels were bound into the associated
+  // data ("value_aad" meta absent) are re-encrypted once, all secrets and
+  // the meta row in one transaction, so a crash leaves either format
+  // entirely. A value that fails the old check is left as it is (it keeps
+  // failing, and is never served) and reported.
+  Status MigrateValueAad(std::vector<StoredSecret>& all) {
+    auto done = store->GetMeta("value_aad");
+    if (done.ok() && *done == "2") return OkStatus();
+    if (done.ok()) {
+      return FailedPreconditionError(
+          "store: unknown value format " + *done +
+          " (written by a newer keyward?); refusing to start");
+    }
+    if (done.status().code() != StatusCode::kNotFound) return done.status();
+    std::vector<const StoredSecret*> changed;
+    for (auto& s : all) {
+      for (auto& v : s.versions) {
+        auto plain =
+            cipher->Decrypt(v.blob, ValueAad(s.name, v.version_id, v.binary));
+        if (!plain.ok()) {
+          warn("INTEGRITY FAILURE: the stored value of secret " + s.name +
+               " version " + v.version_id +
+               " failed authentication during migration; left as is");
+          continue;
+        }
+        auto blob = cipher->Encrypt(
+            std::string_view(plain->data(), plain->size()), AadFor(s, v));
+        SecureWipe(plain->data(), plain->size());
+        if (!blob.ok()) return blob.status();
+        v.blob = std::move(blob).value();
+      }
+      if (!s.versions.empty()) changed.push_back(&s);
+    }
+    return store->SaveMany(changed, "value_aad", "2");
+  }
+
   // --- operations ---------------------------------------------------------
 
   StatusOr<Json> GetSecretValue(const Json& req, const Caller& caller,
@@ -645,7 +748,7 @@ struct SecretsService::Impl {
   StatusOr<StoredSecret*> ForWrite(const std::string& id, std::string_view op,
                                    const Caller& caller,
                                    bool allow_deleted = false) {
-    KW_RETURN_IF_ERROR(Authorize(caller, op, ResourceFor(id)));
+    KW_RETURN_IF_ERROR(AuthorizeId(caller, op, id));
     StoredSecret* s = Find(id);
     if (s == nullptr) return NotFound();
     if (s->deleted != 0 && !allow_deleted) return MarkedForDeletion();
@@ -662,7 +765,7 @@ StatusOr<Json> SecretsService::Impl::GetOne(const std::string& id,
   Json out;
   {
     std::shared_lock lock(mu);
-    KW_RETURN_IF_ERROR(Authorize(caller, "GetSecretValue", ResourceFor(id)));
+    KW_RETURN_IF_ERROR(AuthorizeId(caller, "GetSecretValue", id));
     StoredSecret* s = Find(id);
     if (s == nullptr) return NotFound();
     if (s->deleted != 0) return MarkedForDeletion();
@@ -706,7 +809,7 @@ void SecretsService::Impl::FlushTouched() {
     auto it = by_arn.find(arn);
     if (it != by_arn.end()) batch.push_back(&it->second);
   }
-  Status st = store->SaveMany(batch);
+  Status st = store->SaveDocs(batch);
   if (!st.ok()) {
     warn("store write failed (last accessed dates): " + st.message());
   }
@@ -746,7 +849,10 @@ StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
   if (ids.size() > 20)
     return Validation("secretIdList",
                       "Member must have length less than or equal to 20");
-  KW_RETURN_IF_ERROR(Authorize(caller, "BatchGetSecretValue", "*"));
+  KW_RETURN_IF_ERROR(Authorize(caller, "BatchGetSecretValue", "*", "*"));
+  // Filters enumerate secrets: AWS requires ListSecrets for them too.
+  if (has_filters)
+    KW_RETURN_IF_ERROR(Authorize(caller, "ListSecrets", "*", "*"));
   Json out{{"SecretValues", Json::array()}, {"Errors", Json::array()}};
   if (has_filters) {
     KW_ASSIGN_OR_RETURN(int page, PageSize(req, 20, 20));
@@ -790,7 +896,7 @@ StatusOr<Json> SecretsService::Impl::DescribeSecret(const Json& req,
                                                     const Caller& caller) {
   KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
   std::shared_lock lock(mu);
-  KW_RETURN_IF_ERROR(Authorize(caller, "DescribeSecret", ResourceFor(id)));
+  KW_RETURN_IF_ERROR(AuthorizeId(caller, "DescribeSecret", id));
   StoredSecret* s = Find(id);
   if (s == nullptr) return NotFound();
   return MetadataJson(*s, false);
@@ -810,11 +916,21 @@ StatusOr<Json> SecretsService::Impl::ListSecrets(const Json& req,
     return Validation("sortOrder",
                       "Member must satisfy enum value set: [asc, desc]");
   }
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> sort_by,
+                      OptString(req, "SortBy"));
+  static const std::vector<std::string> kSortKeys = {
+      "created-date", "last-accessed-date", "last-changed-date", "name"};
+  if (sort_by && std::find(kSortKeys.begin(), kSortKeys.end(), *sort_by) ==
+                     kSortKeys.end()) {
+    return Validation("sortBy",
+                      "Member must satisfy enum value set: [created-date, "
+                      "last-accessed-date, last-changed-date, name]");
+  }
   std::size_t offset = 0;
   if (token) {
     KW_ASSIGN_OR_RETURN(offset, DecodeToken(*token));
   }
-  KW_RETURN_IF_ERROR(Authorize(caller, "ListSecrets", "*"));
+  KW_RETURN_IF_ERROR(Authorize(caller, "ListSecrets", "*", "*"));
   std::shared_lock lock(mu);
   double now = Now();
   std::vector<const StoredSecret*> matches;
@@ -823,10 +939,20 @@ StatusOr<Json> SecretsService::Impl::ListSecrets(const Json& req,
     if (AllFiltersMatch(s, filters)) matches.push_back(&s);
   }
   bool desc = order && *order == "desc";
-  std::sort(matches.begin(), matches.end(), [desc](auto* a, auto* b) {
-    return desc ? std::tie(b->created, b->name) < std::tie(a->created, a->name)
-                : std::tie(a->created, a->name) < std::tie(b->created, b->name);
-  });
+  // AWS: sorted by SortBy (default created-date), SortOrder (default asc).
+  std::string by = sort_by.value_or("created-date");
+  auto key = [&by](const StoredSecret* s) {
+    double d = by == "last-accessed-date"  ? s->last_accessed
+               : by == "last-changed-date" ? s->last_changed
+               : by == "name"              ? 0.0
+                                           : s->created;
+    return std::pair<double, const std::string&>(d, s->name);
+  };
+  std::stable_sort(matches.begin(), matches.end(),
+                   [&](const StoredSecret* a, const StoredSecret* b) {
+                     auto ka = key(a), kb = key(b);
+                     return desc ? kb < ka : ka < kb;
+                   });
   Json out{{"SecretList", Json::array()}};
   std::size_t end =
       std::min(matches.size(), offset + static_cast<std::size_t>(page));
@@ -860,7 +986,7 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
   std::unique_lock lock(mu);
   PurgeExpired();
   if (StoredSecret* s = Find(name)) {
-    KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s->arn));
+    KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s->arn, name));
     if (s->deleted != 0) {
       return ApiError("InvalidRequestException",
                       "You can't create this secret because a secret with this "
@@ -879,14 +1005,14 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
   StoredSecret s;
   s.name = name;
   s.arn = ArnFor(name, RandomSuffix());
-  KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s.arn));
+  KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s.arn, name));
   s.description = description.value_or("");
   s.kms_key_id = kms.value_or("");
   s.created = s.last_changed = Now();
   KW_RETURN_IF_ERROR(MergeTags(s.tags, tags));
   if (payload.present)
     KW_RETURN_IF_ERROR(AddVersion(s, token, payload, {std::string(kCurrent)}));
-  KW_RETURN_IF_ERROR(Persist(s));
+  KW_RETURN_IF_ERROR(Persist(s, nullptr));
   Json out{{"ARN", s.arn}, {"Name", s.name}};
   if (payload.present) out["VersionId"] = token;
   name_to_arn[s.name] = s.arn;
@@ -912,10 +1038,16 @@ StatusOr<Json> SecretsService::Impl::PutSecretValue(const Json& req,
   std::unique_lock lock(mu);
   KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "PutSecretValue", caller));
   KW_ASSIGN_OR_RETURN(bool same, ExistingToken(*s, token, payload));
+  // AWS: the first version of a secret always gets AWSCURRENT, whatever
+  // VersionStages says.
+  if (s->versions.empty() &&
+      std::find(stages.begin(), stages.end(), kCurrent) == stages.end()) {
+    stages.push_back(std::string(kCurrent));
+  }
   if (!same) {
     StoredSecret updated = *s;
     KW_RETURN_IF_ERROR(AddVersion(updated, token, payload, stages));
-    KW_RETURN_IF_ERROR(Persist(updated));
+    KW_RETURN_IF_ERROR(Persist(updated, s));
     *s = std::move(updated);
   }
   StoredVersion* v = FindVersion(*s, token);
@@ -953,7 +1085,7 @@ StatusOr<Json> SecretsService::Impl::UpdateSecret(const Json& req,
     }
     new_version = true;
   }
-  KW_RETURN_IF_ERROR(Persist(updated));
+  KW_RETURN_IF_ERROR(Persist(updated, s));
   *s = std::move(updated);
   Json out{{"ARN", s->arn}, {"Name", s->name}};
   if (new_version) out["VersionId"] = token;
@@ -978,9 +1110,19 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
         "(inclusive).");
   }
   std::unique_lock lock(mu);
+  double now = Now();
+  if (force && Find(id) == nullptr) {
+    // AWS documents that forcibly deleting a nonexistent secret does not
+    // return ResourceNotFoundException.
+    KW_RETURN_IF_ERROR(AuthorizeId(caller, "DeleteSecret", id));
+    bool arn = id.starts_with("arn:");
+    std::string name = arn ? id.substr(id.rfind(':') + 1) : id;
+    return Json{{"ARN", arn ? id : ArnFor(id, RandomSuffix())},
+                {"Name", name},
+                {"DeletionDate", now}};
+  }
   KW_ASSIGN_OR_RETURN(StoredSecret * s,
                       ForWrite(id, "DeleteSecret", caller, true));
-  double now = Now();
   if (force) {
     Status st = store->Remove(s->arn);
     if (!st.ok()) {
@@ -1003,7 +1145,7 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
   updated.deletion_requested = now;
   updated.deleted = now + static_cast<double>(window.value_or(30)) * kDay;
   updated.last_changed = now;
-  KW_RETURN_IF_ERROR(Persist(updated));
+  KW_RETURN_IF_ERROR(Persist(updated, s));
   *s = std::move(updated);
   return Json{{"ARN", s->arn}, {"Name", s->name}, {"DeletionDate", s->deleted}};
 }
@@ -1018,7 +1160,7 @@ StatusOr<Json> SecretsService::Impl::RestoreSecret(const Json& req,
     StoredSecret updated = *s;
     updated.deleted = updated.deletion_requested = 0;
     updated.last_changed = Now();
-    KW_RETURN_IF_ERROR(Persist(updated));
+    KW_RETURN_IF_ERROR(Persist(updated, s));
     *s = std::move(updated);
   }
   return Json{{"ARN", s->arn}, {"Name", s->name}};
@@ -1037,8 +1179,7 @@ StatusOr<Json> SecretsService::Impl::ListSecretVersionIds(
     KW_ASSIGN_OR_RETURN(offset, DecodeToken(*token));
   }
   std::shared_lock lock(mu);
-  KW_RETURN_IF_ERROR(
-      Authorize(caller, "ListSecretVersionIds", ResourceFor(id)));
+  KW_RETURN_IF_ERROR(AuthorizeId(caller, "ListSecretVersionIds", id));
   StoredSecret* s = Find(id);
   if (s == nullptr) return NotFound();
   std::vector<const StoredVersion*> versions;
@@ -1115,7 +1256,7 @@ StatusOr<Json> SecretsService::Impl::UpdateSecretVersionStage(
     DropStage(*holder, stage);
   }
   updated.last_changed = Now();
-  KW_RETURN_IF_ERROR(Persist(updated));
+  KW_RETURN_IF_ERROR(Persist(updated, s));
   *s = std::move(updated);
   return Json{{"ARN", s->arn}, {"Name", s->name}};
 }
@@ -1131,7 +1272,7 @@ StatusOr<Json> SecretsService::Impl::TagResource(const Json& req,
   StoredSecret updated = *s;
   KW_RETURN_IF_ERROR(MergeTags(updated.tags, tags));
   updated.last_changed = Now();
-  KW_RETURN_IF_ERROR(Persist(updated));
+  KW_RETURN_IF_ERROR(Persist(updated, s));
   *s = std::move(updated);
   return Json::object();
 }
@@ -1150,7 +1291,7 @@ StatusOr<Json> SecretsService::Impl::UntagResource(const Json& req,
     return std::find(keys.begin(), keys.end(), t.key) != keys.end();
   });
   updated.last_changed = Now();
-  KW_RETURN_IF_ERROR(Persist(updated));
+  KW_RETURN_IF_ERROR(Persist(updated, s));
   *s = std::move(updated);
   return Json::object();
 }
@@ -1167,7 +1308,7 @@ StatusOr<Json> SecretsService::Impl::GetRandomPassword(const Json& req,
   KW_ASSIGN_OR_RETURN(bool no_lower, OptBool(req, "ExcludeLowercase", false));
   KW_ASSIGN_OR_RETURN(bool space, OptBool(req, "IncludeSpace", false));
   KW_ASSIGN_OR_RETURN(bool each, OptBool(req, "RequireEachIncludedType", true));
-  KW_RETURN_IF_ERROR(Authorize(caller, "GetRandomPassword", "*"));
+  KW_RETURN_IF_ERROR(Authorize(caller, "GetRandomPassword", "*", "*"));
   std::int64_t n = length.value_or(32);
   if (n < 1 || n > 4096) {
     return Validation("passwordLength",
@@ -1251,6 +1392,7 @@ StatusOr<std::unique_ptr<SecretsService>> SecretsService::Create(
     return check.status();
   }
   KW_ASSIGN_OR_RETURN(std::vector<StoredSecret> all, impl->store->LoadAll());
+  KW_RETURN_IF_ERROR(impl->MigrateValueAad(all));
   for (auto& s : all) {
     impl->name_to_arn[s.name] = s.arn;
     std::string arn = s.arn;

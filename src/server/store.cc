@@ -1,7 +1,13 @@
 #include "keyward/server/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -123,8 +129,63 @@ bool ParseVersionDoc(const std::string& text, StoredVersion& v) {
 
 }  // namespace
 
+Status CheckPrivate(const std::string& path, PathKind kind) {
+  struct stat st {};
+  bool dir = kind == PathKind::kDirectory;
+  if ((dir ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) != 0) {
+    if (errno == ENOENT) return OkStatus();
+    return InternalError("cannot stat " + path + ": " + std::strerror(errno));
+  }
+  const char* what = dir ? "store directory" : "credentials file";
+  if (S_ISLNK(st.st_mode)) {
+    return FailedPreconditionError(std::string(what) + " " + path +
+                                   " is a symbolic link: use the real path");
+  }
+  if (st.st_uid != ::geteuid()) {
+    return FailedPreconditionError(
+        std::string(what) + " " + path + " is owned by uid " +
+        std::to_string(st.st_uid) + ", not by this user (uid " +
+        std::to_string(::geteuid()) +
+        "): another user could read or replace what keyward server keeps "
+        "there; choose a path you own (e.g. under $HOME)");
+  }
+  if ((st.st_mode & 022) != 0 && dir) {
+    return FailedPreconditionError(
+        "store directory " + path +
+        " is writable by group or others, who could plant or replace files "
+        "in it: put the store in a directory only you can write (a missing "
+        "one is created with mode 0700), or run chmod 700 " +
+        path);
+  }
+  if ((st.st_mode & 022) != 0) {
+    return FailedPreconditionError("credentials file " + path +
+                                   " is writable by group or others: run "
+                                   "chmod 600 " +
+                                   path);
+  }
+  return OkStatus();
+}
+
+Status CreatePrivateFile(const std::string& path) {
+  int fd =
+      ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return InternalError("store: cannot open " + path + ": " +
+                         std::strerror(errno));
+  }
+  // An existing file created 0644 by an older version is tightened too.
+  struct stat st {};
+  bool ok = ::fstat(fd, &st) == 0 &&
+            (st.st_uid != ::geteuid() || (st.st_mode & 077) == 0 ||
+             ::fchmod(fd, 0600) == 0);
+  ::close(fd);
+  if (!ok) return InternalError("store: cannot make " + path + " mode 0600");
+  return OkStatus();
+}
+
 StatusOr<std::unique_ptr<SecretStore>> SecretStore::Open(
     const std::string& path) {
+  if (path != ":memory:") KW_RETURN_IF_ERROR(CreatePrivateFile(path));
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db,
@@ -197,8 +258,94 @@ Status SecretStore::Save(const StoredSecret& secret) {
   return SaveMany({&secret});
 }
 
-Status SecretStore::SaveMany(const std::vector<const StoredSecret*>& secrets) {
+Status SecretStore::SaveChanges(const StoredSecret& after,
+                                const StoredSecret& before) {
+  KW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto fail = [this](const std::string& what) {
+    Status s = SqlError(db_, what);
+    Exec("ROLLBACK").IgnoreError();
+    return s;
+  };
+  Stmt up(db_,
+          "INSERT OR REPLACE INTO secrets(arn, name, doc) VALUES(?, ?, ?)");
+  up.Text(1, after.arn);
+  up.Text(2, after.name);
+  up.Text(3, SecretDoc(after).dump());
+  if (!up.ok() || up.Step() != SQLITE_DONE) return fail("save secret");
+  std::map<std::string_view, const StoredVersion*> old;
+  for (const auto& v : before.versions) old[v.version_id] = &v;
+  for (const auto& v : after.versions) {
+    auto it = old.find(v.version_id);
+    if (it != old.end()) {
+      const StoredVersion& o = *it->second;
+      old.erase(it);
+      if (o == v) continue;
+      Stmt u(db_,
+             "UPDATE versions SET doc = ?, value = ? WHERE arn = ? AND "
+             "version_id = ?");
+      u.Text(1, VersionDoc(v).dump());
+      u.Blob(2, v.blob);
+      u.Text(3, after.arn);
+      u.Text(4, v.version_id);
+      if (!u.ok() || u.Step() != SQLITE_DONE) return fail("save version");
+      continue;
+    }
+    // New versions go after every stored one (seq keeps the order).
+    Stmt ins(
+        db_,
+        "INSERT OR REPLACE INTO versions(arn, version_id, seq, doc, value) "
+        "VALUES(?1, ?2, (SELECT COALESCE(MAX(seq), -1) + 1 FROM versions "
+        "WHERE arn = ?1), ?3, ?4)");
+    ins.Text(1, after.arn);
+    ins.Text(2, v.version_id);
+    ins.Text(3, VersionDoc(v).dump());
+    ins.Blob(4, v.blob);
+    if (!ins.ok() || ins.Step() != SQLITE_DONE) return fail("save version");
+  }
+  for (const auto& [id, v] : old) {
+    Stmt del(db_, "DELETE FROM versions WHERE arn = ? AND version_id = ?");
+    del.Text(1, after.arn);
+    del.Text(2, std::string(id));
+    if (!del.ok() || del.Step() != SQLITE_DONE) return fail("remove version");
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail("commit");
+  }
+  return OkStatus();
+}
+
+Status SecretStore::SaveDocs(const std::vector<const StoredSecret*>& secrets) {
   if (secrets.empty()) return OkStatus();
+  KW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto fail = [this](const std::string& what) {
+    Status s = SqlError(db_, what);
+    Exec("ROLLBACK").IgnoreError();
+    return s;
+  };
+  for (const StoredSecret* one : secrets) {
+    Stmt up(db_, "UPDATE secrets SET doc = ? WHERE arn = ?");
+    up.Text(1, SecretDoc(*one).dump());
+    up.Text(2, one->arn);
+    if (!up.ok() || up.Step() != SQLITE_DONE) return fail("save secret");
+    for (const auto& v : one->versions) {
+      Stmt u(db_,
+             "UPDATE versions SET doc = ? WHERE arn = ? AND version_id = ?");
+      u.Text(1, VersionDoc(v).dump());
+      u.Text(2, one->arn);
+      u.Text(3, v.version_id);
+      if (!u.ok() || u.Step() != SQLITE_DONE) return fail("save version");
+    }
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail("commit");
+  }
+  return OkStatus();
+}
+
+Status SecretStore::SaveMany(const std::vector<const StoredSecret*>& secrets,
+                             const std::string& meta_key,
+                             const std::string& meta_value) {
+  if (secrets.empty() && meta_key.empty()) return OkStatus();
   KW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto fail = [this](const std::string& what) {
     Status s = SqlError(db_, what);
@@ -228,6 +375,12 @@ Status SecretStore::SaveMany(const std::vector<const StoredSecret*>& secrets) {
       ins.Blob(5, v.blob);
       if (!ins.ok() || ins.Step() != SQLITE_DONE) return fail("save version");
     }
+  }
+  if (!meta_key.empty()) {
+    Stmt m(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+    m.Text(1, meta_key);
+    m.Text(2, meta_value);
+    if (!m.ok() || m.Step() != SQLITE_DONE) return fail("write meta");
   }
   if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
     return fail("commit");

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -185,6 +186,24 @@ std::string ValueAad(std::string_view name, std::string_view version_id,
   aad.append(version_id);
   aad.push_back('\0');
   aad.append(binary ? "binary" : "string");
+  return aad;
+}
+
+std::string ValueAadV2(std::string_view arn, std::string_view version_id,
+                       bool binary, std::vector<std::string> stages) {
+  std::sort(stages.begin(), stages.end());
+  // Length-prefixed fields: no label or name can imitate a separator.
+  std::string aad = "keyward-value-v2";
+  auto field = [&aad](std::string_view f) {
+    aad += std::to_string(f.size());
+    aad.push_back(':');
+    aad.append(f);
+  };
+  field(arn);
+  field(version_id);
+  field(binary ? "binary" : "string");
+  field(std::to_string(stages.size()));
+  for (const auto& stage : stages) field(stage);
   return aad;
 }
 

@@ -143,6 +143,44 @@ TEST(ServerDurabilityTest, TamperedOrSwappedRowsAreReportedNotServed) {
   EXPECT_NE(log.find("platform-data/c/three"), std::string::npos);
 }
 
+// Issue 15 F5: swapping the stage labels of two versions in the database
+// would silently roll the current value back; the labels are associated
+// data, so the swapped rows fail authentication instead.
+TEST(ServerDurabilityTest, SwappedStageLabelsAreReportedNotServed) {
+  TempDir dir;
+  {
+    auto server = KeywardServer::Start(dir);
+    ASSERT_TRUE(server.ok()) << server.status();
+    auto client = (*server)->Client();
+    secrets::CreateSecretRequest c;
+    c.name = "platform-data/a/labels";
+    c.payload = Str("old value");
+    ASSERT_TRUE(client->CreateSecret(c).ok());
+    secrets::PutSecretValueRequest put;
+    put.secret_id = c.name;
+    put.payload = Str("new value");
+    ASSERT_TRUE(client->PutSecretValue(put).ok());
+    (*server)->process().Kill(SIGTERM);
+  }
+  std::string db = dir.File("store.db");
+  ASSERT_EQ(Sql(db,
+                "CREATE TEMP TABLE t AS SELECT version_id, doc FROM versions;"
+                "UPDATE versions SET doc = (SELECT doc FROM t WHERE "
+                "t.version_id <> versions.version_id);"),
+            "");
+  auto server = KeywardServer::Start(dir);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto client = (*server)->Client(std::nullopt, 1);
+  for (const char* stage : {"AWSCURRENT", "AWSPREVIOUS"}) {
+    auto got = client->GetSecretValue({"platform-data/a/labels", "", stage});
+    EXPECT_FALSE(got.ok()) << stage << " was served";
+    EXPECT_EQ(got.status().error_type(), "InternalServiceError") << stage;
+  }
+  (*server)->process().Kill(SIGTERM);
+  EXPECT_NE(Slurp(dir.File("server.log")).find("INTEGRITY FAILURE"),
+            std::string::npos);
+}
+
 TEST(ServerDurabilityTest, WrongKeyFileIsRefusedAtStart) {
   TempDir dir;
   {

@@ -2,9 +2,11 @@
 #include "keyward/server/service.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "secrets/json_codec.h"
 #include "tests/testing/fakes.h"
+#include "tests/testing/peers.h"
 #include "tests/testing/small_stack.h"
 
 namespace keyward::server {
@@ -376,6 +378,265 @@ TEST_F(ServiceTest, DeeplyNestedBodyIsASerializationErrorNotACrash) {
   EXPECT_EQ(r.error_type, "SerializationException");
   std::string text(r.body.data(), r.body.size());
   EXPECT_NE(text.find("deeper than 128"), std::string::npos) << text;
+}
+
+// Issue 15 F3: BatchGetSecretValue with Filters enumerates secrets, so AWS
+// also requires secretsmanager:ListSecrets (API reference, "Required
+// permissions"); BatchGetSecretValue on * alone is not enough.
+TEST_F(ServiceTest, BatchGetWithFiltersNeedsListSecrets) {
+  auto policy = IamPolicy::Parse(R"({"Statement":[
+      {"Effect":"Allow","Action":"secretsmanager:BatchGetSecretValue","Resource":"*"},
+      {"Effect":"Allow","Action":"secretsmanager:GetSecretValue",
+       "Resource":"arn:aws:secretsmanager:us-east-1:123456789012:secret:mine-??????"}]})",
+                                 "p.json");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  Caller app{"AKIAAPP", &*policy};
+  Call("CreateSecret", {{"Name", "mine"}, {"SecretString", "v"}});
+  Call("CreateSecret", {{"Name", "theirs"}, {"SecretString", "v"}});
+  Json r = Call("BatchGetSecretValue", {{"SecretIdList", {"mine"}}}, app);
+  EXPECT_EQ(last_status_, 200) << r;
+  r = Call("BatchGetSecretValue",
+           {{"Filters", {{{"Key", "name"}, {"Values", {"t"}}}}}}, app);
+  EXPECT_EQ(last_type_, "AccessDeniedException") << r;
+  EXPECT_EQ(r.dump().find("theirs"), std::string::npos) << r;
+}
+
+// Issue 15 F6: the AccessDenied text must not reveal whether the secret
+// exists (it named the full ARN, random suffix included, only when it did).
+TEST_F(ServiceTest, AccessDeniedTextIsTheSameWhetherOrNotTheSecretExists) {
+  auto policy = IamPolicy::Parse(
+      R"({"Statement":[{"Effect":"Allow","Action":"secretsmanager:ListSecrets","Resource":"*"}]})",
+      "p.json");
+  ASSERT_TRUE(policy.ok());
+  Caller app{"AKIAAPP", &*policy};
+  Call("CreateSecret",
+       {{"Name", "platform-data/pg/aaaa"}, {"SecretString", "v"}});
+  for (const char* op : {"GetSecretValue", "DescribeSecret", "PutSecretValue",
+                         "DeleteSecret", "ListSecretVersionIds"}) {
+    Json req = {{"SecretString", "x"}};
+    req["SecretId"] = "platform-data/pg/aaaa";
+    std::string exists = Call(op, req, app)["message"];
+    EXPECT_EQ(last_type_, "AccessDeniedException") << op;
+    req["SecretId"] = "platform-data/pg/bbbb";
+    std::string missing = Call(op, req, app)["message"];
+    EXPECT_EQ(last_type_, "AccessDeniedException") << op;
+    missing.replace(missing.find("bbbb"), 4, "aaaa");
+    EXPECT_EQ(exists, missing) << op;
+  }
+  std::string create =
+      Call("CreateSecret", {{"Name", "platform-data/pg/aaaa"}}, app)["message"];
+  std::string create_new =
+      Call("CreateSecret", {{"Name", "platform-data/pg/cccc"}}, app)["message"];
+  create_new.replace(create_new.find("cccc"), 4, "aaaa");
+  EXPECT_EQ(create, create_new);
+}
+
+// Issue 15 F11: strict base64 for SecretBinary (OpenSSL's decoder took '='
+// inside the text and stored junk bytes).
+TEST_F(ServiceTest, InvalidBase64BinaryIsRefused) {
+  for (const char* bad : {"Y=Q=", "YQ=A", "Y Q=", "YQ==YQ==", "****"}) {
+    EXPECT_EQ(Error("CreateSecret", {{"Name", "bin"}, {"SecretBinary", bad}}),
+              "SerializationException")
+        << bad;
+  }
+  Call("CreateSecret", {{"Name", "bin"}, {"SecretBinary", "AP8="}});
+  EXPECT_EQ(last_status_, 200);
+  EXPECT_EQ(
+      Error("PutSecretValue", {{"SecretId", "bin"}, {"SecretBinary", "A=B="}}),
+      "SerializationException");
+}
+
+// Issue 15 F4: AWS allows 20 staging labels per secret (quotas page;
+// UpdateSecretVersionStage/PutSecretValue fail with LimitExceededException).
+TEST_F(ServiceTest, StagingLabelsAreLimitedTo20PerSecret) {
+  Call("CreateSecret", {{"Name", "l"}, {"SecretString", "v"}});
+  // AWSCURRENT + 19 custom labels on 19 versions: 20 labels.
+  for (int i = 0; i < 19; ++i) {
+    Call("PutSecretValue", {{"SecretId", "l"},
+                            {"SecretString", "v" + std::to_string(i)},
+                            {"VersionStages", {"L" + std::to_string(i)}}});
+    ASSERT_EQ(last_status_, 200) << i;
+  }
+  Json r = Call(
+      "PutSecretValue",
+      {{"SecretId", "l"}, {"SecretString", "x"}, {"VersionStages", {"L19"}}});
+  EXPECT_EQ(last_type_, "LimitExceededException") << r;
+  Json d = Call("DescribeSecret", {{"SecretId", "l"}});
+  EXPECT_EQ(d["VersionIdsToStages"].size(), 20u);
+  // Moving an existing label is fine; adding a 21st by moving is not.
+  std::string some = Call("ListSecretVersionIds",
+                          {{"SecretId", "l"}})["Versions"][0]["VersionId"];
+  Call("UpdateSecretVersionStage",
+       {{"SecretId", "l"}, {"VersionStage", "L20"}, {"MoveToVersionId", some}});
+  EXPECT_EQ(last_type_, "LimitExceededException");
+  // The value served is unchanged by the refused writes.
+  EXPECT_EQ(Call("GetSecretValue", {{"SecretId", "l"}})["SecretString"], "v");
+}
+
+// AWS removes outdated versions beyond 100, but never one younger than 24
+// hours (PutSecretValue API reference).
+TEST_F(ServiceTest, VersionsYoungerThanADayAreNotPruned) {
+  Call("CreateSecret", {{"Name", "p"}, {"SecretString", "v"}});
+  for (int i = 0; i < 110; ++i)
+    Call("PutSecretValue",
+         {{"SecretId", "p"}, {"SecretString", std::to_string(i)}});
+  auto count = [&] {
+    return Call("ListSecretVersionIds", {{"SecretId", "p"},
+                                         {"IncludeDeprecated", true},
+                                         {"MaxResults", 100}})
+               .value("NextToken", "") != "";
+  };
+  EXPECT_TRUE(count());  // more than 100 kept
+  clock_.Advance(std::chrono::hours(25));
+  Call("PutSecretValue", {{"SecretId", "p"}, {"SecretString", "late"}});
+  EXPECT_FALSE(count());  // pruned to 100 once they are a day old
+}
+
+// AWS: "If this operation creates the first version for the secret, then
+// Secrets Manager automatically attaches the staging label AWSCURRENT".
+TEST_F(ServiceTest, FirstPutOfAValuelessSecretGetsAwsCurrent) {
+  Call("CreateSecret", {{"Name", "e"}});
+  Json p = Call("PutSecretValue", {{"SecretId", "e"},
+                                   {"SecretString", "first"},
+                                   {"VersionStages", {"custom"}}});
+  ASSERT_EQ(last_status_, 200) << p;
+  EXPECT_EQ(Call("GetSecretValue", {{"SecretId", "e"}})["SecretString"],
+            "first");
+  Json again = Call("PutSecretValue", {{"SecretId", "e"},
+                                       {"SecretString", "second"},
+                                       {"VersionStages", {"other"}}});
+  EXPECT_EQ(again["VersionStages"], Json::array({"other"}));
+  EXPECT_EQ(Call("GetSecretValue", {{"SecretId", "e"}})["SecretString"],
+            "first");
+}
+
+// AWS DeleteSecret: "If you forcibly delete an already deleted or
+// nonexistent secret, the operation does not return
+// ResourceNotFoundException."
+TEST_F(ServiceTest, ForceDeleteOfAMissingSecretSucceeds) {
+  Json r = Call("DeleteSecret", {{"SecretId", "never-created"},
+                                 {"ForceDeleteWithoutRecovery", true}});
+  EXPECT_EQ(last_status_, 200) << r;
+  EXPECT_EQ(r["Name"], "never-created");
+  EXPECT_EQ(Error("DeleteSecret", {{"SecretId", "never-created"}}),
+            "ResourceNotFoundException");
+}
+
+// ListSecrets SortBy (created-date, last-accessed-date, last-changed-date,
+// name) with SortOrder.
+TEST_F(ServiceTest, ListSecretsHonoursSortBy) {
+  for (const char* n : {"b", "c", "a"}) {
+    clock_.Advance(std::chrono::seconds(1));
+    Call("CreateSecret", {{"Name", n}, {"SecretString", "v"}});
+  }
+  clock_.Advance(std::chrono::seconds(1));
+  Call("TagResource",
+       {{"SecretId", "b"}, {"Tags", {{{"Key", "k"}, {"Value", "v"}}}}});
+  auto names = [&](Json req) {
+    std::string out;
+    Json list = Call("ListSecrets", req);
+    for (const auto& s : list["SecretList"]) out += s["Name"].get<std::string>();
+    return out;
+  };
+  EXPECT_EQ(names(Json::object()), "bca");
+  EXPECT_EQ(names({{"SortBy", "name"}}), "abc");
+  EXPECT_EQ(names({{"SortBy", "name"}, {"SortOrder", "desc"}}), "cba");
+  EXPECT_EQ(names({{"SortBy", "last-changed-date"}}), "cab");
+  EXPECT_EQ(Error("ListSecrets", {{"SortBy", "size"}}), "ValidationException");
+}
+
+// Issue 15 F5: a store written before labels were bound is migrated once at
+// start (values re-encrypted with the labels as associated data, in one
+// transaction), after which swapped labels fail authentication.
+TEST(ServiceMigrationTest, OldStoresAreMigratedAndThenBindLabels) {
+  keyward::testing::TempDir dir;
+  std::string key(32, 'k');
+  std::string path = dir.File("s.db");
+  {
+    auto store = SecretStore::Open(path);
+    ASSERT_TRUE(store.ok());
+    auto cipher = ValueCipher::FromKey(key);
+    StoredSecret s;
+    s.arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:old-AbCdEf";
+    s.name = "old";
+    s.created = s.last_changed = 1764300000;
+    for (const char* id : {"v1", "v2"}) {
+      StoredVersion v;
+      v.version_id = id;
+      v.stages = {std::string(id) == "v1" ? "AWSPREVIOUS" : "AWSCURRENT"};
+      v.created = 1764300000;
+      v.blob = *(*cipher)->Encrypt(std::string("value ") + id,
+                                   ValueAad("old", id, false));
+      s.versions.push_back(v);
+    }
+    ASSERT_TRUE((*store)->Save(s).ok());
+  }
+  auto open = [&]() {
+    auto svc = SecretsService::Create(*SecretStore::Open(path),
+                                      *ValueCipher::FromKey(key), {});
+    EXPECT_TRUE(svc.ok()) << svc.status();
+    return svc.ok() ? std::move(*svc) : nullptr;
+  };
+  auto get = [](SecretsService& svc) {
+    ApiResponse r = svc.Handle("GetSecretValue", R"({"SecretId":"old"})");
+    auto j = secrets::ParseJson(std::string_view(r.body.data(), r.body.size()));
+    return r.http_status == 200 ? (*j)["SecretString"].get<std::string>()
+                                : r.error_type;
+  };
+  {
+    auto svc = open();
+    ASSERT_NE(svc, nullptr);
+    EXPECT_EQ(get(*svc), "value v2");
+  }
+  EXPECT_EQ(*(*SecretStore::Open(path))->GetMeta("value_aad"), "2");
+  {
+    auto svc = open();  // a second start does not migrate again
+    EXPECT_EQ(get(*svc), "value v2");
+  }
+  // Swap the labels in the database: the old value must not become current.
+  {
+    auto store = SecretStore::Open(path);
+    auto all = (*store)->LoadAll();
+    ASSERT_TRUE(all.ok());
+    StoredSecret s = (*all)[0];
+    std::swap(s.versions[0].stages, s.versions[1].stages);
+    ASSERT_TRUE((*store)->Save(s).ok());
+  }
+  auto svc = open();
+  EXPECT_EQ(get(*svc), "InternalServiceError");
+}
+
+// Issue 15 F4: a write rewrites only the rows it changes, so its cost does
+// not grow with the number of versions (old version rows keep their rowid).
+TEST(ServiceStoreTest, WritesTouchOnlyChangedVersionRows) {
+  keyward::testing::TempDir dir;
+  std::string path = dir.File("s.db");
+  auto svc =
+      SecretsService::Create(*SecretStore::Open(path),
+                             *ValueCipher::FromKey(std::string(32, 'k')), {});
+  ASSERT_TRUE(svc.ok());
+  (*svc)->Handle("CreateSecret", R"({"Name":"w","SecretString":"0"})");
+  for (int i = 1; i < 5; ++i) {
+    (*svc)->Handle("PutSecretValue", R"({"SecretId":"w","SecretString":")" +
+                                         std::to_string(i) + "\"}");
+  }
+  auto rowids = [&] {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    std::string out;
+    sqlite3_exec(
+        db, "SELECT rowid FROM versions ORDER BY seq LIMIT 2",
+        [](void* o, int, char** c, char**) {
+          *static_cast<std::string*>(o) += std::string(c[0]) + ",";
+          return 0;
+        },
+        &out, nullptr);
+    sqlite3_close(db);
+    return out;
+  };
+  std::string before = rowids();
+  (*svc)->Handle("PutSecretValue", R"({"SecretId":"w","SecretString":"5"})");
+  EXPECT_EQ(rowids(), before);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // IamPolicy matching.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "keyward/server/policy.h"
 #include "keyward/server/store.h"
@@ -114,6 +115,104 @@ TEST(IamPolicyTest, WildcardsAndDeny) {
                                 "p")
                    .ok());
   EXPECT_FALSE(IamPolicy::Parse("[]", "p").ok());
+}
+
+// Issue 15 F8: IAM rejects unknown policy elements (MalformedPolicyDocument);
+// ignoring a lowercase "condition" would make a statement unconditional.
+TEST(IamPolicyTest, UnknownElementsAreRejectedLikeIam) {
+  for (const char* doc : {
+           R"({"Statement":[{"Effect":"Allow","Action":"*","Resource":"*",
+               "condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]})",
+           R"({"Statement":[{"Effect":"Deny","Action":"*","Resource":"*",
+               "NotPrincipal":{"AWS":"arn:aws:iam::123456789012:root"}}]})",
+           R"({"Version":"2012-10-17","Statment":[],"Statement":[]})",
+           R"({"Version":"2012-10-18","Statement":[]})",
+           R"({"Statement":[{"Effect":"Allow","Action":"GetSecretValue",
+               "Resource":"*"}]})",
+       }) {
+    auto p = IamPolicy::Parse(doc, "p.json");
+    EXPECT_FALSE(p.ok()) << doc;
+    EXPECT_EQ(p.status().error_type(), "MalformedPolicyDocumentException")
+        << doc;
+    EXPECT_NE(p.status().message().find("p.json"), std::string::npos);
+  }
+  EXPECT_TRUE(IamPolicy::Parse(R"({"Version":"2012-10-17","Id":"x",
+      "Statement":[{"Sid":"a","Effect":"Allow","Action":"secretsmanager:*",
+      "Resource":"*"}]})",
+                               "p.json")
+                  .ok());
+}
+
+// Issue 15 F2/F5: the database and its -wal/-shm files are 0600 even with a
+// permissive umask, and an existing 0644 database is tightened.
+TEST(SecretStoreTest, FilesAre0600WhateverTheUmask) {
+  keyward::testing::TempDir dir;
+  mode_t old = ::umask(022);
+  {
+    auto store = SecretStore::Open(dir.File("s.db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    StoredSecret s;
+    s.arn = "arn:x";
+    s.name = "n";
+    ASSERT_TRUE((*store)->Save(s).ok());
+    for (const char* f : {"s.db", "s.db-wal", "s.db-shm"}) {
+      struct stat st {};
+      ASSERT_EQ(::stat(dir.File(f).c_str(), &st), 0) << f;
+      EXPECT_EQ(st.st_mode & 0777, 0600u) << f;
+    }
+  }
+  ::chmod(dir.File("s.db").c_str(), 0644);
+  ASSERT_TRUE(SecretStore::Open(dir.File("s.db")).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.File("s.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ::umask(old);
+}
+
+// Issue 15 F2: a store directory or credentials file that another user
+// owns or can write is refused, naming the path and the fix.
+TEST(CheckPrivateTest, RefusesForeignOrWritablePaths) {
+  keyward::testing::TempDir dir;
+  EXPECT_TRUE(CheckPrivate(dir.path(), PathKind::kDirectory).ok());
+  EXPECT_TRUE(CheckPrivate(dir.File("absent"), PathKind::kDirectory).ok());
+  std::string shared = dir.File("shared");
+  ASSERT_EQ(::mkdir(shared.c_str(), 0700), 0);
+  ::chmod(shared.c_str(), 0777);
+  Status s = CheckPrivate(shared, PathKind::kDirectory);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find(shared), std::string::npos) << s;
+  EXPECT_NE(s.message().find("chmod 700"), std::string::npos) << s;
+  dir.Write("credentials", "[a]\n", 0620);
+  ::chmod(dir.File("credentials").c_str(), 0620);
+  s = CheckPrivate(dir.File("credentials"), PathKind::kCredentialsFile);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("chmod 600"), std::string::npos) << s;
+  if (::geteuid() == 0) {  // only root can hand a file to another user
+    ::chmod(shared.c_str(), 0700);
+    ASSERT_EQ(::chown(shared.c_str(), 65534, 65534), 0);
+    s = CheckPrivate(shared, PathKind::kDirectory);
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(s.message().find("owned by uid 65534"), std::string::npos) << s;
+  }
+}
+
+// Issue 15 F5: the stage labels are associated data, in any order.
+TEST(ValueCipherTest, LabelsAreBound) {
+  auto c = ValueCipher::FromKey(std::string(32, 'k'));
+  ASSERT_TRUE(c.ok());
+  auto aad = ValueAadV2("arn:a", "v1", false, {"AWSCURRENT", "x"});
+  auto blob = (*c)->Encrypt("hello", aad);
+  ASSERT_TRUE(blob.ok());
+  EXPECT_TRUE((*c)->Decrypt(*blob, ValueAadV2("arn:a", "v1", false,
+                                              {"x", "AWSCURRENT"}))
+                  .ok());
+  EXPECT_FALSE(
+      (*c)->Decrypt(*blob, ValueAadV2("arn:a", "v1", false, {"AWSPREVIOUS"}))
+          .ok());
+  EXPECT_FALSE((*c)->Decrypt(*blob, ValueAadV2("arn:a", "v1", false, {})).ok());
+  EXPECT_FALSE((*c)->Decrypt(*blob, ValueAadV2("arn:b", "v1", false,
+                                               {"AWSCURRENT", "x"}))
+                   .ok());
 }
 
 }  // namespace

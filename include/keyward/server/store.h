@@ -24,6 +24,19 @@ struct sqlite3;
 
 namespace keyward::server {
 
+enum class PathKind { kDirectory, kCredentialsFile };
+
+// Refuses (FAILED_PRECONDITION, naming the path and the fix) a path that
+// exists and is a symbolic link, is owned by another user, or is writable by
+// group or others: on a shared host another user could pre-create the store
+// directory or credentials file and read or replace what is kept there. OK
+// when the path does not exist.
+Status CheckPrivate(const std::string& path, PathKind kind);
+
+// Creates `path` with mode 0600 when absent; tightens an existing file of
+// ours to 0600. INTERNAL on I/O errors.
+Status CreatePrivateFile(const std::string& path);
+
 struct StoredVersion {
   std::string version_id;
   std::vector<std::string> stages;  // empty: deprecated
@@ -31,6 +44,7 @@ struct StoredVersion {
   double last_accessed = 0;         // 0: never
   bool binary = false;
   std::string blob;  // ValueCipher::Encrypt output (ciphertext only)
+  bool operator==(const StoredVersion&) const = default;
 };
 
 struct StoredSecret {
@@ -50,7 +64,10 @@ struct StoredSecret {
 class SecretStore {
  public:
   // Opens (creating when absent) the database at `path`, or an in-memory
-  // database for ":memory:". INTERNAL with SQLite's message on failure.
+  // database for ":memory:". The file is created (or tightened to) mode
+  // 0600 before SQLite opens it, so its -wal and -shm files, which SQLite
+  // creates with the database's mode, are 0600 as well. INTERNAL with
+  // SQLite's message on failure.
   static StatusOr<std::unique_ptr<SecretStore>> Open(const std::string& path);
   ~SecretStore();
 
@@ -59,8 +76,19 @@ class SecretStore {
   StatusOr<std::vector<StoredSecret>> LoadAll();
   // Replaces the secret's row and all its version rows in one transaction.
   Status Save(const StoredSecret& secret);
-  // Save() for several secrets in one transaction (one fsync).
-  Status SaveMany(const std::vector<const StoredSecret*>& secrets);
+  // Save() for several secrets in one transaction (one fsync), plus, when
+  // `meta_key` is not empty, a meta row in the same transaction.
+  Status SaveMany(const std::vector<const StoredSecret*>& secrets,
+                  const std::string& meta_key = "",
+                  const std::string& meta_value = "");
+  // Writes a change of one secret whose stored state is `before`: the
+  // secret's row and only the version rows that were added, changed or
+  // removed, in one transaction (a write costs the same with 5 versions or
+  // 500).
+  Status SaveChanges(const StoredSecret& after, const StoredSecret& before);
+  // Rewrites only the metadata documents (dates, stages) of the secrets and
+  // their versions, never a value, in one transaction.
+  Status SaveDocs(const std::vector<const StoredSecret*>& secrets);
   // Removes the secret and its versions.
   Status Remove(const std::string& arn);
 

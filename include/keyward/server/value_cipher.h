@@ -1,9 +1,10 @@
 // ValueCipher: AES-256-GCM encryption of secret values at rest for
 // `keyward server`, under a 32-byte master key kept in a 0600 key file.
 //
-// Every ciphertext is bound (as GCM associated data) to the secret name and
-// version id it belongs to, so a row copied onto another secret or version,
-// or any modified byte, fails authentication instead of being served.
+// Every ciphertext is bound (as GCM associated data) to the secret ARN,
+// version id and staging labels it belongs to, so a row copied onto another
+// secret or version, labels swapped between versions, or any modified byte,
+// fails authentication instead of being served.
 // Blob layout: "KW1" | 12-byte random nonce | ciphertext | 16-byte tag.
 //
 // Thread-safety: a ValueCipher is immutable after creation; Encrypt and
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keyward/secret_value.h"
 #include "keyward/status.h"
@@ -51,9 +53,17 @@ class ValueCipher {
   std::array<unsigned char, kMasterKeyBytes> key_{};
 };
 
-// The associated data for a secret value: binds name, version id and kind.
+// The associated data of stores written before stage labels were bound
+// (read once, when such a store is migrated): name, version id and kind.
 std::string ValueAad(std::string_view name, std::string_view version_id,
                      bool binary);
+
+// The associated data for a secret value: binds the secret's ARN (so its
+// name and region), the version id, the kind, and the version's staging
+// labels (order-independent), so labels moved or swapped in the database
+// fail authentication instead of silently changing which value is current.
+std::string ValueAadV2(std::string_view arn, std::string_view version_id,
+                       bool binary, std::vector<std::string> stages);
 
 }  // namespace keyward::server
 
