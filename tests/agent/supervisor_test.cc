@@ -199,6 +199,27 @@ TEST_F(SupervisorTest, UnrelatedRotationLeavesTheChildAlone) {
   EXPECT_EQ(Finish(f), 3);
 }
 
+TEST_F(SupervisorTest, UnreadableNewValuesKeepTheChildRunning) {
+  std::string out = dir_.File("seen");
+  auto f = Start("echo \"$DB_PASSWORD\" >> " + out +
+                 "; trap 'exit 9' TERM; while :; do sleep 0.02; done");
+  ASSERT_TRUE(WaitForContent(out, "one\n"));
+  Rotate(R"({"user":"no password"})");
+  for (int i = 0; i < 500 && Log().find("keeps running") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(Log().find("exec: a secret changed but the new values cannot be "
+                       "read; '/bin/sh' keeps running"),
+            std::string::npos)
+      << Log();
+  EXPECT_EQ(Slurp(out), "one\n");
+  Rotate(R"({"password":"two"})");  // fixed: now it restarts
+  ASSERT_TRUE(WaitForContent(out, "one\ntwo\n")) << Log();
+  supervisor_->Shutdown();
+  EXPECT_EQ(Finish(f), 9);
+}
+
 TEST_F(SupervisorTest, SignalsInsteadOfRestartingWhenConfigured) {
   options_.on_change = {ChangeAction::Kind::kSignal, SIGUSR1};
   std::string out = dir_.File("seen");

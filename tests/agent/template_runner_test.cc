@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -259,6 +260,22 @@ TEST_F(TemplateRunnerTest, RejectsTwoTemplatesForOneFile) {
   auto r = TemplateRunner::Create(cache_.get(), {DotenvSpec(), DotenvSpec()},
                                   options_);
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(AtomicFileTest, SetsOwnerAndGroupWhenRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "chown needs root";
+  TempDir dir;
+  std::string path = dir.File("owned.txt");
+  ASSERT_TRUE(WriteFileAtomically(path, "x", {0640, "65534", "65534"}).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  EXPECT_EQ(st.st_gid, 65534u);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  ASSERT_TRUE(WriteFileAtomically(path, "y", {0600, "root", "root"}).ok());
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+  EXPECT_EQ(st.st_gid, 0u);
 }
 
 TEST(AtomicFileTest, WritesModeExactlyAndLeavesNoTemporaryFile) {

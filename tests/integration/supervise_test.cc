@@ -4,6 +4,7 @@
 // template re-rendered after rotations while a python reader looping on the
 // file never sees a partial file. keyward's own output never holds a value.
 #include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -113,7 +114,7 @@ bool WaitFor(const std::string& path, Pred pred) {
 }
 
 // The child: appends "<pid> <password>" to argv[1] at start, exits 0 on
-// SIGTERM, 42 on SIGUSR1, appends "hup" on SIGHUP.
+// SIGTERM, 42 on SIGUSR1, appends "hup" on SIGHUP and "int" on SIGINT.
 constexpr char kChild[] = R"(
 import os, signal, sys, time
 out = sys.argv[1]
@@ -123,6 +124,7 @@ def note(text):
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
 signal.signal(signal.SIGUSR1, lambda *a: sys.exit(42))
 signal.signal(signal.SIGHUP, lambda *a: note('hup'))
+signal.signal(signal.SIGINT, lambda *a: note('int'))
 note('%d %s' % (os.getpid(), os.environ['POSTGRES_ORDERS_PASSWORD']))
 while True:
     time.sleep(0.05)
@@ -237,6 +239,54 @@ TEST_F(SuperviseTest, SignalOnChangeKeepsTheSameProcess) {
   ::kill(p->pid(), SIGTERM);
   EXPECT_EQ(p->Wait(), 0);
   ExpectNoValuesInLog();
+}
+
+// Ctrl-C on a terminal: the kernel signals the whole foreground process
+// group, so the child gets SIGINT exactly once (keyward does not forward a
+// second copy).
+TEST_F(SuperviseTest, CtrlCOnATerminalReachesTheChildOnce) {
+  std::vector<std::string> argv = {
+      KeywardBinary(), "--inventory", inventory_, "exec", "--app", "orders",
+      "--watch",       "--",          "python3",  "-c",   kChild,  out_};
+  int master = -1;
+  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    for (const auto& [k, v] : env_) {
+      if (v == "\x01unset") {
+        ::unsetenv(k.c_str());
+      } else {
+        ::setenv(k.c_str(), v.c_str(), 1);
+      }
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  ASSERT_TRUE(WaitForLines(1));
+  ASSERT_EQ(::write(master, "\x03", 1), 1);
+  ASSERT_TRUE(WaitForLines(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(Lines().size(), 2u);
+  EXPECT_EQ(Lines()[1], "int");
+  // Two near-simultaneous SIGINTs would merge in the child; keyward's log on
+  // the terminal says whether it sent one.
+  ::fcntl(master, F_SETFL, O_NONBLOCK);
+  std::string terminal;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(master, buf, sizeof(buf))) > 0;)
+    terminal.append(buf, static_cast<std::size_t>(n));
+  EXPECT_NE(terminal.find("exec: started 'python3'"), std::string::npos)
+      << terminal;
+  EXPECT_EQ(terminal.find("forwarded SIGINT"), std::string::npos) << terminal;
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 2000 && ::waitpid(pid, &status, WNOHANG) != pid; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ::close(master);
 }
 
 TEST_F(SuperviseTest, WatchOptionsNeedWatch) {
