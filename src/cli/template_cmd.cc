@@ -7,15 +7,20 @@
 #include <signal.h>
 #include <yaml-cpp/yaml.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "agent/config_values.h"
 #include "agent/supervisor.h"
 #include "agent/template_runner.h"
 #include "cli/cli.h"
+#include "inventory/yaml_tree.h"
 
 namespace keyward::cli {
 namespace {
+
+constexpr int kMaxConfigDepth = 64;
 
 struct TemplateFlags {
   std::string config;
@@ -25,11 +30,17 @@ struct TemplateFlags {
 };
 
 StatusOr<std::vector<agent::TemplateSpec>> LoadSpecs(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  // yaml-cpp's node builder recurses once per level: bound the nesting
+  // first (a templates file nests 4 levels).
+  KW_RETURN_IF_ERROR(
+      inventory::CheckYamlDepth(text.str(), path, kMaxConfigDepth));
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return NotFoundError("cannot read " + path);
+    root = YAML::Load(text.str());
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) +
                                 ":" + std::to_string(e.mark.column + 1) + ": " +
