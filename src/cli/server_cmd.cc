@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "cli/cli.h"
+#include "core/sd_notify.h"
 #include "keyward/server/auth.h"
 #include "keyward/server/http_server.h"
 #include "keyward/server/service.h"
@@ -335,9 +336,16 @@ int Run(Cli& cli, const ServerFlags& f) {
             << "To use it:\n"
             << env.str() << std::flush;
 
-  std::thread waiter([&front, &sigs] {
+  // systemd (Type=notify): ready once the store is open and the port bound.
+  auto notify = [&cli, write_line](const std::string& state) {
+    if (Status s = SdNotify(cli.env(), state); !s.ok())
+      write_line(stderr, "keyward server: warning: " + s.message());
+  };
+  notify("READY=1\nSTATUS=listening on " + endpoint);
+  std::thread waiter([&front, &sigs, &notify] {
     int sig = 0;
     sigwait(&sigs, &sig);
+    notify("STOPPING=1");
     (*front)->Stop();
   });
   Status run = (*front)->Run();
