@@ -61,3 +61,7 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/keyward.pc.in
 install(FILES ${PROJECT_BINARY_DIR}/keyward.pc DESTINATION ${KEYWARD_PC_DIR}
         COMPONENT dev)
 
+# Man pages, completions, systemd units and the Debian packages.
+if(KEYWARD_BUILD_CLI)
+  add_subdirectory(${PROJECT_SOURCE_DIR}/packaging ${PROJECT_BINARY_DIR}/packaging)
+endif()

@@ -12,6 +12,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3 wrk nginx-light hyperfine zsh
   python3 ca-certificates curl
+  # packaging checks (scripts/package.sh --check)
+  lintian systemd groff-base
 )
 
 missing=()

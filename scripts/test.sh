@@ -28,6 +28,9 @@ ninja -C build -j "$JOBS"
 step "running tests (unit, integration, conformance)"
 ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 900
 
+step "Debian packages of this build (CPack, lintian, installed into a throwaway root)"
+./scripts/package.sh --build-dir build --check
+
 if [[ -z ${KEYWARD_SKIP_FUZZ:-} ]]; then
   step "building fuzz targets (clang-14, libFuzzer, ASan+UBSan)"
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
