@@ -14,6 +14,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -65,18 +66,27 @@ int ExitStatus(int wstatus) {
   return 1;
 }
 
-// Owns the spawn attributes: default dispositions, empty mask.
+// The signal mask before BlockSignals() (what a plain exec would have
+// given the child).
+std::mutex g_mask_mu;
+bool g_mask_saved = false;
+sigset_t g_original_mask;
+
+// Owns the spawn attributes: the original signal mask. Dispositions are left
+// to exec, as with plain `keyward exec`: handled signals become default,
+// ignored ones (nohup's SIGHUP) stay ignored.
 struct SpawnAttr {
   posix_spawnattr_t attr;
   SpawnAttr() {
     posix_spawnattr_init(&attr);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    sigset_t mask;
+    sigemptyset(&mask);
+    {
+      std::lock_guard<std::mutex> l(g_mask_mu);
+      if (g_mask_saved) mask = g_original_mask;
+    }
+    posix_spawnattr_setsigmask(&attr, &mask);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   }
   ~SpawnAttr() { posix_spawnattr_destroy(&attr); }
 };
@@ -317,10 +327,20 @@ StatusOr<int> Supervisor::Impl::Loop(int sfd) {
 }
 
 Status Supervisor::BlockSignals() {
-  sigset_t set = HandledSignals();
-  int rc = ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  sigset_t set = HandledSignals(), old;
+  int rc = ::pthread_sigmask(SIG_BLOCK, &set, &old);
   if (rc != 0)
     return InternalError(std::string("pthread_sigmask: ") + std::strerror(rc));
+  // With SIGCHLD ignored (inherited from a careless parent) children are
+  // reaped by the kernel and waitpid() would never report the exit status.
+  struct sigaction chld {};
+  if (::sigaction(SIGCHLD, nullptr, &chld) == 0 && chld.sa_handler == SIG_IGN)
+    ::signal(SIGCHLD, SIG_DFL);
+  std::lock_guard<std::mutex> l(g_mask_mu);
+  if (!g_mask_saved) {
+    g_original_mask = old;
+    g_mask_saved = true;
+  }
   return OkStatus();
 }
 

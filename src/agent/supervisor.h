@@ -16,8 +16,10 @@
 //
 // Behaviour.
 //  * The child is started with posix_spawnp (argv[0] searched on keyward's
-//    own PATH, no shell), default signal dispositions and an empty signal
-//    mask, in keyward's process group, with stdin/stdout/stderr inherited.
+//    own PATH, no shell) with the signal mask keyward had before
+//    BlockSignals() and the dispositions exec gives (ignored signals stay
+//    ignored, as with plain exec), in keyward's process group, with
+//    stdin/stdout/stderr inherited.
 //    Its environment is base_env plus one variable per secret binding, read
 //    from the cache at every start (so a restart sees the new values).
 //  * Signals: SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to

@@ -131,6 +131,28 @@ TEST_F(SupervisorTest, ExitsWithTheChildsCodeAndSecretEnvironment) {
   EXPECT_EQ(Finish(f), 7);
 }
 
+// Like plain exec: an ignored signal stays ignored in the child (nohup),
+// a default one stays default.
+TEST_F(SupervisorTest, ChildInheritsIgnoredSignalsLikeExec) {
+  std::string out = dir_.File("sigign");
+  auto ignored_pipe = [&] {
+    std::istringstream in(Slurp(out));
+    std::string key;
+    unsigned long long mask = 0;
+    in >> key >> std::hex >> mask;
+    return (mask >> (SIGPIPE - 1)) & 1;
+  };
+  auto script = "grep SigIgn /proc/$$/status > " + out;
+  auto f = Start(script);
+  EXPECT_EQ(Finish(f), 0);
+  EXPECT_EQ(ignored_pipe(), 0u) << Slurp(out);
+  ::signal(SIGPIPE, SIG_IGN);
+  auto g = Start(script);
+  EXPECT_EQ(Finish(g), 0);
+  ::signal(SIGPIPE, SIG_DFL);
+  EXPECT_EQ(ignored_pipe(), 1u) << Slurp(out);
+}
+
 TEST_F(SupervisorTest, KilledChildGives128PlusSignal) {
   auto f = Start("kill -USR1 $$; sleep 5");
   EXPECT_EQ(Finish(f), 128 + SIGUSR1);
