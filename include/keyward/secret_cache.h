@@ -33,13 +33,40 @@
 //  * A new version that lacks a declared property is rejected: the previous
 //    version keeps being served and the problem is reported.
 //
-// Thread-safety: every method is safe to call from any thread. Reads
-// (Get hits, SecretHandle::Get) never wait on the network and take no global
-// lock: a hit is one shared-lock on one of 16 shards (SecretCache::Get) or a
-// single atomic snapshot load (SecretHandle). Listeners run on the refresher
-// thread (or the thread calling ForceRefresh / RunPendingRefreshes), outside
-// any cache lock; they may call back into the cache. The destructor stops and
-// joins the refresher thread; no callback runs after it returns.
+// Thread-safety: every method is safe to call from any thread. Listeners run
+// on the refresher thread (or the thread calling ForceRefresh /
+// RunPendingRefreshes), outside any cache lock; they may call back into the
+// cache. The destructor stops and joins the refresher thread; no callback
+// runs after it returns.
+//
+// Reads scale with cores. A cached read (SecretHandle::Get/Read, a
+// SecretCache::Get hit, SecretConfig::Get/Read/Property) never waits on the
+// network, takes no lock and, in the common case, writes no cache line that
+// another thread reads. Each entry publishes immutable snapshots with a
+// version counter; each reader thread keeps its own reference to the snapshot
+// it last read of each entry (a slot in a small thread-local table), owned
+// through a holder object with its own reference count. A read compares the
+// entry's version (a load of a line that only changes when a new value is
+// published) with the thread's slot and hands out the slot's snapshot; only
+// when the version moved does it take the entry's mutex once to refill the
+// slot. A SecretCache::Get hit finds its entry the same way, in a
+// copy-on-write map per shard. Details: src/core/snapshot_cell.h.
+//  * Get() returns a Secret by value: that copies a reference, which
+//    increments the count of this thread's holder (an uncontended atomic on a
+//    line only this thread uses).
+//  * Read(fn) hands fn a `const Secret&` to the thread's slot: no reference
+//    count operation at all; the cheapest form, for hot paths.
+//  * Reclamation is by reference counting, so no reader can ever see a freed
+//    or torn value, and a snapshot's bytes are wiped when its last reference
+//    goes. The price: a thread keeps the version it last read of an entry
+//    until its next read of that entry (or of another entry that takes its
+//    slot; 256 slots per thread) or until it exits. A rotated value that only
+//    an idle thread had read is wiped when that thread reads again or exits,
+//    not at rotation time.
+//  * LRU order for eviction has the resolution of one miss: a hit stamps the
+//    entry with the miss counter only when the stamp differs (so a steady
+//    state of hits writes nothing); entries read since the same miss count
+//    as equally recent.
 #ifndef KEYWARD_SECRET_CACHE_H_
 #define KEYWARD_SECRET_CACHE_H_
 
@@ -53,6 +80,7 @@
 #include <vector>
 
 #include "keyward/env.h"
+#include "keyward/function_ref.h"
 #include "keyward/secret_value.h"
 #include "keyward/secrets/client.h"
 #include "keyward/status.h"
@@ -63,6 +91,7 @@ namespace internal {
 struct SecretData;
 struct CacheEntry;
 struct Published;
+struct SecretFactory;
 }  // namespace internal
 
 // An immutable snapshot of one version of one secret. Cheap to copy (shared
@@ -90,6 +119,10 @@ class Secret {
   // NOT_FOUND naming the property (and the properties that exist);
   // FAILED_PRECONDITION when the value is not a JSON object.
   StatusOr<SecretValue> Property(std::string_view key) const;
+  // The property's value without copying it (null when there is no such
+  // property); valid as long as this Secret (or the `const Secret&` passed to
+  // a Read callback) is.
+  const SecretValue* FindProperty(std::string_view key) const;
   // A property that holds an integer (JSON number or decimal string).
   // INVALID_ARGUMENT when it is not one (the value is never quoted).
   StatusOr<std::int64_t> Int(std::string_view key) const;
@@ -102,6 +135,7 @@ class Secret {
  private:
   friend class SecretCache;
   friend class SecretHandle;
+  friend struct internal::SecretFactory;
   explicit Secret(std::shared_ptr<const internal::SecretData> data)
       : data_(std::move(data)) {}
   std::shared_ptr<const internal::SecretData> data_;
@@ -203,6 +237,11 @@ class SecretHandle {
   SecretHandle() = default;
   // The current value, or the entry's error (see failure semantics).
   StatusOr<Secret> Get() const;
+  // Calls fn with the current value and returns OK, or returns the entry's
+  // error without calling fn. The reference is only valid during fn (copy
+  // the Secret to keep it). The fastest read: no lock, no reference count
+  // operation, no shared store. fn may read other secrets.
+  Status Read(FunctionRef<void(const Secret&)> fn) const;
 
  private:
   friend class SecretCache;
@@ -271,8 +310,6 @@ class SecretCache {
   static Secret MakeSecret(std::shared_ptr<const internal::SecretData> data) {
     return Secret(std::move(data));
   }
-  static StatusOr<Secret> ReadPublished(
-      std::shared_ptr<const internal::Published> p);
   std::unique_ptr<Impl> impl_;
   friend class SecretHandle;
 };

@@ -37,17 +37,30 @@
 // background version-aware refresh, stale serving on transient errors up to
 // max_staleness, permanent errors surfaced.
 //
-// Thread-safety: a loaded SecretConfig is safe to use from any thread. Get()
-// of a declared secret never blocks, never touches the network and takes no
-// lock beyond one atomic snapshot load. Destroying the object stops and joins
-// the refresher; do not destroy it while other threads still call it.
+// Thread-safety: a loaded SecretConfig is safe to use from any thread. Reads
+// of a declared secret (Get, Read, Property, Port) never block, never touch
+// the network, take no lock and, in the common case, write nothing another
+// core reads, so they scale with cores: the name is looked up in a map that
+// never changes after Load, and the value comes from this thread's cached
+// snapshot, revalidated by the entry's version counter (see "Reads scale with
+// cores" in keyward/secret_cache.h). Get() copies a reference to the
+// snapshot (one uncontended, thread-private reference-count increment);
+// Read(name, fn) lends it to fn without any. Destroying the object stops and
+// joins the refresher; do not destroy it while other threads still call it.
+//
+//   // Hot path: no copy of the Secret, no reference counting.
+//   Status s = config->Read("platform-data/postgres/orders",
+//                           [&](const keyward::Secret& db) {
+//     const keyward::SecretValue* pw = db.FindProperty("password");
+//     ...
+//   });
 #ifndef KEYWARD_SECRET_CONFIG_H_
 #define KEYWARD_SECRET_CONFIG_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "keyward/secret_cache.h"
@@ -120,6 +133,14 @@ class SecretConfig {
   // not declared and for absent optional secrets; otherwise the cache's
   // failure semantics (value served, or the surfaced error).
   StatusOr<Secret> Get(std::string_view name) const;
+  // Calls fn with the current value of a declared secret and returns OK, or
+  // returns Get()'s error without calling fn. The reference is valid only
+  // during fn. The fastest read (see the thread-safety note above).
+  Status Read(std::string_view name, FunctionRef<void(const Secret&)> fn) const;
+  // The handle of a declared secret (NOT_FOUND otherwise), to skip the name
+  // lookup on the hottest paths: handle.Read(fn) / handle.Get(). Valid while
+  // this object is.
+  StatusOr<SecretHandle> Handle(std::string_view name) const;
   // Shorthands for Get(name) followed by Secret::Property / Secret::Port.
   StatusOr<SecretValue> Property(std::string_view name,
                                  std::string_view key) const;
@@ -140,17 +161,20 @@ class SecretConfig {
   SecretCache& cache() { return *cache_; }
 
  private:
-  // Heterogeneous lookup: Get(string_view) does not build a std::string.
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const {
-      return std::hash<std::string_view>()(s);
-    }
-  };
   SecretConfig() = default;
+  // The handle of a declared secret, or null: an open-addressing table
+  // (power-of-two size, at most half full) filled by Load and never changed
+  // after, so lookups need no lock.
+  const SecretHandle* Find(std::string_view name) const;
+  void AddHandle(const std::string& name, SecretHandle handle);
+  static Status NotDeclared(std::string_view name);
+  struct Named {
+    std::uint64_t hash = 0;
+    std::string name;  // empty: free
+    SecretHandle handle;
+  };
   std::unique_ptr<SecretCache> cache_;
-  std::unordered_map<std::string, SecretHandle, NameHash, std::equal_to<>>
-      handles_;
+  std::vector<Named> handles_;
 };
 
 }  // namespace keyward

@@ -129,6 +129,12 @@ StatusOr<SecretValue> Secret::Property(std::string_view key) const {
   return it->second;
 }
 
+const SecretValue* Secret::FindProperty(std::string_view key) const {
+  if (!data_) return nullptr;
+  auto it = data_->properties.find(key);
+  return it == data_->properties.end() ? nullptr : &it->second;
+}
+
 StatusOr<std::int64_t> Secret::Int(std::string_view key) const {
   KW_ASSIGN_OR_RETURN(SecretValue v, Property(key));
   std::string_view text = v.Reveal();

@@ -1,5 +1,6 @@
-// SecretCache: entries in 16 shards, each entry publishing an immutable
-// snapshot through an atomic shared_ptr; one refresher thread.
+// SecretCache: entries in 16 copy-on-write shard maps, each entry publishing
+// immutable snapshots through a SnapshotCell (lock-free, share-nothing reads;
+// see src/core/snapshot_cell.h); one refresher thread.
 #include "keyward/secret_cache.h"
 
 #include <algorithm>
@@ -7,15 +8,16 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <random>
-#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 
 #include "config/secret_data.h"
+#include "core/snapshot_cell.h"
 #include "keyward/naming.h"
 #include "keyward/secrets/errors.h"
 
@@ -30,6 +32,19 @@ struct Published {
   SecretData data;
 };
 
+struct SecretFactory {
+  static Secret Make(std::shared_ptr<const SecretData> data) {
+    return Secret(std::move(data));
+  }
+};
+
+// A slot's view of a snapshot: the Secret handed to readers (aliasing the
+// snapshot through the reader thread's holder).
+void MakeSecretView(const std::shared_ptr<const Published>& p, Secret* out) {
+  *out = SecretFactory::Make(std::shared_ptr<const SecretData>(p, &p->data));
+}
+using EntryCell = SnapshotCell<Published, 256, Secret, &MakeSecretView>;
+
 struct CacheEntry {
   std::string name;
   VersionPin pin;
@@ -37,10 +52,12 @@ struct CacheEntry {
   std::atomic<bool> declared{false};
   std::vector<std::string> required_properties;  // set before publication
 
-  // Null while the first fetch is in flight. Accessed with atomic_load/store
-  // (clang-14 with libstdc++ 12 lacks std::atomic<std::shared_ptr>).
-  std::shared_ptr<const Published> published;
-  std::atomic<std::uint64_t> last_access{0};
+  // Nothing published while the first fetch is in flight. Published under
+  // `mu` (so that loaded_cv waiters see it).
+  EntryCell cell;
+  // LRU stamp: the miss counter when last read (written only when it
+  // differs, so steady-state hits do not write it).
+  alignas(64) std::atomic<std::uint64_t> last_access{0};
 
   std::mutex refresh_mu;  // serialises refreshes of this entry (held over I/O)
   std::mutex mu;          // guards the fields below
@@ -69,7 +86,69 @@ constexpr int kShards = 16;
 constexpr std::size_t kBatchLimit = 20;
 
 std::shared_ptr<const Published> Load(const CacheEntry& e) {
-  return std::atomic_load_explicit(&e.published, std::memory_order_acquire);
+  return e.cell.Load();
+}
+
+// Keys that a shard map is queried with: "name\x1f" plus the pin, built on
+// the stack (no allocation on the read path for names up to ~200 bytes).
+class KeyBuffer {
+ public:
+  KeyBuffer(std::string_view name, const VersionPin& pin) {
+    std::string_view prefix, value;
+    if (!pin.version_id.empty()) {
+      prefix = "id:";
+      value = pin.version_id;
+    } else if (!pin.version_stage.empty() &&
+               pin.version_stage != secrets::kAwsCurrent) {
+      prefix = "stage:";
+      value = pin.version_stage;
+    }
+    std::size_t n = name.size() + 1 + prefix.size() + value.size();
+    char* p = inline_;
+    if (n > sizeof(inline_)) {
+      heap_.resize(n);
+      p = heap_.data();
+    }
+    char* w = p;
+    auto put = [&w](std::string_view s) {
+      if (!s.empty()) std::memcpy(w, s.data(), s.size());
+      w += s.size();
+    };
+    put(name);
+    *w++ = '\x1f';
+    put(prefix);
+    put(value);
+    view_ = std::string_view(p, n);
+  }
+  KeyBuffer(const KeyBuffer&) = delete;
+  KeyBuffer& operator=(const KeyBuffer&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  char inline_[240];
+  std::string heap_;
+  std::string_view view_;
+};
+
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const {
+    return std::hash<std::string_view>()(s);
+  }
+};
+using EntryMap = std::unordered_map<std::string, std::shared_ptr<CacheEntry>,
+                                    KeyHash, std::equal_to<>>;
+using MapCell = internal::SnapshotCell<EntryMap, 64>;
+
+// What a read returns for a published snapshot.
+StatusOr<Secret> FromPublished(const std::shared_ptr<const Published>& p) {
+  if (!p->error.ok()) return p->error;
+  return internal::SecretFactory::Make(
+      std::shared_ptr<const SecretData>(p, &p->data));
+}
+StatusOr<Secret> FromSlot(const internal::EntryCell::Slot& s) {
+  if (!s.local->error.ok()) return s.local->error;
+  return s.view;
 }
 
 // Counters bumped on every read live in per-thread-slot cache lines so that
@@ -97,15 +176,7 @@ class ShardedCounter {
 };
 
 std::string KeyOf(std::string_view name, const VersionPin& pin) {
-  std::string key(name);
-  key += '\x1f';
-  if (!pin.version_id.empty()) {
-    key += "id:" + pin.version_id;
-  } else if (!pin.version_stage.empty() &&
-             pin.version_stage != secrets::kAwsCurrent) {
-    key += "stage:" + pin.version_stage;
-  }
-  return key;
+  return std::string(KeyBuffer(name, pin).view());
 }
 
 bool IsCurrent(const VersionPin& pin) {
@@ -174,9 +245,11 @@ void RunParallel(std::vector<std::function<void()>>& tasks, int parallelism) {
 }  // namespace
 
 struct SecretCache::Impl {
+  // Readers find entries in the published map (lock-free, see MapCell);
+  // writers copy it under `mu`, change the copy and publish it.
   struct Shard {
-    mutable std::shared_mutex mu;
-    std::unordered_map<std::string, std::shared_ptr<CacheEntry>> map;
+    std::mutex mu;
+    MapCell cell;
   };
   // The outcome of one fetch/verify, applied by Apply().
   struct Outcome {
@@ -207,8 +280,18 @@ struct SecretCache::Impl {
   bool stop = false;
   std::thread refresher;
 
-  Shard& ShardFor(const std::string& key) {
-    return shards[std::hash<std::string>()(key) % kShards];
+  Impl() {
+    for (Shard& s : shards) s.cell.Publish(std::make_shared<const EntryMap>());
+  }
+
+  Shard& ShardFor(std::string_view key) {
+    return shards[KeyHash()(key) % kShards];
+  }
+  // LRU stamp of a hit (see last_access).
+  void Touch(CacheEntry& e) {
+    std::uint64_t t = tick.load(std::memory_order_relaxed);
+    if (e.last_access.load(std::memory_order_relaxed) != t)
+      e.last_access.store(t, std::memory_order_relaxed);
   }
   double Random() { return opt.random ? opt.random() : DefaultRandom(); }
   void Log(LogLevel level, const std::string& message) {
@@ -230,11 +313,10 @@ struct SecretCache::Impl {
   }
 
   // --- entries ---
-  std::shared_ptr<CacheEntry> Find(const std::string& key) {
-    Shard& s = ShardFor(key);
-    std::shared_lock l(s.mu);
-    auto it = s.map.find(key);
-    return it == s.map.end() ? nullptr : it->second;
+  std::shared_ptr<CacheEntry> Find(std::string_view key) {
+    std::shared_ptr<const EntryMap> map = ShardFor(key).cell.Load();
+    auto it = map->find(key);
+    return it == map->end() ? nullptr : it->second;
   }
   // Returns the entry for `key`, creating it (unpublished) when absent;
   // `*created` says which.
@@ -243,32 +325,40 @@ struct SecretCache::Impl {
                                            const std::string& key,
                                            bool* created) {
     Shard& s = ShardFor(key);
-    std::unique_lock l(s.mu);
-    auto [it, inserted] = s.map.try_emplace(key);
-    *created = inserted;
-    if (inserted) {
-      auto e = std::make_shared<CacheEntry>();
-      e->name = std::string(name);
-      e->pin = pin;
-      e->key = key;
-      it->second = std::move(e);
+    std::lock_guard<std::mutex> l(s.mu);
+    std::shared_ptr<const EntryMap> map = s.cell.Load();
+    if (auto it = map->find(key); it != map->end()) {
+      *created = false;
+      return it->second;
     }
-    return it->second;
+    *created = true;
+    auto e = std::make_shared<CacheEntry>();
+    e->name = std::string(name);
+    e->pin = pin;
+    e->key = key;
+    e->last_access.store(tick.fetch_add(1) + 1, std::memory_order_relaxed);
+    auto next = std::make_shared<EntryMap>(*map);
+    next->emplace(key, e);
+    s.cell.Publish(std::move(next));
+    return e;
   }
   void Remove(const std::shared_ptr<CacheEntry>& e) {
     Shard& s = ShardFor(e->key);
-    std::unique_lock l(s.mu);
-    auto it = s.map.find(e->key);
-    if (it != s.map.end() && it->second == e) {
-      s.map.erase(it);
+    std::lock_guard<std::mutex> l(s.mu);
+    std::shared_ptr<const EntryMap> map = s.cell.Load();
+    auto it = map->find(e->key);
+    if (it != map->end() && it->second == e) {
+      auto next = std::make_shared<EntryMap>(*map);
+      next->erase(e->key);
+      s.cell.Publish(std::move(next));
       if (!e->declared.load()) adhoc_entries.fetch_sub(1);
     }
   }
   std::vector<std::shared_ptr<CacheEntry>> AllEntries() const {
     std::vector<std::shared_ptr<CacheEntry>> out;
     for (const Shard& s : shards) {
-      std::shared_lock l(s.mu);
-      for (const auto& [k, e] : s.map) out.push_back(e);
+      std::shared_ptr<const EntryMap> map = s.cell.Load();
+      for (const auto& [k, e] : *map) out.push_back(e);
     }
     return out;
   }
@@ -277,7 +367,7 @@ struct SecretCache::Impl {
       std::shared_ptr<CacheEntry> victim;
       std::uint64_t oldest = UINT64_MAX;
       for (const auto& e : AllEntries()) {
-        if (e->declared.load() || !Load(*e)) continue;
+        if (e->declared.load() || !e->cell.HasValue()) continue;
         std::uint64_t t = e->last_access.load(std::memory_order_relaxed);
         if (t < oldest) {
           oldest = t;
@@ -452,9 +542,7 @@ struct SecretCache::Impl {
                    Seconds(e.next_refresh - now) +
                    "): " + out.status.ToString();
       }
-      if (next)
-        std::atomic_store_explicit(&e.published, next,
-                                   std::memory_order_release);
+      if (next) e.cell.Publish(next);
       if (change)
         change->secret =
             MakeSecret(std::shared_ptr<const SecretData>(next, &next->data));
@@ -575,7 +663,7 @@ struct SecretCache::Impl {
     Clock::time_point now = clock->Now();
     std::vector<std::shared_ptr<CacheEntry>> due;
     for (const auto& e : AllEntries()) {
-      if (!Load(*e)) continue;  // first fetch in flight
+      if (!e->cell.HasValue()) continue;  // first fetch in flight
       std::lock_guard<std::mutex> l(e->mu);
       if (e->next_refresh <= now) due.push_back(e);
     }
@@ -586,7 +674,7 @@ struct SecretCache::Impl {
   std::optional<Clock::time_point> NextRefresh() const {
     std::optional<Clock::time_point> next;
     for (const auto& e : AllEntries()) {
-      if (!Load(*e)) continue;
+      if (!e->cell.HasValue()) continue;
       std::lock_guard<std::mutex> l(e->mu);
       if (!next || e->next_refresh < *next) next = e->next_refresh;
     }
@@ -594,21 +682,51 @@ struct SecretCache::Impl {
   }
 };
 
-StatusOr<Secret> SecretCache::ReadPublished(
-    std::shared_ptr<const Published> p) {
-  if (!p->error.ok()) return p->error;
-  // Aliasing: the Secret shares ownership of the whole snapshot (one
-  // reference count operation per read).
-  const SecretData* data = &p->data;
-  return Secret(std::shared_ptr<const SecretData>(std::move(p), data));
+namespace {
+Status StillLoading(const CacheEntry& e) {
+  return UnavailableError("secret '" + e.name + "' is still loading");
 }
+}  // namespace
+
+namespace {
+// The slow paths of SecretHandle reads (first read on this thread, a new
+// version, an error), kept out of line so the fast path stays small.
+[[gnu::noinline]] StatusOr<Secret> HandleGetSlow(const CacheEntry& e) {
+  internal::EntryCell::Slot tmp;
+  const internal::EntryCell::Slot& s = e.cell.Read(&tmp);
+  if (!s.local) return StillLoading(e);
+  return FromSlot(s);
+}
+[[gnu::noinline]] Status HandleReadSlow(const CacheEntry& e,
+                                        FunctionRef<void(const Secret&)> fn) {
+  internal::EntryCell::Slot tmp;
+  const internal::EntryCell::Slot& s = e.cell.Read(&tmp);
+  if (!s.local) return StillLoading(e);
+  if (!s.local->error.ok()) return s.local->error;
+  // fn may read other secrets on this thread: while pinned, those reads do
+  // not replace slots, so `s` stays valid.
+  internal::SnapshotPin pin;
+  fn(s.view);
+  return OkStatus();
+}
+}  // namespace
 
 StatusOr<Secret> SecretHandle::Get() const {
   if (!entry_) return FailedPreconditionError("empty SecretHandle");
-  std::shared_ptr<const Published> p = Load(*entry_);
-  if (!p)
-    return UnavailableError("secret '" + entry_->name + "' is still loading");
-  return SecretCache::ReadPublished(std::move(p));
+  const internal::EntryCell::Slot* s = entry_->cell.Peek();
+  if (s != nullptr && s->local && s->local->error.ok()) return s->view;
+  return HandleGetSlow(*entry_);
+}
+
+Status SecretHandle::Read(FunctionRef<void(const Secret&)> fn) const {
+  if (!entry_) return FailedPreconditionError("empty SecretHandle");
+  const internal::EntryCell::Slot* s = entry_->cell.Peek();
+  if (s != nullptr && s->local && s->local->error.ok()) {
+    internal::SnapshotPin pin;  // see HandleReadSlow
+    fn(s->view);
+    return OkStatus();
+  }
+  return HandleReadSlow(*entry_, fn);
 }
 
 SecretCache::SecretCache(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -658,22 +776,40 @@ StatusOr<std::unique_ptr<SecretCache>> SecretCache::Create(
 
 StatusOr<Secret> SecretCache::Get(std::string_view name,
                                   const VersionPin& pin) {
-  std::string key = KeyOf(name, pin);
+  KeyBuffer key_buffer(name, pin);
+  std::string_view lookup = key_buffer.view();
+  {
+    // The hit path: this thread's snapshot of the shard map, then of the
+    // entry (different slot tables, so the second read cannot release the
+    // map that keeps the entry alive).
+    MapCell::Slot map_tmp;
+    const EntryMap& map = *impl_->ShardFor(lookup).cell.Read(&map_tmp).local;
+    if (auto it = map.find(lookup); it != map.end()) {
+      CacheEntry& e = *it->second;
+      impl_->Touch(e);
+      internal::EntryCell::Slot tmp;
+      const internal::EntryCell::Slot& s = e.cell.Read(&tmp);
+      if (s.local) {
+        impl_->hits.Add();
+        return FromSlot(s);
+      }
+    }
+  }
+  std::string key(lookup);
   std::shared_ptr<CacheEntry> e = impl_->Find(key);
   bool created = false;
   if (!e) e = impl_->FindOrCreate(name, pin, key, &created);
-  e->last_access.store(impl_->tick.fetch_add(1, std::memory_order_relaxed) + 1,
-                       std::memory_order_relaxed);
+  if (!created) impl_->Touch(*e);
   if (std::shared_ptr<const Published> p = Load(*e)) {
     impl_->hits.Add();
-    return ReadPublished(std::move(p));
+    return FromPublished(p);
   }
   if (!created) {  // another thread's fetch is in flight: share it
     impl_->coalesced.fetch_add(1);
     std::unique_lock<std::mutex> l(e->mu);
-    e->loaded_cv.wait(l, [&] { return Load(*e) != nullptr; });
+    e->loaded_cv.wait(l, [&] { return e->cell.HasValue(); });
     l.unlock();
-    return ReadPublished(Load(*e));
+    return FromPublished(Load(*e));
   }
   impl_->misses.Add();
   impl_->adhoc_entries.fetch_add(1);
@@ -688,7 +824,7 @@ StatusOr<Secret> SecretCache::Get(std::string_view name,
     impl_->Remove(e);  // errors are not cached; the next Get asks again
   }
   impl_->EvictIfNeeded();
-  return ReadPublished(std::move(p));
+  return FromPublished(p);
 }
 
 std::vector<SecretHandle> SecretCache::LoadDeclared(
@@ -731,7 +867,7 @@ std::vector<SecretHandle> SecretCache::LoadDeclared(
 
 Status SecretCache::ForceRefresh(std::string_view name, const VersionPin& pin) {
   std::shared_ptr<CacheEntry> e = impl_->Find(KeyOf(name, pin));
-  if (!e || !Load(*e)) {
+  if (!e || !e->cell.HasValue()) {
     return NotFoundError("secret '" + std::string(name) +
                          "' is not in the cache");
   }

@@ -3,7 +3,9 @@
 #include "keyward/secret_config.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "keyward/naming.h"
@@ -94,7 +96,7 @@ StatusOr<std::unique_ptr<SecretConfig>> SecretConfig::Load(
     if (!got.ok() && !(fetched[i]->optional && IsAbsent(got.status()))) {
       problems.push_back({fetched[i]->name, got.status()});
     }
-    config->handles_.emplace(fetched[i]->name, std::move(handles[i]));
+    config->AddHandle(fetched[i]->name, std::move(handles[i]));
   }
   // On failure `config` (and its refresher thread) is destroyed here: no
   // partially loaded object escapes. Problems are reported in declaration
@@ -112,31 +114,124 @@ StatusOr<std::unique_ptr<SecretConfig>> SecretConfig::Load(
   return config;
 }
 
-StatusOr<Secret> SecretConfig::Get(std::string_view name) const {
-  auto it = handles_.find(name);
-  if (it == handles_.end()) {
-    return NotFoundError(
-        "secret '" + std::string(name) +
-        "' was not declared; add it to the SecretSpec list passed to "
-        "SecretConfig::Load");
+namespace {
+// A fast hash of a declared name: up to four 8-byte words mixed in parallel
+// (names are chosen by the application, not by an attacker, and every probe
+// compares the whole name).
+inline std::uint64_t Word(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof(w));
+  return w;
+}
+inline std::uint64_t Rotl(std::uint64_t x, int r) {
+  return (x << r) | (x >> (64 - r));
+}
+std::uint64_t HashName(std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  std::uint64_t a, b, c = 0, d = 0;
+  if (n >= 8) {
+    a = Word(p);
+    b = Word(p + n - 8);
+    if (n > 16) {
+      c = Word(p + 8);
+      d = Word(p + n - 16);
+      for (std::size_t i = 16; i < n - 16; i += 8) {
+        c = Rotl(c, 29) ^ Word(p + i);
+      }
+    }
+  } else {
+    a = 0;
+    b = 0;
+    if (n > 0) std::memcpy(&a, p, n);
   }
-  return it->second.Get();
+  std::uint64_t h =
+      ((a ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull) ^
+      Rotl((b ^ n) * 0x94d049bb133111ebull, 23) ^
+      Rotl((c ^ 0xff51afd7ed558ccdull) * 0xc4ceb9fe1a85ec53ull, 41) ^
+      Rotl((d + 0x2545f4914f6cdd1dull) * 0x9e3779b97f4a7c15ull, 11);
+  return h ^ (h >> 31);
+}
+}  // namespace
+
+const SecretHandle* SecretConfig::Find(std::string_view name) const {
+  if (handles_.empty()) return nullptr;
+  const std::uint64_t h = HashName(name);
+  const std::size_t mask = handles_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const Named& e = handles_[i];
+    if (e.name.empty()) return nullptr;
+    if (e.hash == h && std::string_view(e.name) == name) return &e.handle;
+  }
 }
 
+void SecretConfig::AddHandle(const std::string& name, SecretHandle handle) {
+  std::size_t used = 0;
+  for (const Named& e : handles_) used += e.name.empty() ? 0 : 1;
+  if (2 * (used + 1) > handles_.size()) {  // grow: keep it at most half full
+    std::vector<Named> old = std::move(handles_);
+    handles_.assign(std::max<std::size_t>(16, old.size() * 2), Named());
+    for (Named& e : old) {
+      if (!e.name.empty()) AddHandle(e.name, std::move(e.handle));
+    }
+  }
+  const std::uint64_t h = HashName(name);
+  const std::size_t mask = handles_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    Named& e = handles_[i];
+    if (e.name.empty()) {
+      e = Named{h, name, std::move(handle)};
+      return;
+    }
+    if (e.name == name) return;  // declared once (CheckSpecs)
+  }
+}
+
+StatusOr<SecretHandle> SecretConfig::Handle(std::string_view name) const {
+  const SecretHandle* h = Find(name);
+  if (h == nullptr) return NotDeclared(name);
+  return *h;
+}
+
+Status SecretConfig::NotDeclared(std::string_view name) {
+  return NotFoundError(
+      "secret '" + std::string(name) +
+      "' was not declared; add it to the SecretSpec list passed to "
+      "SecretConfig::Load");
+}
+
+StatusOr<Secret> SecretConfig::Get(std::string_view name) const {
+  const SecretHandle* h = Find(name);
+  if (h == nullptr) return NotDeclared(name);
+  return h->Get();
+}
+
+Status SecretConfig::Read(std::string_view name,
+                          FunctionRef<void(const Secret&)> fn) const {
+  const SecretHandle* h = Find(name);
+  if (h == nullptr) return NotDeclared(name);
+  return h->Read(fn);
+}
+
+// Property and Port read through Read(): no reference-count operation.
 StatusOr<SecretValue> SecretConfig::Property(std::string_view name,
                                              std::string_view key) const {
-  KW_ASSIGN_OR_RETURN(Secret s, Get(name));
-  return s.Property(key);
+  std::optional<StatusOr<SecretValue>> out;
+  KW_RETURN_IF_ERROR(
+      Read(name, [&](const Secret& s) { out.emplace(s.Property(key)); }));
+  return std::move(*out);
 }
 
 StatusOr<int> SecretConfig::Port(std::string_view name,
                                  std::string_view key) const {
-  KW_ASSIGN_OR_RETURN(Secret s, Get(name));
-  return s.Port(key);
+  std::optional<StatusOr<int>> out;
+  KW_RETURN_IF_ERROR(
+      Read(name, [&](const Secret& s) { out.emplace(s.Port(key)); }));
+  return std::move(*out);
 }
 
 Status SecretConfig::ForceRefresh(std::string_view name) {
-  if (handles_.find(name) == handles_.end()) {
+  if (Find(name) == nullptr) {
     return NotFoundError("secret '" + std::string(name) + "' was not declared");
   }
   return cache_->ForceRefresh(name);

@@ -396,6 +396,116 @@ TEST_F(SecretCacheTest, ReadsDuringRefreshesFromManyThreads) {
   EXPECT_EQ(Password(), "v49");
 }
 
+// Version n of a stress-test secret: {"n":"<n>","pad":"<n> repeated"}, stored
+// as FakeStore version "v<n>". A reader checks that the three agree: a torn or
+// freed snapshot would break the agreement (and ASan/TSan would report it).
+std::string StressValue(int n) {
+  std::string pad;
+  while (pad.size() < 200) pad += std::to_string(n) + ".";
+  return R"({"n":")" + std::to_string(n) + R"(","pad":")" + pad + "\"}";
+}
+bool StressValueIsWhole(const Secret& s) {
+  const SecretValue* n = s.FindProperty("n");
+  const SecretValue* pad = s.FindProperty("pad");
+  if (n == nullptr || pad == nullptr) return false;
+  if (s.version_id() != "v" + std::string(n->Reveal())) return false;
+  std::string expect;
+  while (expect.size() < 200) expect += std::string(n->Reveal()) + ".";
+  return pad->Reveal() == expect;
+}
+
+TEST_F(SecretCacheTest, ReadersNeverSeeAFreedOrTornValue) {
+  // Readers loop over every read form while the refresher publishes new
+  // versions and ad-hoc entries are evicted and fetched again.
+  options_.max_entries = 3;
+  int version = 1;
+  store_->Put(kName, StressValue(version));
+  constexpr int kAdhoc = 6;
+  auto adhoc = [](int i) {
+    return "platform-data/stress/a" + std::to_string(i);
+  };
+  std::vector<int> adhoc_versions(kAdhoc, 1);
+  for (int i = 0; i < kAdhoc; ++i) store_->Put(adhoc(i), StressValue(1));
+  auto cache = Loaded({"n", "pad"});
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0}, reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&, r] {
+      for (int i = 0; !done.load(); ++i) {
+        auto s = handle_.Get();
+        if (!s.ok() || !StressValueIsWhole(*s)) bad.fetch_add(1);
+        Status st = handle_.Read([&](const Secret& v) {
+          if (!StressValueIsWhole(v)) bad.fetch_add(1);
+          // A nested read (served without replacing the outer slot).
+          auto inner = cache->Get(adhoc((i + r) % kAdhoc));
+          if (inner.ok() && !StressValueIsWhole(*inner)) bad.fetch_add(1);
+          if (!StressValueIsWhole(v)) bad.fetch_add(1);
+        });
+        if (!st.ok()) bad.fetch_add(1);
+        auto a = cache->Get(adhoc((i * 7 + r) % kAdhoc));
+        if (!a.ok() || !StressValueIsWhole(*a)) bad.fetch_add(1);
+        reads.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  for (int round = 0; round < 60; ++round) {
+    store_->Put(kName, StressValue(++version));
+    for (int i = 0; i < kAdhoc; ++i)
+      store_->Put(adhoc(i), StressValue(++adhoc_versions[i]));
+    clock_.Advance(hours(1));
+    cache->RunPendingRefreshes();
+    std::this_thread::yield();
+  }
+  while (reads.load() < 300) std::this_thread::yield();
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(cache->Stats().evictions, 0u);
+  auto last = handle_.Get();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->version_id(), "v" + std::to_string(version));
+}
+
+TEST_F(SecretCacheTest, ReadLendsTheCurrentValueAndReportsErrors) {
+  store_->Put(kName, R"({"password":"a"})");
+  auto cache = Loaded();
+  std::string seen;
+  ASSERT_TRUE(handle_
+                  .Read([&](const Secret& s) {
+                    seen = std::string(s.FindProperty("password")->Reveal());
+                    EXPECT_EQ(s.FindProperty("nope"), nullptr);
+                  })
+                  .ok());
+  EXPECT_EQ(seen, "a");
+  // A new version is seen by the next read on this thread.
+  store_->Put(kName, R"({"password":"b"})");
+  clock_.Advance(hours(1));
+  cache->RunPendingRefreshes();
+  ASSERT_TRUE(handle_
+                  .Read([&](const Secret& s) {
+                    seen = std::string(s.FindProperty("password")->Reveal());
+                  })
+                  .ok());
+  EXPECT_EQ(seen, "b");
+  // A Secret copied out of Read outlives newer versions.
+  Secret kept;
+  ASSERT_TRUE(handle_.Read([&](const Secret& s) { kept = s; }).ok());
+  store_->Put(kName, R"({"password":"c"})");
+  clock_.Advance(hours(1));
+  cache->RunPendingRefreshes();
+  EXPECT_EQ(Password(), "c");
+  EXPECT_EQ(kept.FindProperty("password")->Reveal(), "b");
+  // Errors: fn is not called.
+  EXPECT_EQ(SecretHandle().Read([](const Secret&) { ADD_FAILURE(); }).code(),
+            StatusCode::kFailedPrecondition);
+  store_->Erase(kName);
+  clock_.Advance(hours(2));
+  cache->RunPendingRefreshes();
+  EXPECT_EQ(handle_.Read([](const Secret&) { ADD_FAILURE(); }).code(),
+            StatusCode::kNotFound);
+}
+
 TEST_F(SecretCacheTest, RejectsBadOptions) {
   options_.ttl_jitter = 1.5;
   EXPECT_EQ(SecretCache::Create(options_).status().code(),

@@ -53,6 +53,30 @@ class SecretConfigTest : public ::testing::Test {
   std::string log_;
 };
 
+TEST_F(SecretConfigTest, ReadLendsTheValueWithoutCopying) {
+  PutDemo();
+  auto config = SecretConfig::Load(DemoSpecs(), options_);
+  ASSERT_TRUE(config.ok()) << config.status();
+  std::string user, host;
+  Status s =
+      (*config)->Read("platform-data/postgres/orders", [&](const Secret& db) {
+        user = db.FindProperty("username")->Reveal();
+        // Nested reads of other secrets are fine.
+        auto h = (*config)->Property(
+            "platform-config/postgres/platform-postgres", "host");
+        host = h.ok() ? h->Reveal() : "?";
+      });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(user, "orders");
+  EXPECT_EQ(host, "db.internal");
+  s = (*config)->Read("platform-data/nope/x",
+                      [](const Secret&) { ADD_FAILURE(); });
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_NE(s.message().find("was not declared"), std::string::npos);
+  EXPECT_EQ((*config)->Property("platform-data/nope/x", "a").status().code(),
+            StatusCode::kNotFound);
+}
+
 TEST_F(SecretConfigTest, LoadsDeclaredSecretsWithOneBatchRequest) {
   PutDemo();
   auto config = SecretConfig::Load(DemoSpecs(), options_);

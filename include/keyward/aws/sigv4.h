@@ -86,12 +86,35 @@ class SigningKeyCache {
   SigningKey Get(const Credentials& creds, std::string_view date,
                  std::string_view region, std::string_view service);
 
+  // The HMAC-SHA256 state of a signing key after its inner and outer pads
+  // were absorbed (two SHA256_CTX, opaque here): signing with it saves two of
+  // the signature's SHA-256 blocks. Wiped on destruction.
+  struct HmacState {
+    alignas(8) unsigned char bytes[256];
+    HmacState();
+    ~HmacState();
+    HmacState(const HmacState&);
+    HmacState& operator=(const HmacState&);
+  };
+
  private:
+  friend Status SignRequest(HttpRequest& request, const Credentials& creds,
+                            const SigningParams& params,
+                            SigningKeyCache* cache);
+  // Like Get, but the key's HMAC state.
+  HmacState GetState(const Credentials& creds, std::string_view date,
+                     std::string_view region, std::string_view service);
+  // The entry for the key, derived when absent (caller holds mu_).
+  struct Entry;
+  const Entry& FindOrDerive(const Credentials& creds, std::string_view date,
+                            std::string_view region, std::string_view service);
+
   struct Entry {
     std::string access_key_id;
     SecretValue secret;
     std::string scope;  // date/region/service
     SigningKey key{};
+    HmacState state;
   };
   std::mutex mu_;
   std::vector<Entry> entries_;  // few entries; most recent last
