@@ -76,6 +76,24 @@ class State:
         self.stats = {"requests": 0, "forwarded": 0, "faulted": 0, "by_op": {},
                       "by_mode": {}}
         self.changed = threading.Condition(self.lock)
+        self.listening = True  # the proxy port accepts connections
+
+    def wait_listening(self, timeout=10.0):
+        """Blocks until the listener matches the fault (closed in "refuse",
+        open otherwise), so a control call returns only once it took effect."""
+        deadline = time.time() + timeout
+        with self.lock:
+            while self.listening != (self.fault["mode"] != "refuse"):
+                left = deadline - time.time()
+                if left <= 0:
+                    return False
+                self.changed.wait(left)
+        return True
+
+    def set_listening(self, value):
+        with self.lock:
+            self.listening = value
+            self.changed.notify_all()
 
     def set_fault(self, fault):
         if not isinstance(fault, dict) or "mode" not in fault:
@@ -287,6 +305,7 @@ class Proxy:
                 refusing = self.state.fault["mode"] == "refuse"
             if refusing:
                 self.close_listener()
+                self.state.set_listening(False)
                 with self.state.lock:
                     while self.state.fault["mode"] == "refuse":
                         self.state.changed.wait()
@@ -296,6 +315,7 @@ class Proxy:
                         break
                     except OSError:
                         time.sleep(0.05)
+                self.state.set_listening(True)
             try:
                 self.listener.settimeout(0.1)
                 conn, _ = self.listener.accept()
@@ -441,7 +461,7 @@ def control_server(state, port):
             try:
                 if method == "POST" and path == "/mode":
                     state.set_fault(json.loads(body or b"{}"))
-                    out = {"ok": True}
+                    out = {"ok": state.wait_listening()}
                 elif path == "/mode":
                     with state.lock:
                         out = dict(state.fault)
