@@ -47,6 +47,18 @@ for s in postinst prerm postrm; do
   sh -n "$ctrl/$s" || bad "$s is not valid sh"
 done
 grep -qx /etc/default/keyward-server "$ctrl/conffiles" || bad "conffiles lacks /etc/default/keyward-server"
+# postinst on a system without the user: stubs record what it would run.
+stubs=$(mktemp -d)
+for cmd in getent addgroup adduser install systemctl; do
+  printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n[ %s != getent ]\n' "$cmd" "$stubs" "$cmd" >"$stubs/$cmd"
+  chmod +x "$stubs/$cmd"
+done
+PATH="$stubs:$PATH" "$ctrl/postinst" configure "" || bad "postinst configure failed"
+for want in "addgroup --quiet --system keyward" "addgroup --quiet --system keyward-token" \
+  "adduser --quiet --system --ingroup keyward --home /var/lib/keyward --no-create-home --shell /usr/sbin/nologin --gecos keyward server and agent keyward"; do
+  grep -qxF "$want" "$stubs/calls" || bad "postinst did not run: $want"
+done
+rm -rf "$stubs"
 
 # 3. Install into a throwaway root and check every file.
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
@@ -56,8 +68,9 @@ dpkg --root="$root" --force-not-root --force-depends --force-script-chrootless \
 say "installed into $root: $(find "$root" -type f -not -path '*/var/lib/dpkg/*' | wc -l) files"
 
 # MODE OWNER PATH-GLOB: every installed file and directory matches one line.
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 allowed=$(
-  cat <<'EOF'
+  sed "s|@MULTIARCH@|$multiarch|" <<'EOF'
 0755 root:root /usr/bin/keyward
 0644 root:root /usr/share/man/man1/keyward.1.gz
 0644 root:root /usr/share/man/man1/keyward-*.1.gz
@@ -76,9 +89,9 @@ allowed=$(
 0644 root:root /usr/share/doc/libkeyward-dev/changelog.gz
 0644 root:root /usr/include/keyward/*.h
 0644 root:root /usr/include/keyward/*/*.h
-0644 root:root /usr/lib/x86_64-linux-gnu/libkeyward.a
-0644 root:root /usr/lib/x86_64-linux-gnu/cmake/keyward/keyward*.cmake
-0644 root:root /usr/lib/x86_64-linux-gnu/pkgconfig/keyward.pc
+0644 root:root /usr/lib/@MULTIARCH@/libkeyward.a
+0644 root:root /usr/lib/@MULTIARCH@/cmake/keyward/keyward*.cmake
+0644 root:root /usr/lib/@MULTIARCH@/pkgconfig/keyward.pc
 0755 root:root DIR
 EOF
 )
@@ -101,9 +114,9 @@ done < <(find "$root" -mindepth 1)
 [[ -e $root/usr/include/keyward/server ]] && bad "the daemons' headers are installed"
 for f in /usr/bin/keyward /usr/share/man/man1/keyward.1.gz /usr/share/man/man1/keyward-server.1.gz \
   /usr/share/man/man1/keyward-get.1.gz /usr/include/keyward/secret_config.h \
-  /usr/lib/x86_64-linux-gnu/cmake/keyward/keywardConfig.cmake \
-  /usr/lib/x86_64-linux-gnu/cmake/keyward/keywardConfigVersion.cmake \
-  /usr/lib/x86_64-linux-gnu/cmake/keyward/keywardTargets.cmake; do
+  "/usr/lib/$multiarch/cmake/keyward/keywardConfig.cmake" \
+  "/usr/lib/$multiarch/cmake/keyward/keywardConfigVersion.cmake" \
+  "/usr/lib/$multiarch/cmake/keyward/keywardTargets.cmake"; do
   [[ -e $root$f ]] || bad "missing $f"
 done
 dpkg-query --root="$root" -W -f='${Conffiles}\n' keyward | grep -q /etc/default/keyward-agent ||
