@@ -89,6 +89,8 @@ for mode in "${modes[@]}"; do
       install_dev
       pc=$(dirname "$(find "$work/prefix" -name keyward.pc | head -n1)")
       flags=$(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs keyward)
+      # (an rpath for a BUILD_SHARED_LIBS=ON build's libkeyward.so)
+      flags+=" -Wl,-rpath,$(PKG_CONFIG_PATH=$pc pkg-config --variable=libdir keyward)"
       mkdir -p "$work/pc"
       # shellcheck disable=SC2086
       "$cxx" -std=c++20 -Wall -Werror "$src/tests/consumer/main.cc" -o "$work/pc/consumer" $flags
