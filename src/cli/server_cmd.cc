@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -35,6 +36,7 @@ struct ServerFlags {
   std::string credentials;
   std::string key_file;
   std::vector<std::string> policies;  // KEY_OR_PROFILE=FILE
+  std::vector<std::string> regions;   // --region (repeatable) + --regions
   std::string account_id = "123456789012";
   std::string tls_cert, tls_key;
   std::string access_log = "-";
@@ -194,9 +196,39 @@ class LogFlusher {
   std::thread thread_;
 };
 
+// The regions served (empty: every region of the partition) and the default
+// one (named in the env file): the first --region, else the global --region,
+// else us-east-1.
+StatusOr<std::pair<std::vector<std::string>, std::string>> Regions(
+    const ServerFlags& f, const std::string& global_region) {
+  std::vector<std::string> regions;
+  for (const auto& spec : f.regions) {
+    std::size_t start = 0;
+    while (start <= spec.size()) {
+      std::size_t comma = spec.find(',', start);
+      std::string r =
+          spec.substr(start, comma == std::string::npos ? std::string::npos
+                                                        : comma - start);
+      start = comma == std::string::npos ? spec.size() + 1 : comma + 1;
+      if (r.empty()) continue;
+      if (!server::IsPartitionRegion(r)) {
+        return InvalidArgumentError("--region " + r +
+                                    ": not a region of the aws partition "
+                                    "(e.g. us-east-1, eu-central-1)");
+      }
+      if (std::find(regions.begin(), regions.end(), r) == regions.end())
+        regions.push_back(r);
+    }
+  }
+  std::string fallback = global_region.empty() ? "us-east-1" : global_region;
+  std::string def = regions.empty() ? fallback : regions.front();
+  return std::make_pair(regions, def);
+}
+
 int Run(Cli& cli, const ServerFlags& f) {
-  std::string region =
-      cli.globals().region.empty() ? "us-east-1" : cli.globals().region;
+  auto regions = Regions(f, cli.globals().region);
+  if (!regions.ok()) return cli.Fail(regions.status());
+  const std::string region = regions->second;
   auto listen = ParseListen(f.listen);
   if (!listen.ok()) return cli.Fail(listen.status());
   std::string dir = DirName(f.store);
@@ -284,7 +316,7 @@ int Run(Cli& cli, const ServerFlags& f) {
       std::move(*store), std::move(*cipher), std::move(sopt));
   if (!service.ok()) return cli.Fail(service.status());
   server::AuthOptions aopt;
-  aopt.region = region;
+  aopt.regions = regions->first;
   server::RequestAuthenticator auth(std::move(*keys), aopt);
 
   server::ServerOptions opt;
@@ -329,7 +361,11 @@ int Run(Cli& cli, const ServerFlags& f) {
             << f.store << ", " << (*service)->size() << " secrets, "
             << key_count << " access key(s)"
             << (key_created ? ", new master key " + key_file : "") << ")\n";
+  std::string served;
+  for (const auto& r : regions->first)
+    served += (served.empty() ? "" : ",") + r;
   cli.out() << "listening=" << endpoint << " region=" << region
+            << " regions=" << (served.empty() ? "all" : served)
             << " credentials=" << creds_path << "\n";
   cli.out() << (creds_created ? "Generated credentials in " + creds_path + ". "
                               : "")
@@ -380,6 +416,10 @@ void Setup(CLI::App& app, Cli& cli) {
                   "PROFILE_OR_ACCESS_KEY_ID=POLICY.json: authorize that key "
                   "with an IAM policy "
                   "(repeatable; keys without one are then denied)");
+  sub->add_option("--region,--regions", f->regions,
+                  "serve only these regions (repeatable, or a comma-separated "
+                  "list; default: every region of the aws partition, each "
+                  "with its own secrets); the first is the env file's region");
   sub->add_option("--account-id", f->account_id, "account id used in ARNs")
       ->capture_default_str();
   sub->add_option("--tls-cert", f->tls_cert,
@@ -402,7 +442,10 @@ void Setup(CLI::App& app, Cli& cli) {
                   "(0: from the open-file limit, at most 4096)")
       ->capture_default_str();
   sub->footer(
-      "The region is the global --region (default us-east-1).\n"
+      "Requests signed for any region are served, each region's secrets "
+      "apart;\n"
+      "the env file names the first --region, else the global --region, else "
+      "us-east-1.\n"
       "Example:\n  keyward server --store /tmp/kw/store.db --listen "
       "127.0.0.1:0 "
       "--env-file /tmp/kw/env\n  . /tmp/kw/env && aws secretsmanager "

@@ -27,6 +27,29 @@ bool KeyIs(const std::string& key, std::string_view want) {
 
 }  // namespace
 
+bool IsPartitionRegion(std::string_view r) {
+  static constexpr std::string_view kPrefixes[] = {"us", "eu", "ap", "sa", "ca",
+                                                   "me", "af", "il", "mx"};
+  auto word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  };
+  if (r.size() < 6 || r[2] != '-') return false;
+  if (std::find(std::begin(kPrefixes), std::end(kPrefixes), r.substr(0, 2)) ==
+      std::end(kPrefixes)) {
+    return false;
+  }
+  // "-\w+-\d+" after the prefix; \w+ is greedy, so the last '-' ends it.
+  std::size_t last = r.rfind('-');
+  if (last <= 3 || last + 1 == r.size()) return false;
+  for (std::size_t i = 3; i < last; ++i) {
+    if (!word(r[i])) return false;
+  }
+  for (std::size_t i = last + 1; i < r.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(r[i]))) return false;
+  }
+  return true;
+}
+
 StatusOr<std::vector<AccessKey>> ParseCredentialsFile(std::string_view text,
                                                       std::string_view path) {
   KW_ASSIGN_OR_RETURN(aws::IniFile ini, aws::ParseIni(text, path));
@@ -68,7 +91,7 @@ RequestAuthenticator::RequestAuthenticator(std::vector<AccessKey> keys,
   }
 }
 
-StatusOr<const AccessKey*> RequestAuthenticator::Verify(
+StatusOr<VerifiedRequest> RequestAuthenticator::Verify(
     const HttpRequest& request) const {
   std::optional<std::string_view> header = request.Header("authorization");
   if (!header) {
@@ -139,11 +162,21 @@ StatusOr<const AccessKey*> RequestAuthenticator::Verify(
                      "Credential should be scoped to correct service: '" +
                          options_.service + "'.");
   }
-  if (auth.region != options_.region) {
-    return AuthError(
-        "InvalidSignatureException",
-        "Credential should be scoped to a valid region, not '" + auth.region +
-            "'. This keyward server serves region '" + options_.region + "'.");
+  if (!IsPartitionRegion(auth.region)) {
+    return AuthError("InvalidSignatureException",
+                     "Credential should be scoped to a valid region, not '" +
+                         auth.region + "'. ");
+  }
+  if (!options_.regions.empty() &&
+      std::find(options_.regions.begin(), options_.regions.end(),
+                auth.region) == options_.regions.end()) {
+    std::string served;
+    for (const auto& r : options_.regions)
+      served += (served.empty() ? "'" : ", '") + r + "'";
+    return AuthError("InvalidSignatureException",
+                     "Credential should be scoped to a valid region, not '" +
+                         auth.region + "'. This keyward server serves " +
+                         served + " (--region).");
   }
   Clock::time_point now = options_.clock->Now();
   if (*when < now - options_.max_skew) {
@@ -178,7 +211,7 @@ StatusOr<const AccessKey*> RequestAuthenticator::Verify(
         "Consult "
         "the service documentation for details.");
   }
-  return &key;
+  return VerifiedRequest{&key, auth.region};
 }
 
 }  // namespace keyward::server

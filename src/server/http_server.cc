@@ -460,7 +460,8 @@ Reply HttpFrontEnd::Impl::Process(Request& req, const std::string& remote) {
             "Expected POST / with X-Amz-Target: secretsmanager.<Operation>");
       } else {
         op = std::string(amz_target.substr(kPrefix.size()));
-        Caller caller{key_id, (*key)->policy ? &*(*key)->policy : nullptr};
+        Caller caller{key_id, (*key)->policy ? &*(*key)->policy : nullptr,
+                      key->region};
         api = service->Handle(
             op,
             std::string_view(signed_req.body.data(), signed_req.body.size()),

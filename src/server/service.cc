@@ -11,6 +11,7 @@
 #include "keyward/naming.h"
 #include "keyward/secrets/client.h"
 #include "secrets/json_codec.h"
+#include "server/messages.h"
 
 namespace keyward::server {
 
@@ -29,33 +30,15 @@ constexpr std::size_t kMaxLabels = 20;
 constexpr std::size_t kMaxTags = 50;
 constexpr double kDay = 86400.0;
 
-// An API error: AWS error type + message.
-Status ApiError(std::string type, std::string message) {
-  return Status(StatusCode::kInvalidArgument, std::move(message),
-                std::move(type));
+// Every error text comes from the one table in messages.cc.
+Status NotFound() { return ApiFailure(Msg::kSecretNotFound); }
+Status LimitExceeded() { return ApiFailure(Msg::kQuotaExceeded); }
+Status MarkedForDeletion() { return ApiFailure(Msg::kMarkedForDeletion); }
+Status Validation(std::string_view member, std::string_view constraint) {
+  return ApiFailure(Msg::kValidation, {member, constraint});
 }
-Status NotFound() {
-  return ApiError("ResourceNotFoundException",
-                  "Secrets Manager can't find the specified secret.");
-}
-Status LimitExceeded() {
-  return ApiError("LimitExceededException",
-                  "The request failed because it would exceed one of the "
-                  "Secrets Manager quotas.");
-}
-Status MarkedForDeletion() {
-  return ApiError("InvalidRequestException",
-                  "You can't perform this operation on the secret because it "
-                  "was marked for "
-                  "deletion.");
-}
-Status Invalid(std::string message) {
-  return ApiError("InvalidParameterException", std::move(message));
-}
-Status Validation(std::string member, std::string constraint) {
-  return ApiError("ValidationException",
-                  "1 validation error detected: Value at '" + member +
-                      "' failed to satisfy constraint: " + constraint);
+Status Serialization(std::string_view what) {
+  return ApiFailure(Msg::kSerialization, {what});
 }
 
 // Wipes a parsed request (it may hold a value) when the handler returns.
@@ -70,10 +53,9 @@ StatusOr<std::optional<std::string>> OptString(const Json& req,
   auto it = req.find(key);
   if (it == req.end() || it->is_null()) return std::optional<std::string>();
   if (!it->is_string()) {
-    return ApiError(
-        "SerializationException",
+    return Serialization(
         std::string("Start of structure or map found where not expected (") +
-            key + ")");
+        key + ")");
   }
   return std::optional<std::string>(it->get<std::string>());
 }
@@ -90,8 +72,7 @@ StatusOr<std::optional<std::int64_t>> OptInt(const Json& req, const char* key) {
   auto it = req.find(key);
   if (it == req.end() || it->is_null()) return std::optional<std::int64_t>();
   if (!it->is_number_integer()) {
-    return ApiError("SerializationException",
-                    std::string("NUMBER_VALUE expected for ") + key);
+    return Serialization(std::string("NUMBER_VALUE expected for ") + key);
   }
   return std::optional<std::int64_t>(it->get<std::int64_t>());
 }
@@ -100,8 +81,7 @@ StatusOr<bool> OptBool(const Json& req, const char* key, bool fallback) {
   auto it = req.find(key);
   if (it == req.end() || it->is_null()) return fallback;
   if (!it->is_boolean()) {
-    return ApiError("SerializationException",
-                    std::string("Boolean expected for ") + key);
+    return Serialization(std::string("Boolean expected for ") + key);
   }
   return it->get<bool>();
 }
@@ -112,13 +92,11 @@ StatusOr<std::vector<std::string>> OptStringList(const Json& req,
   auto it = req.find(key);
   if (it == req.end() || it->is_null()) return out;
   if (!it->is_array()) {
-    return ApiError("SerializationException",
-                    std::string("Expected list for ") + key);
+    return Serialization(std::string("Expected list for ") + key);
   }
   for (const auto& e : *it) {
     if (!e.is_string()) {
-      return ApiError("SerializationException",
-                      std::string("Expected strings in ") + key);
+      return Serialization(std::string("Expected strings in ") + key);
     }
     out.push_back(e.get<std::string>());
   }
@@ -180,10 +158,7 @@ StatusOr<Payload> ReadPayload(const Json& req) {
                       OptString(req, "SecretBinary"));
   Payload p;
   if (str && bin) {
-    return Invalid(
-        "You can't specify both a binary secret value and a string secret "
-        "value in the same "
-        "secret.");
+    return ApiFailure(Msg::kBothValues);
   }
   if (str) {
     p.present = true;
@@ -193,8 +168,7 @@ StatusOr<Payload> ReadPayload(const Json& req) {
     std::optional<SecureString> decoded;
     if (IsStrictBase64(*bin)) decoded = secrets::Base64Decode(*bin);
     if (!decoded) {
-      return ApiError("SerializationException",
-                      "SecretBinary is not valid base64");
+      return ApiFailure(Msg::kBadBase64);
     }
     p.present = true;
     p.binary = true;
@@ -213,8 +187,7 @@ StatusOr<Payload> ReadPayload(const Json& req) {
 
 Status CheckToken(const std::string& token) {
   if (token.size() < 32 || token.size() > 64) {
-    return Validation("clientRequestToken",
-                      "Member must have length between 32 and 64");
+    return ApiFailure(Msg::kTokenLength);
   }
   return OkStatus();
 }
@@ -223,21 +196,18 @@ StatusOr<std::vector<secrets::Tag>> ReadTags(const Json& req) {
   std::vector<secrets::Tag> tags;
   auto it = req.find("Tags");
   if (it == req.end() || it->is_null()) return tags;
-  if (!it->is_array())
-    return ApiError("SerializationException", "Expected list for Tags");
+  if (!it->is_array()) return Serialization("Expected list for Tags");
   for (const auto& t : *it) {
-    if (!t.is_object())
-      return ApiError("SerializationException", "Expected Tag objects");
+    if (!t.is_object()) return Serialization("Expected Tag objects");
     KW_ASSIGN_OR_RETURN(std::optional<std::string> key, OptString(t, "Key"));
     KW_ASSIGN_OR_RETURN(std::optional<std::string> value,
                         OptString(t, "Value"));
     if (!key || key->empty() || key->size() > 128) {
-      return Invalid("Tag keys must be between 1 and 128 characters.");
+      return ApiFailure(Msg::kTagKeyLength);
     }
-    if (value && value->size() > 256)
-      return Invalid("Tag values must be at most 256 characters.");
+    if (value && value->size() > 256) return ApiFailure(Msg::kTagValueLength);
     if (Lower(*key).starts_with("aws:")) {
-      return Invalid("Tag keys starting with 'aws:' are reserved for AWS use.");
+      return ApiFailure(Msg::kTagKeyReserved);
     }
     tags.push_back({*key, value.value_or("")});
   }
@@ -256,8 +226,7 @@ Status MergeTags(std::vector<secrets::Tag>& into,
     }
   }
   if (into.size() > kMaxTags) {
-    return ApiError("LimitExceededException",
-                    "A secret can have at most 50 tags.");
+    return ApiFailure(Msg::kTooManyTags);
   }
   return OkStatus();
 }
@@ -269,7 +238,15 @@ Json TagsJson(const std::vector<secrets::Tag>& tags) {
   return out;
 }
 
-// Filter matching for ListSecrets / BatchGetSecretValue.
+// ListSecrets / BatchGetSecretValue filters, as AWS documents them and as
+// tests verified against AWS record (moto's test_list_secrets.py):
+//   name, tag-key, tag-value, primary-region: prefix match, case-sensitive;
+//   description and all: word match, not case-sensitive ("all" searches the
+//     name, description, tag keys and tag values); a filter value's words
+//     must each start a word of the same attribute ("o t" matches "one two");
+//   owning-service: nothing here is owned by a service;
+//   a leading '!' negates (the secret matches when no attribute matches);
+//   values of one filter are ORed, filters (even with the same key) ANDed.
 struct Filter {
   std::string key;
   std::vector<std::string> values;
@@ -279,62 +256,146 @@ StatusOr<std::vector<Filter>> ReadFilters(const Json& req) {
   std::vector<Filter> out;
   auto it = req.find("Filters");
   if (it == req.end() || it->is_null()) return out;
-  if (!it->is_array())
-    return ApiError("SerializationException", "Expected list for Filters");
-  if (it->size() > 10) return Invalid("You can specify at most 10 filters.");
+  if (!it->is_array()) return Serialization("Expected list for Filters");
+  if (it->size() > 10) return ApiFailure(Msg::kTooManyFilters);
   static const std::vector<std::string> kKeys = {
       "description",    "name",           "tag-key", "tag-value",
       "primary-region", "owning-service", "all"};
+  std::size_t index = 0;
   for (const auto& f : *it) {
-    if (!f.is_object())
-      return ApiError("SerializationException", "Expected Filter objects");
+    ++index;
+    if (!f.is_object()) return Serialization("Expected Filter objects");
     Filter filter;
-    KW_ASSIGN_OR_RETURN(filter.key, RequiredString(f, "Key"));
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> key, OptString(f, "Key"));
+    if (!key) return ApiFailure(Msg::kInvalidFilterKey);
+    filter.key = *key;
     if (std::find(kKeys.begin(), kKeys.end(), filter.key) == kKeys.end()) {
-      return Validation(
-          "filters.key",
-          "Member must satisfy enum value set: [description, name, tag-key, "
-          "tag-value, primary-region, owning-service, all]");
+      return ApiFailure(Msg::kFilterKeyEnum,
+                        {filter.key, std::to_string(index)});
     }
     KW_ASSIGN_OR_RETURN(filter.values, OptStringList(f, "Values"));
-    if (filter.values.size() > 10)
-      return Invalid("A filter can have at most 10 values.");
+    if (filter.values.empty())
+      return ApiFailure(Msg::kInvalidFilterValues, {filter.key});
+    if (filter.values.size() > 10) return ApiFailure(Msg::kTooManyFilterValues);
     out.push_back(std::move(filter));
   }
   return out;
 }
 
-bool PrefixMatch(std::string_view attr, std::string_view value,
-                 bool ignore_case) {
-  if (ignore_case) return Lower(attr).starts_with(Lower(value));
-  return attr.starts_with(value);
+}  // namespace
+
+// Words as AWS's word match sees them (verified: "AppBeta" finds
+// "prod/AppBeta/x"; "COMPANYthings" is "COMPAN" + "Ythings"; a string with
+// two different separators is one word; a lone separator is no word):
+// split at whitespace, then at the one separator character among
+// "/-_+=.@" a piece uses, then before every character that starts a run of
+// lowercase letters.
+std::vector<std::string> FilterWords(std::string_view text) {
+  static constexpr std::string_view kSeparators = "/-_+=.@";
+  std::vector<std::string> out;
+  auto split_case = [&out](std::string_view part) {
+    std::string cur;
+    std::size_t i = 0;
+    auto lower = [&part](std::size_t k) {
+      return k < part.size() && part[k] >= 'a' && part[k] <= 'z';
+    };
+    while (i < part.size()) {
+      if (!lower(i) && lower(i + 1)) {
+        if (!cur.empty()) out.push_back(std::move(cur));
+        cur.clear();
+        std::size_t j = i + 1;
+        while (lower(j)) ++j;
+        out.emplace_back(part.substr(i, j - i));
+        i = j;
+      } else {
+        cur.push_back(part[i++]);
+      }
+    }
+    if (!cur.empty()) out.push_back(std::move(cur));
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+      ++i;
+    std::size_t j = i;
+    while (j < text.size() &&
+           !std::isspace(static_cast<unsigned char>(text[j])))
+      ++j;
+    std::string_view piece = text.substr(i, j - i);
+    i = j;
+    if (piece.empty()) continue;
+    std::string used;
+    for (char c : piece) {
+      if (kSeparators.find(c) != std::string_view::npos &&
+          used.find(c) == std::string::npos) {
+        used.push_back(c);
+      }
+    }
+    if (used.size() >= 2) {
+      out.emplace_back(piece);
+      continue;
+    }
+    std::size_t start = 0;
+    while (start <= piece.size()) {
+      std::size_t end =
+          used.empty() ? std::string_view::npos : piece.find(used[0], start);
+      std::string_view part = piece.substr(start, end == std::string_view::npos
+                                                      ? std::string_view::npos
+                                                      : end - start);
+      if (!part.empty()) split_case(part);
+      if (end == std::string_view::npos) break;
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool WordMatch(std::string_view attr, std::string_view value) {
+  std::vector<std::string> want = FilterWords(value);
+  if (want.empty()) return false;
+  std::vector<std::string> have = FilterWords(attr);
+  for (auto& w : want) {
+    w = Lower(w);
+    bool found = false;
+    for (const auto& h : have) found |= Lower(h).starts_with(w);
+    if (!found) return false;
+  }
+  return true;
 }
 
 bool FilterMatches(const StoredSecret& s, const Filter& f) {
+  std::vector<std::string_view> attrs;
+  bool words = false;
+  if (f.key == "name") {
+    attrs = {s.name};
+  } else if (f.key == "description") {
+    // Without a description a secret matches no description filter, not
+    // even a negated one (as recorded by test_with_filter_with_negation).
+    if (s.description.empty()) return false;
+    attrs = {s.description};
+    words = true;
+  } else if (f.key == "tag-key") {
+    for (const auto& t : s.tags) attrs.push_back(t.key);
+  } else if (f.key == "tag-value") {
+    for (const auto& t : s.tags) attrs.push_back(t.value);
+  } else if (f.key == "primary-region") {
+    attrs = {s.region};
+  } else if (f.key == "all") {
+    attrs = {s.name};
+    if (!s.description.empty()) attrs.push_back(s.description);
+    for (const auto& t : s.tags) {
+      attrs.push_back(t.key);
+      attrs.push_back(t.value);
+    }
+    words = true;
+  }
   for (std::string_view v : f.values) {
     bool negate = v.starts_with("!");
     if (negate) v.remove_prefix(1);
-    std::vector<std::string_view> attrs;
-    bool ignore_case = false;
-    if (f.key == "name") {
-      attrs = {s.name};
-    } else if (f.key == "description") {
-      attrs = {s.description};
-      ignore_case = true;
-    } else if (f.key == "tag-key") {
-      for (const auto& t : s.tags) attrs.push_back(t.key);
-    } else if (f.key == "tag-value") {
-      for (const auto& t : s.tags) attrs.push_back(t.value);
-    } else if (f.key == "all") {
-      attrs = {s.name, s.description};
-      for (const auto& t : s.tags) {
-        attrs.push_back(t.key);
-        attrs.push_back(t.value);
-      }
-      ignore_case = true;
-    }
     bool hit = false;
-    for (auto a : attrs) hit |= PrefixMatch(a, v, ignore_case);
+    for (auto a : attrs) hit |= words ? WordMatch(a, v) : a.starts_with(v);
     if (hit != negate) return true;
   }
   return false;
@@ -352,10 +413,7 @@ std::string EncodeToken(std::size_t offset) {
   return secrets::Base64Encode("kw1:" + std::to_string(offset));
 }
 StatusOr<std::size_t> DecodeToken(const std::string& token) {
-  auto bad = [] {
-    return ApiError("InvalidNextTokenException",
-                    "The NextToken value is invalid.");
-  };
+  auto bad = [] { return ApiFailure(Msg::kNextToken); };
   std::optional<SecureString> raw = secrets::Base64Decode(token);
   if (!raw || raw->size() < 5 || raw->substr(0, 4) != "kw1:") return bad();
   std::size_t n = 0;
@@ -383,6 +441,8 @@ struct SecretsService::Impl {
   std::unique_ptr<SecretStore> store;
   std::unique_ptr<ValueCipher> cipher;
   mutable std::shared_mutex mu;
+  // Every region's secrets; ARNs carry the region, names are per region
+  // (NameKey).
   std::map<std::string, StoredSecret> by_arn;                // guarded by mu
   std::unordered_map<std::string, std::string> name_to_arn;  // guarded by mu
   // Secrets whose LastAccessedDate changed since the last store write, and
@@ -392,26 +452,39 @@ struct SecretsService::Impl {
 
   double Now() const { return Round3(ToEpochSeconds(opt.clock->Now())); }
 
-  std::string ArnFor(std::string_view name, std::string_view suffix) const {
-    return "arn:aws:secretsmanager:" + opt.region + ":" + opt.account_id +
-           ":secret:" + std::string(name) + "-" + std::string(suffix);
+  const std::string& RegionOf(const Caller& c) const {
+    return c.region.empty() ? opt.region : c.region;
   }
-  std::string ArnPrefix() const {
-    return "arn:aws:secretsmanager:" + opt.region + ":" + opt.account_id +
-           ":secret:";
+  static std::string NameKey(std::string_view region, std::string_view name) {
+    std::string key(region);
+    key.push_back('\n');
+    key.append(name);
+    return key;
+  }
+  std::string ArnFor(std::string_view region, std::string_view name,
+                     std::string_view suffix) const {
+    return ArnPrefix(region) + std::string(name) + "-" + std::string(suffix);
+  }
+  std::string ArnPrefix(std::string_view region) const {
+    return "arn:aws:secretsmanager:" + std::string(region) + ":" +
+           opt.account_id + ":secret:";
   }
 
-  // The secret `id` (name, ARN or partial ARN) names, including secrets
-  // scheduled for deletion whose window has not passed. Requires mu.
-  StoredSecret* Find(const std::string& id) {
-    auto it = name_to_arn.find(id);
+  // The secret `id` (name, ARN or partial ARN) names in `region`, including
+  // secrets scheduled for deletion whose window has not passed. An ARN of
+  // another region names nothing here (as in AWS, each region's endpoint
+  // sees only its own secrets). Requires mu.
+  StoredSecret* Find(const std::string& id, const std::string& region) {
+    auto it = name_to_arn.find(NameKey(region, id));
     std::string arn;
+    std::string prefix = ArnPrefix(region);
     if (it != name_to_arn.end()) {
       arn = it->second;
-    } else if (id.starts_with(ArnPrefix())) {
+    } else if (id.starts_with(prefix)) {
       if (by_arn.count(id)) {
         arn = id;
-      } else if (auto n = name_to_arn.find(id.substr(ArnPrefix().size()));
+      } else if (auto n = name_to_arn.find(
+                     NameKey(region, id.substr(prefix.size())));
                  n != name_to_arn.end()) {
         arn = n->second;  // partial ARN (without the random suffix)
       }
@@ -424,10 +497,10 @@ struct SecretsService::Impl {
   }
 
   // The resource ARN used for authorization of a request naming `id`.
-  std::string ResourceFor(const std::string& id) {
-    if (StoredSecret* s = Find(id)) return s->arn;
+  std::string ResourceFor(const std::string& id, const std::string& region) {
+    if (StoredSecret* s = Find(id, region)) return s->arn;
     if (id.starts_with("arn:")) return id;
-    return ArnPrefix() + id;
+    return ArnPrefix(region) + id;
   }
 
   // Evaluates `op` on `resource` (the secret's ARN when it exists). The
@@ -439,17 +512,13 @@ struct SecretsService::Impl {
     if (caller.policy == nullptr) return OkStatus();
     std::string action = "secretsmanager:" + std::string(op);
     if (caller.policy->Allowed(action, resource)) return OkStatus();
-    return ApiError("AccessDeniedException",
-                    "User: arn:aws:iam::" + opt.account_id + ":user/" +
-                        caller.access_key_id +
-                        " is not authorized to perform: " + action +
-                        " on resource: " + std::string(named) +
-                        " because no identity-based policy allows the " +
-                        action + " action");
+    return ApiFailure(Msg::kAccessDenied, {"arn:aws:iam::" + opt.account_id +
+                                               ":user/" + caller.access_key_id,
+                                           action, named});
   }
   Status AuthorizeId(const Caller& caller, std::string_view op,
                      const std::string& id) {
-    return Authorize(caller, op, ResourceFor(id), id);
+    return Authorize(caller, op, ResourceFor(id, RegionOf(caller)), id);
   }
 
   // Persists `s` (already modified in memory; `before` is its stored state,
@@ -466,8 +535,7 @@ struct SecretsService::Impl {
     Status st = before ? store->SaveChanges(s, *before) : store->Save(s);
     if (!st.ok()) {
       warn("store write failed: " + st.message());
-      return ApiError("InternalServiceError",
-                      "An error occurred on the server side.");
+      return ApiFailure(Msg::kInternal);
     }
     return OkStatus();
   }
@@ -485,7 +553,8 @@ struct SecretsService::Impl {
           ++it;
           continue;
         }
-        if (auto n = name_to_arn.find(it->second.name);
+        if (auto n =
+                name_to_arn.find(NameKey(it->second.region, it->second.name));
             n != name_to_arn.end() && n->second == it->first) {
           name_to_arn.erase(n);
         }
@@ -524,9 +593,7 @@ struct SecretsService::Impl {
       warn("INTEGRITY FAILURE: the stored value of secret " + s.name +
            " version " + v.version_id +
            " failed authentication (modified, moved or wrong key); not served");
-      return ApiError("InternalServiceError",
-                      "The stored value of this secret version failed its "
-                      "integrity check.");
+      return ApiFailure(Msg::kIntegrityFailure);
     }
     return std::move(plain).value();
   }
@@ -594,9 +661,7 @@ struct SecretsService::Impl {
     if (v == nullptr) return false;
     KW_ASSIGN_OR_RETURN(SecureString old, DecryptVersion(s, *v));
     if (v->binary != p.binary || old != p.bytes) {
-      return ApiError("ResourceExistsException",
-                      "You can't modify an existing version, you can only "
-                      "create new versions.");
+      return ApiFailure(Msg::kTokenInUse, {token, s.arn});
     }
     return true;
   }
@@ -658,17 +723,10 @@ struct SecretsService::Impl {
     if (!version_id.empty()) {
       v = FindVersion(s, version_id);
       if (v == nullptr) {
-        return ApiError("ResourceNotFoundException",
-                        "Secrets Manager can't find the specified secret value "
-                        "for VersionId: " +
-                            version_id);
+        return ApiFailure(Msg::kNoValueForVersion, {version_id});
       }
       if (!stage.empty() && !HasStage(*v, stage)) {
-        return ApiError(
-            "ResourceNotFoundException",
-            "Secrets Manager can't find the specified secret value for staging "
-            "label: " +
-                stage);
+        return ApiFailure(Msg::kStageNotOnVersion);
       }
       return v;
     }
@@ -676,10 +734,7 @@ struct SecretsService::Impl {
       if (HasStage(c, stage)) v = &c;
     }
     if (v == nullptr) {
-      return ApiError("ResourceNotFoundException",
-                      "Secrets Manager can't find the specified secret value "
-                      "for staging label: " +
-                          stage);
+      return ApiFailure(Msg::kNoValueForStage, {stage});
     }
     return v;
   }
@@ -749,7 +804,7 @@ struct SecretsService::Impl {
                                    const Caller& caller,
                                    bool allow_deleted = false) {
     KW_RETURN_IF_ERROR(AuthorizeId(caller, op, id));
-    StoredSecret* s = Find(id);
+    StoredSecret* s = Find(id, RegionOf(caller));
     if (s == nullptr) return NotFound();
     if (s->deleted != 0 && !allow_deleted) return MarkedForDeletion();
     return s;
@@ -766,7 +821,7 @@ StatusOr<Json> SecretsService::Impl::GetOne(const std::string& id,
   {
     std::shared_lock lock(mu);
     KW_RETURN_IF_ERROR(AuthorizeId(caller, "GetSecretValue", id));
-    StoredSecret* s = Find(id);
+    StoredSecret* s = Find(id, RegionOf(caller));
     if (s == nullptr) return NotFound();
     if (s->deleted != 0) return MarkedForDeletion();
     KW_ASSIGN_OR_RETURN(StoredVersion * v,
@@ -838,13 +893,10 @@ StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
   bool has_ids = req.contains("SecretIdList") && !req["SecretIdList"].is_null();
   bool has_filters = req.contains("Filters") && !req["Filters"].is_null();
   if (has_ids == has_filters) {
-    return Invalid(
-        "Either 'SecretIdList' or 'Filters' must be provided, but not both.");
+    return ApiFailure(Msg::kBatchIdsOrFilters);
   }
   if (has_ids && req.contains("MaxResults")) {
-    return Invalid(
-        "'Filters' not specified. 'Filters' must also be specified when "
-        "'MaxResults' is provided.");
+    return ApiFailure(Msg::kBatchMaxResultsNeedsFilters);
   }
   if (ids.size() > 20)
     return Validation("secretIdList",
@@ -863,8 +915,9 @@ StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
     {
       std::shared_lock lock(mu);
       std::vector<const StoredSecret*> matches;
+      const std::string& region = RegionOf(caller);
       for (const auto& [arn, s] : by_arn) {
-        if (s.deleted == 0 && AllFiltersMatch(s, filters))
+        if (s.region == region && s.deleted == 0 && AllFiltersMatch(s, filters))
           matches.push_back(&s);
       }
       std::sort(matches.begin(), matches.end(), [](auto* a, auto* b) {
@@ -897,7 +950,7 @@ StatusOr<Json> SecretsService::Impl::DescribeSecret(const Json& req,
   KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
   std::shared_lock lock(mu);
   KW_RETURN_IF_ERROR(AuthorizeId(caller, "DescribeSecret", id));
-  StoredSecret* s = Find(id);
+  StoredSecret* s = Find(id, RegionOf(caller));
   if (s == nullptr) return NotFound();
   return MetadataJson(*s, false);
 }
@@ -934,7 +987,9 @@ StatusOr<Json> SecretsService::Impl::ListSecrets(const Json& req,
   std::shared_lock lock(mu);
   double now = Now();
   std::vector<const StoredSecret*> matches;
+  const std::string& region = RegionOf(caller);
   for (const auto& [arn, s] : by_arn) {
+    if (s.region != region) continue;
     if (s.deleted != 0 && (!include_deleted || s.deleted <= now)) continue;
     if (AllFiltersMatch(s, filters)) matches.push_back(&s);
   }
@@ -967,10 +1022,7 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
   KW_ASSIGN_OR_RETURN(std::string name, RequiredString(req, "Name"));
   Status limits = CheckStoreNameLimits(name);
   if (!limits.ok()) {
-    return Invalid(
-        "Invalid name. Must be a valid name containing alphanumeric "
-        "characters, or any "
-        "of the following: -/_+=.@!");
+    return ApiFailure(Msg::kInvalidName);
   }
   KW_ASSIGN_OR_RETURN(Payload payload, ReadPayload(req));
   KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
@@ -985,26 +1037,22 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
   }
   std::unique_lock lock(mu);
   PurgeExpired();
-  if (StoredSecret* s = Find(name)) {
+  if (StoredSecret* s = Find(name, RegionOf(caller))) {
     KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s->arn, name));
     if (s->deleted != 0) {
-      return ApiError("InvalidRequestException",
-                      "You can't create this secret because a secret with this "
-                      "name is already "
-                      "scheduled for deletion.");
+      return ApiFailure(Msg::kCreateWhileScheduled);
     }
     if (payload.present) {
       KW_ASSIGN_OR_RETURN(bool same, ExistingToken(*s, token, payload));
       if (same)
         return Json{{"ARN", s->arn}, {"Name", s->name}, {"VersionId", token}};
     }
-    return ApiError(
-        "ResourceExistsException",
-        "The operation failed because the secret " + name + " already exists.");
+    return ApiFailure(Msg::kSecretExists, {name});
   }
   StoredSecret s;
   s.name = name;
-  s.arn = ArnFor(name, RandomSuffix());
+  s.region = RegionOf(caller);
+  s.arn = ArnFor(s.region, name, RandomSuffix());
   KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s.arn, name));
   s.description = description.value_or("");
   s.kms_key_id = kms.value_or("");
@@ -1015,7 +1063,7 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
   KW_RETURN_IF_ERROR(Persist(s, nullptr));
   Json out{{"ARN", s.arn}, {"Name", s.name}};
   if (payload.present) out["VersionId"] = token;
-  name_to_arn[s.name] = s.arn;
+  name_to_arn[NameKey(s.region, s.name)] = s.arn;
   by_arn[s.arn] = std::move(s);
   return out;
 }
@@ -1028,7 +1076,7 @@ StatusOr<Json> SecretsService::Impl::PutSecretValue(const Json& req,
   KW_ASSIGN_OR_RETURN(std::vector<std::string> stages,
                       OptStringList(req, "VersionStages"));
   if (!payload.present) {
-    return Invalid("You must provide either SecretString or SecretBinary.");
+    return ApiFailure(Msg::kNeedValue);
   }
   if (req.contains("VersionStages") && (stages.empty() || stages.size() > 20)) {
     return Validation("versionStages",
@@ -1100,26 +1148,23 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
   KW_ASSIGN_OR_RETURN(bool force,
                       OptBool(req, "ForceDeleteWithoutRecovery", false));
   if (force && window) {
-    return Invalid(
-        "You can't use ForceDeleteWithoutRecovery in conjunction with "
-        "RecoveryWindowInDays.");
+    return ApiFailure(Msg::kForceWithWindow);
   }
   if (window && (*window < 7 || *window > 30)) {
-    return Invalid(
-        "The RecoveryWindowInDays value must be between 7 and 30 days "
-        "(inclusive).");
+    return ApiFailure(Msg::kWindowRange);
   }
   std::unique_lock lock(mu);
   double now = Now();
-  if (force && Find(id) == nullptr) {
+  if (force && Find(id, RegionOf(caller)) == nullptr) {
     // AWS documents that forcibly deleting a nonexistent secret does not
     // return ResourceNotFoundException.
     KW_RETURN_IF_ERROR(AuthorizeId(caller, "DeleteSecret", id));
     bool arn = id.starts_with("arn:");
     std::string name = arn ? id.substr(id.rfind(':') + 1) : id;
-    return Json{{"ARN", arn ? id : ArnFor(id, RandomSuffix())},
-                {"Name", name},
-                {"DeletionDate", now}};
+    return Json{
+        {"ARN", arn ? id : ArnFor(RegionOf(caller), id, RandomSuffix())},
+        {"Name", name},
+        {"DeletionDate", now}};
   }
   KW_ASSIGN_OR_RETURN(StoredSecret * s,
                       ForWrite(id, "DeleteSecret", caller, true));
@@ -1127,19 +1172,15 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
     Status st = store->Remove(s->arn);
     if (!st.ok()) {
       warn("store write failed: " + st.message());
-      return ApiError("InternalServiceError",
-                      "An error occurred on the server side.");
+      return ApiFailure(Msg::kInternal);
     }
     Json out{{"ARN", s->arn}, {"Name", s->name}, {"DeletionDate", now}};
-    name_to_arn.erase(s->name);
+    name_to_arn.erase(NameKey(s->region, s->name));
     by_arn.erase(s->arn);
     return out;
   }
   if (s->deleted != 0) {
-    return ApiError(
-        "InvalidRequestException",
-        "You can't perform this operation on the secret because it was already "
-        "scheduled for deletion.");
+    return ApiFailure(Msg::kAlreadyScheduledForDeletion);
   }
   StoredSecret updated = *s;
   updated.deletion_requested = now;
@@ -1180,7 +1221,7 @@ StatusOr<Json> SecretsService::Impl::ListSecretVersionIds(
   }
   std::shared_lock lock(mu);
   KW_RETURN_IF_ERROR(AuthorizeId(caller, "ListSecretVersionIds", id));
-  StoredSecret* s = Find(id);
+  StoredSecret* s = Find(id, RegionOf(caller));
   if (s == nullptr) return NotFound();
   std::vector<const StoredVersion*> versions;
   for (const auto& v : s->versions) {
@@ -1222,36 +1263,27 @@ StatusOr<Json> SecretsService::Impl::UpdateSecretVersionStage(
     if (HasStage(v, stage)) holder = &v;
   }
   if (remove_from && FindVersion(updated, *remove_from) == nullptr) {
-    return Invalid("The version " + *remove_from +
-                   " doesn't exist for this secret.");
+    return ApiFailure(Msg::kVersionMissing, {*remove_from});
   }
   if (!move_to && !remove_from) {
-    return Invalid(
-        "You must specify MoveToVersionId, RemoveFromVersionId, or both.");
+    return ApiFailure(Msg::kMoveOrRemove);
   }
   if (remove_from &&
       (holder == nullptr || holder->version_id != *remove_from)) {
-    return Invalid("The staging label " + stage +
-                   " is not attached to version " + *remove_from + ".");
+    return ApiFailure(Msg::kStageNotAttached, {stage, *remove_from});
   }
   if (move_to) {
     StoredVersion* target = FindVersion(updated, *move_to);
     if (target == nullptr) {
-      return Invalid("The version " + *move_to +
-                     " doesn't exist for this secret.");
+      return ApiFailure(Msg::kVersionMissing, {*move_to});
     }
     if (holder != nullptr && holder != target && !remove_from) {
-      return Invalid("The staging label " + stage +
-                     " is currently attached to version " + holder->version_id +
-                     ". You must specify RemoveFromVersionId to move it.");
+      return ApiFailure(Msg::kRemoveFromRequired, {stage, holder->version_id});
     }
     MoveStage(updated, stage, *target);
   } else {
     if (stage == kCurrent) {
-      return Invalid(
-          "You can't remove the staging label AWSCURRENT from a version; move "
-          "it to "
-          "another version instead.");
+      return ApiFailure(Msg::kCantRemoveCurrent);
     }
     DropStage(*holder, stage);
   }
@@ -1329,10 +1361,7 @@ StatusOr<Json> SecretsService::Impl::GetRandomPassword(const Json& req,
   std::string all;
   for (const auto& c : classes) all += c;
   if (all.empty() || (each && static_cast<std::size_t>(n) < classes.size())) {
-    return Invalid(
-        "The password can't be generated with the requested length and "
-        "character "
-        "restrictions.");
+    return ApiFailure(Msg::kPasswordImpossible);
   }
   auto pick = [](const std::string& from) {
     std::uint32_t r;
@@ -1394,7 +1423,7 @@ StatusOr<std::unique_ptr<SecretsService>> SecretsService::Create(
   KW_ASSIGN_OR_RETURN(std::vector<StoredSecret> all, impl->store->LoadAll());
   KW_RETURN_IF_ERROR(impl->MigrateValueAad(all));
   for (auto& s : all) {
-    impl->name_to_arn[s.name] = s.arn;
+    impl->name_to_arn[Impl::NameKey(s.region, s.name)] = s.arn;
     std::string arn = s.arn;
     impl->by_arn[arn] = std::move(s);
   }
@@ -1418,10 +1447,10 @@ ApiResponse SecretsService::Handle(std::string_view operation,
     // whatever walks it (the reported crash was the wipe of such a body).
     resp.error_type = "SerializationException";
     resp.http_status = 400;
-    resp.body = ErrorBody(
-        resp.error_type,
-        "The request body nests arrays or objects deeper than " +
-            std::to_string(secrets::kMaxJsonDepth) + " levels.");
+    resp.body =
+        ErrorBody(resp.error_type,
+                  "The request body nests arrays or objects deeper than " +
+                      std::to_string(secrets::kMaxJsonDepth) + " levels.");
     return resp;
   }
   std::optional<Json> parsed =
@@ -1429,8 +1458,7 @@ ApiResponse SecretsService::Handle(std::string_view operation,
   if (!parsed || !parsed->is_object()) {
     resp.error_type = "SerializationException";
     resp.http_status = 400;
-    resp.body = ErrorBody(resp.error_type,
-                          "The request body is not a valid JSON object.");
+    resp.body = ErrorBody(resp.error_type, FormatMessage(Msg::kNotJsonObject));
     return resp;
   }
   Json& req = *parsed;
@@ -1472,8 +1500,7 @@ ApiResponse SecretsService::Handle(std::string_view operation,
   } else if (operation == "GetRandomPassword") {
     result = d.GetRandomPassword(req, caller);
   } else {
-    result = ApiError("UnknownOperationException",
-                      "keyward server does not implement this operation.");
+    result = ApiFailure(Msg::kUnknownOperation);
   }
   if (result.ok()) {
     resp.body = secrets::DumpAndWipe(*result);

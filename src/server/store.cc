@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS secrets(
   arn TEXT PRIMARY KEY,
   name TEXT NOT NULL,
-  doc TEXT NOT NULL);
+  doc TEXT NOT NULL,
+  region TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS versions(
   arn TEXT NOT NULL,
   version_id TEXT NOT NULL,
@@ -62,6 +63,16 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
   int rc_;
 };
+
+// The region field of an ARN ("arn:aws:secretsmanager:REGION:...").
+std::string ArnRegion(const std::string& arn) {
+  std::size_t a = 0;
+  for (int i = 0; i < 3 && a != std::string::npos; ++i)
+    a = arn.find(':', a + (i ? 1 : 0));
+  if (a == std::string::npos) return "";
+  std::size_t b = arn.find(':', a + 1);
+  return b == std::string::npos ? "" : arn.substr(a + 1, b - a - 1);
+}
 
 Status SqlError(sqlite3* db, const std::string& what) {
   return InternalError("store: " + what + ": " + sqlite3_errmsg(db));
@@ -203,10 +214,50 @@ StatusOr<std::unique_ptr<SecretStore>> SecretStore::Open(
     KW_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
   KW_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=FULL"));
   KW_RETURN_IF_ERROR(store->Exec(kSchema));
+  KW_RETURN_IF_ERROR(store->AddRegionColumn());
   return store;
 }
 
 SecretStore::~SecretStore() { sqlite3_close(db_); }
+
+// Stores from before regions had no `region` column: it is added and filled
+// from each secret's ARN (the region the server served then), in one
+// transaction.
+Status SecretStore::AddRegionColumn() {
+  bool has = false;
+  {
+    Stmt q(db_, "PRAGMA table_info(secrets)");
+    if (!q.ok()) return SqlError(db_, "read schema");
+    while (q.Step() == SQLITE_ROW) has |= q.Col(1) == "region";
+  }
+  if (has) return OkStatus();
+  KW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto fail = [this](const std::string& what) {
+    Status s = SqlError(db_, what);
+    Exec("ROLLBACK").IgnoreError();
+    return s;
+  };
+  if (sqlite3_exec(db_,
+                   "ALTER TABLE secrets ADD COLUMN region TEXT NOT NULL "
+                   "DEFAULT ''",
+                   nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail("add region column");
+  }
+  std::vector<std::string> arns;
+  {
+    Stmt q(db_, "SELECT arn FROM secrets");
+    while (q.ok() && q.Step() == SQLITE_ROW) arns.push_back(q.Col(0));
+  }
+  for (const auto& arn : arns) {
+    Stmt u(db_, "UPDATE secrets SET region = ? WHERE arn = ?");
+    u.Text(1, ArnRegion(arn));
+    u.Text(2, arn);
+    if (!u.ok() || u.Step() != SQLITE_DONE) return fail("fill region column");
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return fail("commit");
+  return OkStatus();
+}
 
 Status SecretStore::Exec(const char* sql) {
   char* err = nullptr;
@@ -220,13 +271,15 @@ Status SecretStore::Exec(const char* sql) {
 
 StatusOr<std::vector<StoredSecret>> SecretStore::LoadAll() {
   std::vector<StoredSecret> out;
-  Stmt q(db_, "SELECT arn, name, doc FROM secrets ORDER BY rowid");
+  Stmt q(db_, "SELECT arn, name, doc, region FROM secrets ORDER BY rowid");
   if (!q.ok()) return SqlError(db_, "load secrets");
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
     StoredSecret s;
     s.arn = q.Col(0);
     s.name = q.Col(1);
+    s.region = q.Col(3);
+    if (s.region.empty()) s.region = ArnRegion(s.arn);
     if (!ParseSecretDoc(q.Col(2), s)) {
       return DataLossError("store: metadata of secret " + s.name +
                            " is corrupt");
@@ -267,10 +320,12 @@ Status SecretStore::SaveChanges(const StoredSecret& after,
     return s;
   };
   Stmt up(db_,
-          "INSERT OR REPLACE INTO secrets(arn, name, doc) VALUES(?, ?, ?)");
+          "INSERT OR REPLACE INTO secrets(arn, name, doc, region) VALUES(?, ?, "
+          "?, ?)");
   up.Text(1, after.arn);
   up.Text(2, after.name);
   up.Text(3, SecretDoc(after).dump());
+  up.Text(4, after.region.empty() ? ArnRegion(after.arn) : after.region);
   if (!up.ok() || up.Step() != SQLITE_DONE) return fail("save secret");
   std::map<std::string_view, const StoredVersion*> old;
   for (const auto& v : before.versions) old[v.version_id] = &v;
@@ -355,10 +410,12 @@ Status SecretStore::SaveMany(const std::vector<const StoredSecret*>& secrets,
   for (const StoredSecret* one : secrets) {
     const StoredSecret& secret = *one;
     Stmt up(db_,
-            "INSERT OR REPLACE INTO secrets(arn, name, doc) VALUES(?, ?, ?)");
+            "INSERT OR REPLACE INTO secrets(arn, name, doc, region) VALUES(?, "
+            "?, ?, ?)");
     up.Text(1, secret.arn);
     up.Text(2, secret.name);
     up.Text(3, SecretDoc(secret).dump());
+    up.Text(4, secret.region.empty() ? ArnRegion(secret.arn) : secret.region);
     if (!up.ok() || up.Step() != SQLITE_DONE) return fail("save secret");
     Stmt del(db_, "DELETE FROM versions WHERE arn = ?");
     del.Text(1, secret.arn);

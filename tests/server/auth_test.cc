@@ -62,7 +62,7 @@ TEST_F(AuthTest, RejectsWithAwsErrorTypes) {
                              unsigned_req.headers.end());
   EXPECT_EQ(ErrorType(unsigned_req), "MissingAuthenticationTokenException");
   EXPECT_EQ(ErrorType(Signed("wrong")), "InvalidSignatureException");
-  EXPECT_EQ(ErrorType(Signed("s3cr3t", "eu-west-1")),
+  EXPECT_EQ(ErrorType(Signed("s3cr3t", "xx-west-1")),
             "InvalidSignatureException");
   EXPECT_EQ(ErrorType(Signed("s3cr3t", "us-east-1", "AKIDNOPE")),
             "UnrecognizedClientException");
@@ -106,6 +106,35 @@ TEST_F(AuthTest, TargetHeaderMustBeSigned) {
   EXPECT_NE(v.status().message().find("X-Amz-Target"), std::string::npos)
       << v.status();
   EXPECT_TRUE(auth_->Verify(Signed()).ok());  // signed target: accepted
+}
+
+// Issue 19: every region of the partition is served unless --region
+// restricts the set; the verified request carries its scope's region.
+TEST_F(AuthTest, EveryPartitionRegionUnlessRestricted) {
+  for (const char* r : {"us-east-1", "us-west-2", "eu-central-1",
+                        "ap-southeast-3", "il-central-1", "mx-central-1"}) {
+    auto v = auth_->Verify(Signed("s3cr3t", r));
+    ASSERT_TRUE(v.ok()) << r << ": " << v.status();
+    EXPECT_EQ(v->region, r);
+  }
+  for (const char* r : {"us-east", "moon-base-1", "us-east-1a", "EU-WEST-1",
+                        "cn-north-1", "us-gov-west-1x"}) {
+    EXPECT_EQ(ErrorType(Signed("s3cr3t", r)), "InvalidSignatureException") << r;
+  }
+  EXPECT_FALSE(IsPartitionRegion("us-gov-west-1"));  // the aws-us-gov partition
+  auto keys = ParseCredentialsFile(
+      "[a]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = s3cr3t\n",
+      "creds");
+  AuthOptions opt;
+  opt.clock = &clock_;
+  opt.regions = {"us-east-1", "eu-west-1"};
+  RequestAuthenticator only(std::move(*keys), opt);
+  EXPECT_TRUE(only.Verify(Signed("s3cr3t", "eu-west-1")).ok());
+  auto refused = only.Verify(Signed("s3cr3t", "us-west-2"));
+  EXPECT_EQ(refused.status().error_type(), "InvalidSignatureException");
+  EXPECT_NE(refused.status().message().find("'us-east-1', 'eu-west-1'"),
+            std::string::npos)
+      << refused.status();
 }
 
 TEST(ParseCredentialsFileTest, HalfPairIsAnErrorWithLine) {

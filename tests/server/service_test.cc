@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "secrets/json_codec.h"
+#include "server/messages.h"
 #include "tests/testing/fakes.h"
 #include "tests/testing/peers.h"
 #include "tests/testing/small_stack.h"
@@ -535,7 +536,8 @@ TEST_F(ServiceTest, ListSecretsHonoursSortBy) {
   auto names = [&](Json req) {
     std::string out;
     Json list = Call("ListSecrets", req);
-    for (const auto& s : list["SecretList"]) out += s["Name"].get<std::string>();
+    for (const auto& s : list["SecretList"])
+      out += s["Name"].get<std::string>();
     return out;
   };
   EXPECT_EQ(names(Json::object()), "bca");
@@ -637,6 +639,269 @@ TEST(ServiceStoreTest, WritesTouchOnlyChangedVersionRows) {
   std::string before = rowids();
   (*svc)->Handle("PutSecretValue", R"({"SecretId":"w","SecretString":"5"})");
   EXPECT_EQ(rowids(), before);
+}
+
+// Issue 19: filters as AWS's verified tests record them (moto
+// tests/test_secretsmanager/test_list_secrets.py, @aws_verified tests and the
+// ListSecrets API reference's Filter description). Each row: the filters,
+// the names expected in CreatedDate order, and where the behaviour is from.
+TEST_F(ServiceTest, ListSecretsFiltersAsAwsVerified) {
+  auto create = [&](const std::string& name, const std::string& description,
+                    Json tags = Json::array()) {
+    clock_.Advance(std::chrono::seconds(1));
+    Json req = {{"Name", name}, {"SecretString", "s"}, {"Tags", tags}};
+    if (!description.empty()) req["Description"] = description;
+    Call("CreateSecret", req);
+    ASSERT_EQ(last_status_, 200) << name;
+  };
+  auto tag = [](const char* k, const char* v) {
+    return Json::array({{{"Key", k}, {"Value", v}}});
+  };
+  create("SecretOneu1", "");
+  create("SecretTwou1", "DescTwo");
+  create("Thirdsecretu1", "");
+  create("SecretFTagu1", "", tag("1", "foo"));
+  create("SecretFValueu1", "", tag("foo", "v"));
+  create("noneu1", "");
+  create("prod/AppBeta/u2", "");
+  create("prod_AppBeta_u2", "");
+  create("prod+AppBeta+u2", "");
+  create("prod-AppBeta/u2", "");  // two separators: one word
+  create("uat/COMPANY/u2", "");
+  create("uat/COMPANYthings/u2", "");
+  create("foo", "one two");
+  create("bar", "one and two");
+  create("baz", "one");
+  create("qux", "two");
+  struct Row {
+    Json filters;
+    std::vector<std::string> names;
+    const char* source;
+  };
+  auto all = [](Json values) {
+    return Json::array({{{"Key", "all"}, {"Values", values}}});
+  };
+  auto desc = [](Json values) {
+    return Json::array({{{"Key", "description"}, {"Values", values}}});
+  };
+  const std::vector<Row> rows = {
+      {all({"SecretOne"}), {"SecretOneu1"}, "test_with_all_filter: full match"},
+      {all({"foo"}),
+       {"SecretFTagu1", "SecretFValueu1", "foo"},
+       "test_with_all_filter: tag keys and values (and the name foo)"},
+      {all({"secret"}),
+       {"SecretOneu1", "SecretTwou1", "SecretFTagu1", "SecretFValueu1"},
+       "test_with_all_filter: word start, not case-sensitive"},
+      {all({"ret"}), {}, "test_with_all_filter: not inside a word"},
+      {all({"sec"}),
+       {"SecretOneu1", "SecretTwou1", "SecretFTagu1", "SecretFValueu1"},
+       "test_with_all_filter: partial word"},
+      {all({"SomeSecret"}), {}, "test_with_all_filter: unknown word"},
+      {all({"d t"}),
+       {"SecretTwou1"},
+       "test_with_all_filter: multi-word value, same attribute"},
+      {all({"AppBeta"}),
+       {"prod/AppBeta/u2", "prod_AppBeta_u2", "prod+AppBeta+u2"},
+       "test_with_all_filter_special_characters"},
+      {all({"Beta"}),
+       {"prod/AppBeta/u2", "prod_AppBeta_u2", "prod+AppBeta+u2"},
+       "test_with_all_filter_special_characters"},
+      {all({"+"}), {}, "test_with_all_filter_special_characters: lone '+'"},
+      {all({"company"}),
+       {"uat/COMPANY/u2"},
+       "test_with_all_filter_special_characters"},
+      {all({"things"}), {}, "test_with_all_filter_special_characters"},
+      {all({"Ythings"}),
+       {"uat/COMPANYthings/u2"},
+       "test_with_all_filter_special_characters: COMPAN + Ythings"},
+      {all({"N"}),
+       {"noneu1"},
+       "test_with_all_filter_special_characters: no word of COMPANY starts "
+       "with N (noneu1 does)"},
+      {desc({"one two"}),
+       {"foo", "bar"},
+       "test_with_filter_with_value_with_multiple_words"},
+      {desc({"o t"}),
+       {"foo", "bar"},
+       "test_with_filter_with_value_with_multiple_words"},
+      {desc({"t"}),
+       {"SecretTwou1", "foo", "bar", "qux"},
+       "test_with_filter_with_value_with_multiple_words"},
+      {Json::array({{{"Key", "description"}, {"Values", {"one"}}},
+                    {{"Key", "description"}, {"Values", {"two"}}}}),
+       {"foo", "bar"},
+       "test_with_duplicate_filter_keys: repeated keys AND"},
+      {Json::array({{{"Key", "name"}, {"Values", {"foo", "bar"}}}}),
+       {"foo", "bar"},
+       "test_with_filter_with_multiple_values: values OR"},
+      {desc({"!o"}),
+       {"SecretTwou1", "qux"},
+       "test_with_filter_with_negation (only secrets with a description)"},
+      {Json::array({{{"Key", "tag-key"}, {"Values", {"fo"}}}}),
+       {"SecretFValueu1"},
+       "API reference: tag-key is a prefix match"},
+      {Json::array({{{"Key", "name"}, {"Values", {"Secret"}}}}),
+       {"SecretOneu1", "SecretTwou1", "SecretFTagu1", "SecretFValueu1"},
+       "API reference: name is a case-sensitive prefix match"},
+      {Json::array({{{"Key", "primary-region"}, {"Values", {"eu-"}}}}),
+       {},
+       "API reference: primary-region, prefix match (all are in us-east-1)"},
+  };
+  for (const auto& row : rows) {
+    Json r = Call("ListSecrets", {{"Filters", row.filters}});
+    ASSERT_EQ(last_status_, 200) << r;
+    std::vector<std::string> got;
+    for (const auto& e : r["SecretList"]) got.push_back(e["Name"]);
+    EXPECT_EQ(got, row.names) << row.filters << " (" << row.source << ")";
+  }
+  // BatchGetSecretValue uses the same filters.
+  Json b = Call("BatchGetSecretValue", {{"Filters", desc({"o t"})}});
+  EXPECT_EQ(b["SecretValues"].size(), 2u) << b;
+}
+
+TEST(FilterWordsTest, SplitsLikeAwsWordSearch) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(FilterWords("MyTestPhrase"), (V{"My", "Test", "Phrase"}));
+  EXPECT_EQ(FilterWords("myTest"), (V{"my", "Test"}));
+  EXPECT_EQ(FilterWords("Mytest"), (V{"Mytest"}));
+  EXPECT_EQ(FilterWords("my test"), (V{"my", "test"}));
+  EXPECT_EQ(FilterWords("my/test"), (V{"my", "test"}));
+  EXPECT_EQ(FilterWords("COMPANYthings"), (V{"COMPAN", "Ythings"}));
+  EXPECT_EQ(FilterWords("prod-AppBeta/x"), (V{"prod-AppBeta/x"}));
+  EXPECT_EQ(FilterWords("+"), V{});
+}
+
+// Issue 19: error texts identical to AWS's where verified tests record
+// them; every one comes from the table in src/server/messages.cc.
+TEST_F(ServiceTest, ErrorMessagesAsAwsRecordsThem) {
+  std::string token = "11111111-2222-4333-8444-555555555555";
+  Json c = Call(
+      "CreateSecret",
+      {{"Name", "m"}, {"SecretString", "v1"}, {"ClientRequestToken", token}});
+  std::string arn = c["ARN"];
+  Json p = Call("PutSecretValue", {{"SecretId", "m"}, {"SecretString", "v2"}});
+  std::string v2 = p["VersionId"];
+  Call("CreateSecret", {{"Name", "empty"}});
+  struct Row {
+    const char* op;
+    Json req;
+    const char* type;
+    std::string message;
+    const char* source;
+  };
+  const std::vector<Row> rows = {
+      {"GetSecretValue",
+       {{"SecretId", "nope"}},
+       "ResourceNotFoundException",
+       "Secrets Manager can't find the specified secret.",
+       "verified: test_get_secret_that_does_not_exist"},
+      {"GetSecretValue",
+       {{"SecretId", "empty"}},
+       "ResourceNotFoundException",
+       "Secrets Manager can't find the specified secret value for staging "
+       "label: AWSCURRENT",
+       "verified: test_get_secret_that_has_no_value"},
+      {"GetSecretValue",
+       {{"SecretId", "m"},
+        {"VersionId", "00000000-0000-0000-0000-000000000000"}},
+       "ResourceNotFoundException",
+       "Secrets Manager can't find the specified secret value for VersionId: "
+       "00000000-0000-0000-0000-000000000000",
+       "verified: test_get_secret_version_that_does_not_exist"},
+      {"GetSecretValue",
+       {{"SecretId", "m"}, {"VersionId", v2}, {"VersionStage", "AWSPENDING"}},
+       "InvalidRequestException",
+       "You provided a VersionStage that is not associated to the provided "
+       "VersionId.",
+       "test_get_secret_version_stage_mismatch"},
+      {"CreateSecret",
+       {{"Name", "m"}, {"SecretString", "x"}},
+       "ResourceExistsException",
+       "The operation failed because the secret m already exists.",
+       "verified: CreateSecret of an existing name"},
+      {"CreateSecret",
+       {{"Name", "m"},
+        {"SecretString", "other"},
+        {"ClientRequestToken", token}},
+       "ResourceExistsException",
+       "You can't use ClientRequestToken " + token +
+           " because that value is already in use for a version of secret " +
+           arn + ".",
+       "verified: ClientRequestToken reused with another value"},
+      {"PutSecretValue",
+       {{"SecretId", "m"},
+        {"SecretString", "other"},
+        {"ClientRequestToken", token}},
+       "ResourceExistsException",
+       "You can't use ClientRequestToken " + token +
+           " because that value is already in use for a version of secret " +
+           arn + ".",
+       "verified: ClientRequestToken reused with another value"},
+      {"UpdateSecret",
+       {{"SecretId", "m"},
+        {"SecretString", "other"},
+        {"ClientRequestToken", token}},
+       "ResourceExistsException",
+       "You can't use ClientRequestToken " + token +
+           " because that value is already in use for a version of secret " +
+           arn + ".",
+       "verified: ClientRequestToken reused with another value"},
+      {"UpdateSecretVersionStage",
+       {{"SecretId", "m"},
+        {"VersionStage", "AWSCURRENT"},
+        {"MoveToVersionId", token}},
+       "InvalidParameterException",
+       "The parameter RemoveFromVersionId can't be empty. Staging label "
+       "AWSCURRENT is currently attached to version " +
+           v2 +
+           ", so you must explicitly reference that version in "
+           "RemoveFromVersionId.",
+       "verified: UpdateSecretVersionStage without RemoveFromVersionId"},
+      {"ListSecrets",
+       {{"Filters", {{{"Values", {"foo"}}}}}},
+       "InvalidParameterException",
+       "Invalid filter key",
+       "test_list_secrets.py test_with_no_filter_key"},
+      {"ListSecrets",
+       {{"Filters", {{{"Key", "description"}}}}},
+       "InvalidParameterException",
+       "Invalid filter values for key: description",
+       "test_list_secrets.py test_with_no_filter_values"},
+      {"ListSecrets",
+       {{"Filters",
+         {{{"Key", "name"}, {"Values", {"a"}}},
+          {{"Key", "invalid"}, {"Values", {"foo"}}}}}},
+       "ValidationException",
+       "1 validation error detected: Value 'invalid' at "
+       "'filters.2.member.key' failed to satisfy constraint: Member must "
+       "satisfy enum value set: [all, name, tag-key, description, tag-value]",
+       "test_list_secrets.py test_with_invalid_filter_key (value and index)"},
+      {"DeleteSecret",
+       {{"SecretId", "m"}, {"RecoveryWindowInDays", 6}},
+       "InvalidParameterException",
+       "The RecoveryWindowInDays value must be between 7 and 30 days "
+       "(inclusive).",
+       "API reference: DeleteSecret"},
+      {"BatchGetSecretValue", Json::object(), "InvalidParameterException",
+       "Either 'SecretIdList' or 'Filters' must be provided, but not both.",
+       "recorded: BatchGetSecretValue"},
+  };
+  for (const auto& row : rows) {
+    Json r = Call(row.op, row.req);
+    EXPECT_EQ(last_type_, row.type) << row.op << " " << row.source;
+    EXPECT_EQ(r.value("message", ""), row.message) << row.source;
+  }
+}
+
+TEST(MessageTableTest, EveryTemplateHasATypeAndText) {
+  for (const auto& m : MessageTable()) {
+    EXPECT_FALSE(m.type.empty());
+    EXPECT_FALSE(m.text.empty());
+    EXPECT_TRUE(m.type.ends_with("Exception") || m.type.ends_with("Error"))
+        << m.type;
+  }
+  EXPECT_EQ(FormatMessage(Msg::kSecretExists, {"a/b"}),
+            "The operation failed because the secret a/b already exists.");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // ValueCipher (AES-256-GCM with name/version AAD), SecretStore (SQLite) and
 // IamPolicy matching.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -213,6 +214,48 @@ TEST(ValueCipherTest, LabelsAreBound) {
   EXPECT_FALSE((*c)->Decrypt(*blob, ValueAadV2("arn:b", "v1", false,
                                                {"AWSCURRENT", "x"}))
                    .ok());
+}
+
+// Issue 19: a store from before regions has no region column; Open adds it
+// and fills it from each ARN (the region the server served then).
+TEST(SecretStoreTest, OldStoresGetARegionColumnFromTheirArns) {
+  keyward::testing::TempDir dir;
+  std::string path = dir.File("old.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, R"sql(
+      CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE secrets(arn TEXT PRIMARY KEY, name TEXT NOT NULL,
+                           doc TEXT NOT NULL);
+      CREATE TABLE versions(arn TEXT NOT NULL, version_id TEXT NOT NULL,
+        seq INTEGER NOT NULL, doc TEXT NOT NULL, value BLOB NOT NULL,
+        PRIMARY KEY(arn, version_id));
+      INSERT INTO secrets VALUES(
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf', 'a',
+        '{"description":"","kms_key_id":"","created":1,"last_changed":1,
+          "last_accessed":0,"deleted":0,"tags":[]}');)sql",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = SecretStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto all = (*store)->LoadAll();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].region, "eu-west-1");
+  StoredSecret s;
+  s.arn = "arn:aws:secretsmanager:us-west-2:123456789012:secret:b-AbCdEf";
+  s.name = "b";
+  s.region = "us-west-2";
+  ASSERT_TRUE((*store)->Save(s).ok());
+  store->reset();
+  auto again = SecretStore::Open(path);
+  ASSERT_TRUE(again.ok());
+  auto both = (*again)->LoadAll();
+  ASSERT_EQ(both->size(), 2u);
+  EXPECT_EQ((*both)[1].region, "us-west-2");
 }
 
 }  // namespace

@@ -43,20 +43,36 @@ StatusOr<std::vector<AccessKey>> ParseCredentialsFile(std::string_view text,
                                                       std::string_view path);
 
 struct AuthOptions {
-  std::string region = "us-east-1";
+  // The regions requests may be signed for. Empty: every region of the aws
+  // partition (as AWS has them: us-, eu-, ap-, sa-, ca-, me-, af-, il-, mx-
+  // followed by a name and a number, e.g. eu-central-1).
+  std::vector<std::string> regions;
   std::string service = "secretsmanager";
   // Allowed difference between X-Amz-Date and the server clock.
   std::chrono::minutes max_skew{15};
   const Clock* clock = nullptr;  // default: real
 };
 
+// A verified request: the key it was signed with and the region of its
+// SigV4 credential scope (the region the request is for).
+struct VerifiedRequest {
+  const AccessKey* key = nullptr;
+  std::string region;
+  const AccessKey* operator->() const { return key; }
+};
+
+// True for a region name of the aws partition (botocore's regionRegex for
+// it: ^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$).
+bool IsPartitionRegion(std::string_view region);
+
 class RequestAuthenticator {
  public:
   RequestAuthenticator(std::vector<AccessKey> keys, AuthOptions options);
 
   // Verifies `request` (url "http://host/path?query", all received headers,
-  // the body). Returns the matching key; errors carry the AWS error type.
-  StatusOr<const AccessKey*> Verify(const HttpRequest& request) const;
+  // the body). Returns the matching key and the request's region; errors
+  // carry the AWS error type.
+  StatusOr<VerifiedRequest> Verify(const HttpRequest& request) const;
 
  private:
   std::map<std::string, AccessKey, std::less<>> keys_;

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "keyward/env.h"
 #include "keyward/secret_value.h"
@@ -37,7 +38,8 @@
 namespace keyward::server {
 
 struct ServiceOptions {
-  // Region and account used in ARNs. Defaults match moto_server's account.
+  // The default region (for callers without one) and the account used in
+  // ARNs. Defaults match moto_server's account.
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
   // Default: the real clock.
@@ -59,8 +61,16 @@ struct ApiResponse {
 
 // The identity a request was authenticated as.
 struct Caller {
+  // A constructor (not an aggregate) so Caller{key, policy} stays valid
+  // under -Wmissing-field-initializers.
+  Caller(std::string key = {}, const IamPolicy* p = nullptr,
+         std::string r = {})
+      : access_key_id(std::move(key)), policy(p), region(std::move(r)) {}
   std::string access_key_id;
   const IamPolicy* policy = nullptr;  // null: everything allowed
+  // The region the request was signed for; empty: ServiceOptions::region.
+  // Each region's secrets are separate, as in AWS.
+  std::string region;
 };
 
 class SecretsService {
@@ -84,6 +94,10 @@ class SecretsService {
   explicit SecretsService(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The words of `text` as ListSecrets' "all"/"description" word match sees
+// them (AWS-verified splitting; see service.cc). Exposed for tests.
+std::vector<std::string> FilterWords(std::string_view text);
 
 // A JSON error body as AWS sends it, and the HTTP status for an error type
 // (400 for client errors, 500 for InternalServiceError).

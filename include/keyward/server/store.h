@@ -1,11 +1,12 @@
 // SecretStore: the durable, embedded store behind `keyward server`.
 //
 // One SQLite database (WAL journal, synchronous=FULL: a write is on disk
-// before Save returns) with two tables: `secrets` (metadata as JSON, never a
-// value) and `versions` (one row per version: stages/dates as JSON, and the
-// value encrypted by ValueCipher). The server keeps the whole model in memory
-// and writes every change of a secret through Save() in one transaction
-// before it acknowledges the request.
+// before Save returns) with three tables: `meta`, `secrets` (region, and
+// metadata as JSON, never a value; stores from before regions get the
+// column at Open, filled from each ARN) and `versions` (one row per version:
+// stages/dates as JSON, and the value encrypted by ValueCipher). The server
+// keeps the whole model in memory and writes every change of a secret through
+// Save() in one transaction before it acknowledges the request.
 //
 // Thread-safety: a SecretStore is NOT thread-safe; the caller serializes
 // calls (SecretsService holds its write lock around them).
@@ -50,6 +51,7 @@ struct StoredVersion {
 struct StoredSecret {
   std::string arn;
   std::string name;
+  std::string region;  // the region it lives in (also in its ARN)
   std::string description;
   std::string kms_key_id;
   double created = 0;
@@ -101,6 +103,7 @@ class SecretStore {
 
  private:
   explicit SecretStore(sqlite3* db) : db_(db) {}
+  Status AddRegionColumn();
   Status Exec(const char* sql);
   sqlite3* db_;
 };

@@ -1,0 +1,201 @@
+#include "server/messages.h"
+
+#include <array>
+#include <cstddef>
+
+namespace keyward::server {
+namespace {
+
+// "verified" = asserted by a test of moto's tests/test_secretsmanager that
+// is marked as verified against AWS, or whose text moto took from AWS.
+constexpr std::array kTable = {
+    MessageTemplate{Msg::kSecretNotFound, "ResourceNotFoundException",
+                    "Secrets Manager can't find the specified secret.",
+                    "AWS: verified (test_get_secret_that_does_not_exist)"},
+    MessageTemplate{Msg::kNoValueForStage, "ResourceNotFoundException",
+                    "Secrets Manager can't find the specified secret value "
+                    "for staging label: {0}",
+                    "AWS: verified (test_get_secret_that_has_no_value)"},
+    MessageTemplate{Msg::kNoValueForVersion, "ResourceNotFoundException",
+                    "Secrets Manager can't find the specified secret value "
+                    "for VersionId: {0}",
+                    "AWS: verified (test_get_secret_version_that_does_not_"
+                    "exist)"},
+    MessageTemplate{Msg::kStageNotOnVersion, "InvalidRequestException",
+                    "You provided a VersionStage that is not associated to "
+                    "the provided VersionId.",
+                    "AWS: recorded (test_get_secret_version_stage_mismatch)"},
+    MessageTemplate{Msg::kMarkedForDeletion, "InvalidRequestException",
+                    "You can't perform this operation on the secret because "
+                    "it was marked for deletion.",
+                    "AWS: observed"},
+    MessageTemplate{Msg::kAlreadyScheduledForDeletion,
+                    "InvalidRequestException",
+                    "You can't perform this operation on the secret because "
+                    "it was already scheduled for deletion.",
+                    ""},
+    MessageTemplate{Msg::kCreateWhileScheduled, "InvalidRequestException",
+                    "You can't create this secret because a secret with this "
+                    "name is already scheduled for deletion.",
+                    "AWS: observed"},
+    MessageTemplate{Msg::kSecretExists, "ResourceExistsException",
+                    "The operation failed because the secret {0} already "
+                    "exists.",
+                    "AWS: verified (test_create_secret_with_duplicate_name)"},
+    MessageTemplate{Msg::kTokenInUse, "ResourceExistsException",
+                    "You can't use ClientRequestToken {0} because that value "
+                    "is already in use for a version of secret {1}.",
+                    "AWS: verified (ClientRequestToken reuse with another "
+                    "value, CreateSecret/PutSecretValue/UpdateSecret)"},
+    MessageTemplate{Msg::kBothValues, "InvalidParameterException",
+                    "You can't specify both a binary secret value and a "
+                    "string secret value in the same secret.",
+                    "AWS: API reference"},
+    MessageTemplate{Msg::kNeedValue, "InvalidParameterException",
+                    "You must provide either SecretString or SecretBinary.",
+                    ""},
+    MessageTemplate{Msg::kInvalidName, "InvalidParameterException",
+                    "Invalid name. Must be a valid name containing "
+                    "alphanumeric characters, or any of the following: "
+                    "-/_+=.@!",
+                    "AWS: observed"},
+    MessageTemplate{Msg::kTokenLength, "ValidationException",
+                    "1 validation error detected: Value at "
+                    "'clientRequestToken' failed to satisfy constraint: Member "
+                    "must have length between 32 and 64",
+                    ""},
+    MessageTemplate{Msg::kRemoveFromRequired, "InvalidParameterException",
+                    "The parameter RemoveFromVersionId can't be empty. Staging "
+                    "label {0} is currently attached to version {1}, so you "
+                    "must explicitly reference that version in "
+                    "RemoveFromVersionId.",
+                    "AWS: verified (test_update_secret_version_stage_"
+                    "manually)"},
+    MessageTemplate{Msg::kVersionMissing, "InvalidParameterException",
+                    "The version {0} doesn't exist for this secret.", ""},
+    MessageTemplate{Msg::kStageNotAttached, "InvalidParameterException",
+                    "The staging label {0} is not attached to version {1}.",
+                    ""},
+    MessageTemplate{Msg::kMoveOrRemove, "InvalidParameterException",
+                    "You must specify MoveToVersionId, RemoveFromVersionId, "
+                    "or both.",
+                    ""},
+    MessageTemplate{Msg::kCantRemoveCurrent, "InvalidParameterException",
+                    "You can't remove the staging label AWSCURRENT from a "
+                    "version; move it to another version instead.",
+                    ""},
+    MessageTemplate{Msg::kForceWithWindow, "InvalidParameterException",
+                    "You can't use ForceDeleteWithoutRecovery in conjunction "
+                    "with RecoveryWindowInDays.",
+                    "AWS: API reference (DeleteSecret)"},
+    MessageTemplate{Msg::kWindowRange, "InvalidParameterException",
+                    "The RecoveryWindowInDays value must be between 7 and 30 "
+                    "days (inclusive).",
+                    "AWS: API reference (DeleteSecret)"},
+    MessageTemplate{Msg::kBatchIdsOrFilters, "InvalidParameterException",
+                    "Either 'SecretIdList' or 'Filters' must be provided, but "
+                    "not both.",
+                    "AWS: recorded (test_batch_get_secret_value_*)"},
+    MessageTemplate{Msg::kBatchMaxResultsNeedsFilters,
+                    "InvalidParameterException",
+                    "'Filters' not specified. 'Filters' must also be "
+                    "specified when 'MaxResults' is provided.",
+                    "AWS: recorded (test_batch_get_secret_value_*)"},
+    MessageTemplate{Msg::kInvalidFilterKey, "InvalidParameterException",
+                    "Invalid filter key",
+                    "AWS: recorded (test_list_secrets.py "
+                    "test_with_no_filter_key)"},
+    MessageTemplate{Msg::kInvalidFilterValues, "InvalidParameterException",
+                    "Invalid filter values for key: {0}",
+                    "AWS: recorded (test_list_secrets.py "
+                    "test_with_no_filter_values)"},
+    MessageTemplate{Msg::kFilterKeyEnum, "ValidationException",
+                    "1 validation error detected: Value '{0}' at "
+                    "'filters.{1}.member.key' failed to satisfy constraint: "
+                    "Member must satisfy enum value set: [all, name, tag-key, "
+                    "description, tag-value]",
+                    "AWS: recorded (test_list_secrets.py "
+                    "test_with_invalid_filter_key)"},
+    MessageTemplate{Msg::kTooManyFilters, "InvalidParameterException",
+                    "You can specify at most 10 filters.", ""},
+    MessageTemplate{Msg::kTooManyFilterValues, "InvalidParameterException",
+                    "A filter can have at most 10 values.", ""},
+    MessageTemplate{Msg::kTagKeyLength, "InvalidParameterException",
+                    "Tag keys must be between 1 and 128 characters.", ""},
+    MessageTemplate{Msg::kTagValueLength, "InvalidParameterException",
+                    "Tag values must be at most 256 characters.", ""},
+    MessageTemplate{Msg::kTagKeyReserved, "InvalidParameterException",
+                    "Tag keys starting with 'aws:' are reserved for AWS use.",
+                    ""},
+    MessageTemplate{Msg::kTooManyTags, "LimitExceededException",
+                    "A secret can have at most 50 tags.", ""},
+    MessageTemplate{Msg::kNextToken, "InvalidNextTokenException",
+                    "The NextToken value is invalid.", ""},
+    MessageTemplate{Msg::kPasswordImpossible, "InvalidParameterException",
+                    "The password can't be generated with the requested "
+                    "length and character restrictions.",
+                    ""},
+    MessageTemplate{Msg::kQuotaExceeded, "LimitExceededException",
+                    "The request failed because it would exceed one of the "
+                    "Secrets Manager quotas.",
+                    "AWS: API reference (LimitExceededException)"},
+    MessageTemplate{Msg::kAccessDenied, "AccessDeniedException",
+                    "User: {0} is not authorized to perform: {1} on "
+                    "resource: {2} because no identity-based policy allows "
+                    "the {1} action",
+                    "AWS: IAM's AccessDenied format"},
+    MessageTemplate{Msg::kIntegrityFailure, "InternalServiceError",
+                    "The stored value of this secret version failed its "
+                    "integrity check.",
+                    ""},
+    MessageTemplate{Msg::kInternal, "InternalServiceError",
+                    "An error occurred on the server side.", ""},
+    MessageTemplate{Msg::kUnknownOperation, "UnknownOperationException",
+                    "keyward server does not implement this operation.", ""},
+    MessageTemplate{Msg::kValidation, "ValidationException",
+                    "1 validation error detected: Value at '{0}' failed to "
+                    "satisfy constraint: {1}",
+                    "AWS: the Coral validation format"},
+    MessageTemplate{Msg::kSerialization, "SerializationException", "{0}", ""},
+    MessageTemplate{Msg::kNotJsonObject, "SerializationException",
+                    "The request body is not a valid JSON object.", ""},
+    MessageTemplate{Msg::kBadBase64, "SerializationException",
+                    "SecretBinary is not valid base64", ""},
+};
+
+constexpr bool InOrder() {
+  for (std::size_t i = 0; i < kTable.size(); ++i) {
+    if (static_cast<std::size_t>(kTable[i].id) != i) return false;
+  }
+  return true;
+}
+static_assert(InOrder(), "kTable must list every Msg in enum order");
+
+}  // namespace
+
+std::span<const MessageTemplate> MessageTable() { return kTable; }
+
+std::string FormatMessage(Msg id,
+                          std::initializer_list<std::string_view> args) {
+  std::string_view t = kTable[static_cast<std::size_t>(id)].text;
+  std::string out;
+  out.reserve(t.size() + 64);
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '{' && i + 2 < t.size() && t[i + 2] == '}' && t[i + 1] >= '0' &&
+        t[i + 1] <= '9') {
+      std::size_t n = static_cast<std::size_t>(t[i + 1] - '0');
+      if (n < args.size()) out.append(*(args.begin() + n));
+      i += 2;
+    } else {
+      out.push_back(t[i]);
+    }
+  }
+  return out;
+}
+
+Status ApiFailure(Msg id, std::initializer_list<std::string_view> args) {
+  return Status(StatusCode::kInvalidArgument, FormatMessage(id, args),
+                std::string(kTable[static_cast<std::size_t>(id)].type));
+}
+
+}  // namespace keyward::server
