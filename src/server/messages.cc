@@ -6,21 +6,25 @@
 namespace keyward::server {
 namespace {
 
-// "verified" = asserted by a test of moto's tests/test_secretsmanager that
-// is marked as verified against AWS, or whose text moto took from AWS.
+// "recorded" = asserted by a test in moto's tests/test_secretsmanager (some
+// of them marked as verified against AWS) or written into moto's model as
+// AWS's text; "API reference"/"observed" = AWS's documentation or answers.
 constexpr std::array kTable = {
-    MessageTemplate{Msg::kSecretNotFound, "ResourceNotFoundException",
-                    "Secrets Manager can't find the specified secret.",
-                    "AWS: verified (test_get_secret_that_does_not_exist)"},
-    MessageTemplate{Msg::kNoValueForStage, "ResourceNotFoundException",
-                    "Secrets Manager can't find the specified secret value "
-                    "for staging label: {0}",
-                    "AWS: verified (test_get_secret_that_has_no_value)"},
-    MessageTemplate{Msg::kNoValueForVersion, "ResourceNotFoundException",
-                    "Secrets Manager can't find the specified secret value "
-                    "for VersionId: {0}",
-                    "AWS: verified (test_get_secret_version_that_does_not_"
-                    "exist)"},
+    MessageTemplate{
+        Msg::kSecretNotFound, "ResourceNotFoundException",
+        "Secrets Manager can't find the specified secret.",
+        "AWS: recorded in moto tests (test_get_secret_that_does_not_exist)"},
+    MessageTemplate{
+        Msg::kNoValueForStage, "ResourceNotFoundException",
+        "Secrets Manager can't find the specified secret value "
+        "for staging label: {0}",
+        "AWS: recorded in moto tests (test_get_secret_that_has_no_value)"},
+    MessageTemplate{
+        Msg::kNoValueForVersion, "ResourceNotFoundException",
+        "Secrets Manager can't find the specified secret value "
+        "for VersionId: {0}",
+        "AWS: recorded in moto tests (test_get_secret_version_that_does_not_"
+        "exist)"},
     MessageTemplate{Msg::kStageNotOnVersion, "InvalidRequestException",
                     "You provided a VersionStage that is not associated to "
                     "the provided VersionId.",
@@ -41,12 +45,12 @@ constexpr std::array kTable = {
     MessageTemplate{Msg::kSecretExists, "ResourceExistsException",
                     "The operation failed because the secret {0} already "
                     "exists.",
-                    "AWS: verified (test_create_secret_with_duplicate_name)"},
+                    "AWS: recorded in moto's tests and its model"},
     MessageTemplate{Msg::kTokenInUse, "ResourceExistsException",
                     "You can't use ClientRequestToken {0} because that value "
                     "is already in use for a version of secret {1}.",
-                    "AWS: verified (ClientRequestToken reuse with another "
-                    "value, CreateSecret/PutSecretValue/UpdateSecret)"},
+                    "AWS: recorded in moto 5.2.1's model (ClientRequestToken "
+                    "reused with another value)"},
     MessageTemplate{Msg::kBothValues, "InvalidParameterException",
                     "You can't specify both a binary secret value and a "
                     "string secret value in the same secret.",
@@ -69,8 +73,8 @@ constexpr std::array kTable = {
                     "label {0} is currently attached to version {1}, so you "
                     "must explicitly reference that version in "
                     "RemoveFromVersionId.",
-                    "AWS: verified (test_update_secret_version_stage_"
-                    "manually)"},
+                    "AWS: recorded in moto 5.2.1's model "
+                    "(UpdateSecretVersionStage without RemoveFromVersionId)"},
     MessageTemplate{Msg::kVersionMissing, "InvalidParameterException",
                     "The version {0} doesn't exist for this secret.", ""},
     MessageTemplate{Msg::kStageNotAttached, "InvalidParameterException",
@@ -95,12 +99,12 @@ constexpr std::array kTable = {
     MessageTemplate{Msg::kBatchIdsOrFilters, "InvalidParameterException",
                     "Either 'SecretIdList' or 'Filters' must be provided, but "
                     "not both.",
-                    "AWS: recorded (test_batch_get_secret_value_*)"},
+                    "AWS: recorded in moto 5.2.1's model"},
     MessageTemplate{Msg::kBatchMaxResultsNeedsFilters,
                     "InvalidParameterException",
                     "'Filters' not specified. 'Filters' must also be "
                     "specified when 'MaxResults' is provided.",
-                    "AWS: recorded (test_batch_get_secret_value_*)"},
+                    "AWS: recorded in moto 5.2.1's model"},
     MessageTemplate{Msg::kInvalidFilterKey, "InvalidParameterException",
                     "Invalid filter key",
                     "AWS: recorded (test_list_secrets.py "
