@@ -152,7 +152,9 @@ Status CheckPrivate(const std::string& path, PathKind kind) {
     return FailedPreconditionError(std::string(what) + " " + path +
                                    " is a symbolic link: use the real path");
   }
-  if (st.st_uid != ::geteuid()) {
+  // root may own it (e.g. /etc/keyward/credentials root:keyward 0640): root
+  // can read everything anyway.
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
     return FailedPreconditionError(
         std::string(what) + " " + path + " is owned by uid " +
         std::to_string(st.st_uid) + ", not by this user (uid " +

@@ -194,6 +194,10 @@ TEST(CheckPrivateTest, RefusesForeignOrWritablePaths) {
     s = CheckPrivate(shared, PathKind::kDirectory);
     EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
     EXPECT_NE(s.message().find("owned by uid 65534"), std::string::npos) << s;
+    // root-owned and not writable by others (e.g. /etc/keyward) is fine.
+    ASSERT_EQ(::chown(shared.c_str(), 0, 0), 0);
+    ::chmod(shared.c_str(), 0750);
+    EXPECT_TRUE(CheckPrivate(shared, PathKind::kDirectory).ok());
   }
 }
 
