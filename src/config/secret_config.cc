@@ -152,6 +152,17 @@ std::uint64_t HashName(std::string_view s) {
       Rotl((d + 0x2545f4914f6cdd1dull) * 0x9e3779b97f4a7c15ull, 11);
   return h ^ (h >> 31);
 }
+// a[0, n) == b[0, n) for n >= 8, with overlapping word loads (no call).
+bool EqualWords(const char* a, const char* b, std::size_t n) {
+  std::uint64_t diff = Word(a + n - 8) ^ Word(b + n - 8);
+  for (std::size_t i = 0; i + 8 < n; i += 8) diff |= Word(a + i) ^ Word(b + i);
+  return diff == 0;
+}
+bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.size() < 8) return a == b;
+  return EqualWords(a.data(), b.data(), a.size());
+}
 }  // namespace
 
 const SecretHandle* SecretConfig::Find(std::string_view name) const {
@@ -161,7 +172,7 @@ const SecretHandle* SecretConfig::Find(std::string_view name) const {
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     const Named& e = handles_[i];
     if (e.name.empty()) return nullptr;
-    if (e.hash == h && std::string_view(e.name) == name) return &e.handle;
+    if (e.hash == h && SameName(e.name, name)) return &e.handle;
   }
 }
 
