@@ -378,4 +378,135 @@ TEST(HttpFrontEndTest, RefusesNonLoopbackWithoutTls) {
 }
 
 }  // namespace
+// Issue 15 F7: a Transfer-Encoding the server cannot frame used to be treated
+// as "no body", so the body was parsed as the next request (smuggling behind
+// a proxy that frames it differently). RFC 9112 §6.3: 400, then close.
+TEST(HttpFrontEndTest, TransferEncodingOtherThanChunkedGets400AndCloses) {
+  FrontEnd server;
+  const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (std::string te :
+       {"gzip", "xchunked", "chunked, identity", "identity", "gzip, chunked"}) {
+    SCOPED_TRACE(te);
+    RawConn conn(server.port());
+    ASSERT_TRUE(conn.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " +
+                          te + "\r\n\r\n" + smuggled));
+    std::string out;
+    ASSERT_TRUE(conn.ReadToClose(&out));
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << out.substr(0, 60);
+    EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+    // Exactly one response: the smuggled request was never served.
+    EXPECT_EQ(out.find("HTTP/1.1", 1), std::string::npos) << out;
+  }
+  {
+    // Two Transfer-Encoding fields, and Transfer-Encoding with Content-Length.
+    RawConn conn(server.port());
+    ASSERT_TRUE(
+        conn.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+    std::string out;
+    ASSERT_TRUE(conn.ReadToClose(&out));
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << out.substr(0, 60);
+  }
+  {
+    RawConn conn(server.port());
+    ASSERT_TRUE(
+        conn.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+    std::string out;
+    ASSERT_TRUE(conn.ReadToClose(&out));
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << out.substr(0, 60);
+  }
+  // Plain `chunked` (any case) still works and keeps the connection.
+  RawConn ok(server.port());
+  ASSERT_TRUE(ok.Send(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n"
+      "X-Amz-Target: secretsmanager.ListSecrets\r\n\r\n2\r\n{}\r\n0\r\n\r\n"));
+  std::string out;
+  ASSERT_TRUE(ok.ReadUntil("MissingAuthenticationToken", &out)) << out;
+  EXPECT_EQ(out.find("Connection: close"), std::string::npos) << out;
+}
+
+TEST(HttpFrontEndTest, HealthzAnswersWithoutAuthenticationAndRevealsNothing) {
+  FrontEnd server;
+  auto client = server.Client();
+  ASSERT_TRUE(client->CreateSecret(Create("platform-data/pg/health")).ok());
+  RawConn conn(server.port());
+  ASSERT_TRUE(conn.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string out;
+  ASSERT_TRUE(conn.ReadUntil("\r\n\r\nok\n", &out)) << out;
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 200")) << out;
+  EXPECT_EQ(out.find("platform-data"), std::string::npos) << out;
+  EXPECT_EQ(out.find("front-end-canary"), std::string::npos);
+  // Only GET /healthz: anything else still needs a signature.
+  RawConn post(server.port());
+  ASSERT_TRUE(post.Send(
+      "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+  out.clear();
+  ASSERT_TRUE(post.ReadUntil("MissingAuthenticationToken", &out)) << out;
+}
+
+// Runs `openssl s_client` against the server with extra flags; returns its
+// combined output (stdin closed after `input`).
+std::string SClient(int port, const std::string& flags,
+                    const std::string& input = "") {
+  std::string cmd =
+      "(printf '" + input +
+      "'; sleep 1) | timeout 20 openssl s_client -connect 127.0.0.1:" +
+      std::to_string(port) + " " + flags + " 2>&1";
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+// Issue 15 F10: TLS 1.2 or later, ECDHE key exchange only, no renegotiation.
+TEST(HttpFrontEndTest, TlsIsModernEcdheOnlyWithoutRenegotiation) {
+  char tmpl[] = "/tmp/kw-tls-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
+      "-subj /CN=localhost -addext subjectAltName=DNS:localhost "
+      "-keyout " +
+      dir + "/key.pem -out " + dir + "/cert.pem 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  ServerOptions opt;
+  opt.tls_cert = dir + "/cert.pem";
+  opt.tls_key = dir + "/key.pem";
+  {
+    FrontEnd server(opt);
+    std::string ok = SClient(server.port(), "-tls1_2");
+    EXPECT_NE(ok.find("ECDHE"), std::string::npos) << ok;
+    EXPECT_NE(ok.find("Protocol  : TLSv1.2"), std::string::npos) << ok;
+    std::string v13 = SClient(server.port(), "-tls1_3");
+    EXPECT_NE(v13.find("TLSv1.3"), std::string::npos) << v13;
+    // TLS 1.1 and 1.0: no handshake (the client may refuse them itself at
+    // its default security level; either way nothing is negotiated).
+    for (const char* old : {"-tls1_1", "-tls1"}) {
+      std::string out = SClient(
+          server.port(), std::string(old) + " -cipher DEFAULT@SECLEVEL=0");
+      EXPECT_EQ(out.find("Cipher is ECDHE"), std::string::npos) << out;
+      EXPECT_NE(out.find("Cipher is (NONE)"), std::string::npos) << out;
+    }
+    // Static RSA key exchange and finite-field DHE are refused.
+    for (const char* cipher :
+         {"AES128-GCM-SHA256", "AES256-SHA", "DHE-RSA-AES128-GCM-SHA256"}) {
+      std::string out =
+          SClient(server.port(), std::string("-tls1_2 -cipher ") + cipher);
+      EXPECT_NE(out.find("Cipher is (NONE)"), std::string::npos)
+          << cipher << "\n"
+          << out;
+    }
+    // A client-initiated renegotiation ("R" in s_client) is refused.
+    std::string reneg = SClient(server.port(), "-tls1_2", "R\\n");
+    EXPECT_NE(reneg.find("RENEGOTIATING"), std::string::npos) << reneg;
+    EXPECT_NE(reneg.find("no renegotiation"), std::string::npos) << reneg;
+  }
+  std::system(("rm -rf " + dir).c_str());
+}
+
 }  // namespace keyward::server
