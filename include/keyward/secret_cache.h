@@ -111,6 +111,11 @@ class Secret {
   const SecretValue& value() const;
   // When this version was fetched from the store.
   Clock::time_point fetched_at() const;
+  // ARN, staging labels (as of the fetch) and creation date as
+  // GetSecretValue returned them; empty / nullopt when the store sent none.
+  const std::string& arn() const;
+  const std::vector<std::string>& version_stages() const;
+  std::optional<Clock::time_point> created_date() const;
 
   // Property names of a JSON value (names are not secret), sorted.
   std::vector<std::string> property_names() const;
@@ -265,6 +270,13 @@ class SecretCache {
   // misses for the same key share one request). Errors are the store's
   // (NOT_FOUND, PERMISSION_DENIED, ...) and are not cached.
   StatusOr<Secret> Get(std::string_view name, const VersionPin& pin = {});
+
+  // The cached value or the entry's error, without ever asking the store:
+  // nullopt when `name`/`pin` is not cached (Get would fetch it). Counts as a
+  // hit when it returns something. For callers that must not block (event
+  // loops) and fall back to Get elsewhere.
+  std::optional<StatusOr<Secret>> Peek(std::string_view name,
+                                       const VersionPin& pin = {});
 
   struct LoadRequest {
     std::string name;

@@ -33,6 +33,9 @@ SecretData BuildSecretData(secrets::SecretValueResult&& result,
   d.name =
       result.name.empty() ? std::string(fallback_name) : std::move(result.name);
   d.version_id = std::move(result.version_id);
+  d.arn = std::move(result.arn);
+  d.version_stages = std::move(result.version_stages);
+  d.created_date = result.created_date;
   d.fetched_at = now;
   if (result.payload.binary && !result.payload.string) {
     d.binary = true;
@@ -102,6 +105,13 @@ bool Secret::is_binary() const { return KW_DATA.binary; }
 bool Secret::is_json() const { return KW_DATA.json; }
 const SecretValue& Secret::value() const { return KW_DATA.value; }
 Clock::time_point Secret::fetched_at() const { return KW_DATA.fetched_at; }
+const std::string& Secret::arn() const { return KW_DATA.arn; }
+const std::vector<std::string>& Secret::version_stages() const {
+  return KW_DATA.version_stages;
+}
+std::optional<Clock::time_point> Secret::created_date() const {
+  return KW_DATA.created_date;
+}
 
 std::vector<std::string> Secret::property_names() const {
   std::vector<std::string> out;

@@ -278,6 +278,12 @@ struct SecretCache::Impl {
   std::mutex wake_mu;
   std::condition_variable wake_cv;
   bool stop = false;
+
+  // Makes the refresher recompute its next wake-up (new entries).
+  void Wake() {
+    { std::lock_guard<std::mutex> l(wake_mu); }
+    wake_cv.notify_all();
+  }
   std::thread refresher;
 
   Impl() {
@@ -813,7 +819,11 @@ StatusOr<Secret> SecretCache::Get(std::string_view name,
   }
   impl_->misses.Add();
   impl_->adhoc_entries.fetch_add(1);
-  if (Status s = CheckStoreNameLimits(name); !s.ok()) {
+  // A full ARN is a valid SecretId too (the agent's clients send them).
+  Status s = name.starts_with("arn:") && name.size() <= 2048
+                 ? OkStatus()
+                 : CheckStoreNameLimits(name);
+  if (!s.ok()) {
     impl_->Apply(e, nullptr, Impl::Outcome{s, std::nullopt, false})
         .IgnoreError();
   } else {
@@ -822,9 +832,23 @@ StatusOr<Secret> SecretCache::Get(std::string_view name,
   std::shared_ptr<const Published> p = Load(*e);
   if (!p->error.ok() && !e->declared.load()) {
     impl_->Remove(e);  // errors are not cached; the next Get asks again
+  } else {
+    impl_->Wake();  // the refresher may be sleeping past its first refresh
   }
   impl_->EvictIfNeeded();
   return FromPublished(p);
+}
+
+std::optional<StatusOr<Secret>> SecretCache::Peek(std::string_view name,
+                                                  const VersionPin& pin) {
+  std::shared_ptr<CacheEntry> e = impl_->Find(KeyOf(name, pin));
+  if (!e) return std::nullopt;
+  std::shared_ptr<const Published> p = Load(*e);
+  if (!p) return std::nullopt;
+  e->last_access.store(impl_->tick.fetch_add(1, std::memory_order_relaxed) + 1,
+                       std::memory_order_relaxed);
+  impl_->hits.Add();
+  return ReadPublished(std::move(p));
 }
 
 std::vector<SecretHandle> SecretCache::LoadDeclared(
@@ -861,7 +885,7 @@ std::vector<SecretHandle> SecretCache::LoadDeclared(
   for (const auto& e : fallback)
     tasks.push_back([this, e] { impl_->Refresh(e).IgnoreError(); });
   RunParallel(tasks, impl_->opt.max_parallel_requests);
-  impl_->wake_cv.notify_all();
+  impl_->Wake();
   return handles;
 }
 

@@ -4,6 +4,7 @@
 #define KEYWARD_SRC_CONFIG_SECRET_DATA_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ namespace keyward::internal {
 struct SecretData {
   std::string name;
   std::string version_id;
+  // As GetSecretValue returned them (for the agent's response body).
+  std::string arn;
+  std::vector<std::string> version_stages;
+  std::optional<Clock::time_point> created_date;
   bool binary = false;
   bool json = false;
   SecretValue value;
