@@ -1,0 +1,138 @@
+#include "agent/response.h"
+
+#include <charconv>
+#include <chrono>
+
+#include "secrets/json_codec.h"
+
+namespace keyward::agent {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void AppendQuoted(std::string_view s, SecureString* out) {
+  out->push_back('"');
+  AppendJsonEscaped(s, out);
+  out->push_back('"');
+}
+
+}  // namespace
+
+void AppendJsonEscaped(std::string_view s, SecureString* out) {
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (c < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 0xf]);
+        } else {
+          out->push_back(ch);
+        }
+    }
+  }
+}
+
+std::string RustSecondsString(Clock::time_point t) {
+  auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch())
+          .count();
+  // Duration::as_secs_f64: secs + nanos / 1e9, each as f64.
+  std::int64_t secs = ns / 1000000000;
+  std::int64_t nanos = ns % 1000000000;
+  if (nanos < 0) {
+    nanos += 1000000000;
+    secs -= 1;
+  }
+  double v = static_cast<double>(secs) + static_cast<double>(nanos) / 1e9;
+  char buf[64];
+  // Shortest round-trip digits in fixed notation, like Rust's Display.
+  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, res.ptr);
+}
+
+SecureString FormatGetSecretValue(const Secret& secret) {
+  SecureString out;
+  out.reserve(160 + secret.value().size() * 2);
+  auto field = [&](std::string_view name) {
+    out.append(out.empty() ? "{\"" : ",\"");
+    out.append(name);
+    out.append("\":");
+  };
+  auto string_or_null = [&](std::string_view name, const std::string& v) {
+    field(name);
+    if (v.empty()) {
+      out.append("null");
+    } else {
+      AppendQuoted(v, &out);
+    }
+  };
+  string_or_null("ARN", secret.arn());
+  string_or_null("Name", secret.name());
+  string_or_null("VersionId", secret.version_id());
+  std::string_view value = secret.value().Reveal();
+  if (secret.is_binary()) {
+    field("SecretBinary");
+    std::string b64 = secrets::Base64Encode(value);
+    AppendQuoted(b64, &out);
+    WipeString(b64);
+  } else {
+    field("SecretString");
+    AppendQuoted(value, &out);
+  }
+  if (!secret.version_stages().empty()) {
+    field("VersionStages");
+    out.push_back('[');
+    bool first = true;
+    for (const std::string& stage : secret.version_stages()) {
+      if (!first) out.push_back(',');
+      first = false;
+      AppendQuoted(stage, &out);
+    }
+    out.push_back(']');
+  }
+  field("CreatedDate");
+  if (auto created = secret.created_date()) {
+    AppendQuoted(RustSecondsString(*created), &out);
+  } else {
+    out.append("null");
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string AwsErrorBody(std::string_view code, std::string_view message) {
+  if (message.empty() || code == "InternalFailure") {
+    return "{\"__type\":\"InternalFailure\"}";
+  }
+  SecureString out = "{\"__type\":\"";
+  AppendJsonEscaped(code, &out);
+  out.append("\", \"message\":\"");
+  AppendJsonEscaped(message, &out);
+  out.append("\"}");
+  return std::string(out.begin(), out.end());
+}
+
+}  // namespace keyward::agent
