@@ -4,7 +4,7 @@
 #   generated credentials), lint the example inventory, populate it with the
 #   operator workflow (generated passwords, nothing typed on the command line),
 #   check it for drift, run the example service through the Secret Config
-#   Module, rotate a password, and show the least-privilege IAM policy and the
+#   Module, rotate a password, read through `keyward agent` from Python, and show the least-privilege IAM policy and the
 #   Phase 1 ESO manifests generated from the inventory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,9 @@ ninja -C build keyward_cli orders-service
 
 work=$(mktemp -d)
 server_pid=""
+agent_pid=""
 cleanup() {
+  [[ -n $agent_pid ]] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
   [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -58,6 +60,17 @@ say "keyward put platform-data/postgres/orders --merge --generate password=32   
 $K --inventory "$INV" put platform-data/postgres/orders --merge --generate password=32 </dev/null
 run $K history platform-data/postgres/orders
 run ./build/examples/orders-service --once
+
+# Any language reads through keyward agent (the AWS Secrets Manager Agent's
+# HTTP API): prefetch what `orders` consumes, then one line of Python stdlib.
+AWS_TOKEN=$(openssl rand -hex 32)
+export AWS_TOKEN
+say "keyward agent --inventory $INV --app orders --listen 127.0.0.1:2773 &"
+$K --inventory "$INV" agent --app orders --listen 127.0.0.1:2773 >"$work/agent.log" 2>&1 &
+agent_pid=$!
+for _ in $(seq 200); do [[ $(curl -s localhost:2773/ping) == healthy ]] && break; sleep 0.05; done
+say "python3 -c '...urllib... secretsmanager/get?secretId=platform-config/postgres/platform-postgres'"
+python3 -c 'import json,os,urllib.request as u; print(json.loads(json.load(u.urlopen(u.Request("http://localhost:2773/secretsmanager/get?secretId=platform-config/postgres/platform-postgres", headers={"X-Aws-Parameters-Secrets-Token": os.environ["AWS_TOKEN"]})))["SecretString"])["host"])'
 
 run $K --inventory "$INV" inventory report
 run $K --inventory "$INV" iam policy --app orders --region eu-west-1
