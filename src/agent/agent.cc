@@ -358,6 +358,12 @@ Status Agent::Reload(AgentConfig config) {
   return s;
 }
 
+StatusOr<SecretCache*> Agent::DefaultCache() {
+  std::lock_guard<std::mutex> l(impl_->control_mu);
+  std::shared_ptr<const State> st = impl_->state.load();
+  return impl_->CacheFor(st->config, st->config.profile);
+}
+
 server::ListenerOptions Agent::ListenerOptionsFor() const {
   std::shared_ptr<const State> st = impl_->state.load();
   const AgentConfig& c = st->config;

@@ -89,6 +89,10 @@ class Agent : public server::HttpHandler {
   // configuration untouched.
   Status Reload(AgentConfig config);
 
+  // The cache of the default principal (`profile`), created when needed:
+  // templates render from it.
+  StatusOr<SecretCache*> DefaultCache();
+
   // The listener options this configuration asks for.
   server::ListenerOptions ListenerOptionsFor() const;
 

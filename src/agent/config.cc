@@ -143,10 +143,13 @@ Status ParseRoot(const std::string& path, const YAML::Node& root,
       KW_ASSIGN_OR_RETURN(c->token_dir, Scalar(path, key, v));
     } else if (key == "applications") {
       KW_RETURN_IF_ERROR(ParseApplications(path, v, c));
-    } else if (key == "templates" || key == "exec") {
-      // Reserved for templates and supervised exec (docs/agent.md).
+    } else if (key == "templates") {
+      KW_ASSIGN_OR_RETURN(c->templates, ParseTemplateSpecs(v, path));
+    } else if (key == "exec") {
+      // Reserved for the agent's supervised exec mode (docs/agent.md).
       return ErrorAt(path, kv.first,
-                     key + ": not yet supported by this keyward agent");
+                     "exec: not yet supported by keyward agent (use `keyward "
+                     "exec --watch`)");
     } else {
       return ErrorAt(path, kv.first, "unknown key '" + key + "'");
     }

@@ -21,8 +21,10 @@
 //   token_dir: /run/keyward-agent     # per-app: <dir>/<app>.token
 //   applications:                     # per-app settings (optional)
 //     orders: {profile: orders, group: orders, token_file: /path}
-//   templates: [...]                  # reserved: templates (keyward agent)
-//   exec: {...}                       # reserved: supervised exec
+//   templates: [...]                  # files rendered from secrets
+//                                     # (agent/template.h, docs/templates.md)
+//   exec: {...}                       # reserved: supervised exec (use
+//                                     # `keyward exec --watch` for now)
 //
 // Errors are INVALID_ARGUMENT "path:line:col: message" for file values and
 // "--flag: message" for command-line values.
@@ -33,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/template.h"
 #include "keyward/env.h"
 #include "keyward/status.h"
 
@@ -68,9 +71,8 @@ struct AgentConfig {
   std::string token_mode = "single";
   std::string token_dir;
   std::map<std::string, AppSettings> applications;
-  // Reserved sections (templates, supervised exec): present in the file.
-  bool has_templates = false;
-  bool has_exec = false;
+  // Templates rendered from the agent's cache (the default principal's).
+  std::vector<TemplateSpec> templates;
 
   // Where each key came from: "path:line:col" for the file, "--flag" for
   // the command line. Used to place validation errors.
@@ -84,8 +86,8 @@ struct AgentConfig {
 
 // Parses YAML `text` (the contents of `path`) over the values already in
 // `config`. INVALID_ARGUMENT "path:line:col: message" for syntax errors,
-// unknown keys, wrong types, and the reserved templates/exec sections while
-// they are not supported.
+// unknown keys, wrong types, template errors (ParseTemplateSpecs), and the
+// reserved exec section.
 Status ParseAgentConfig(std::string_view text, const std::string& path,
                         AgentConfig* config);
 // Reads `path` through `fs` and parses it.

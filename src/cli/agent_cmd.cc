@@ -11,6 +11,7 @@
 
 #include "agent/agent.h"
 #include "agent/config.h"
+#include "agent/template_runner.h"
 #include "cli/cli.h"
 #include "core/sd_notify.h"
 #include "keyward/inventory/inventory.h"
@@ -159,6 +160,27 @@ int LevelRank(std::string_view level) {
   return 4;  // none
 }
 
+// Replaces `runner` with one for `specs` (none when empty); `start` renders
+// them (problems are logged; failed templates are retried).
+Status ReplaceTemplates(
+    agent::Agent& agent, std::vector<agent::TemplateSpec> specs, bool start,
+    const std::function<void(LogLevel, std::string_view)>& log,
+    std::unique_ptr<agent::TemplateRunner>* runner) {
+  if (*runner) (*runner)->Stop();
+  runner->reset();
+  if (specs.empty()) return OkStatus();
+  KW_ASSIGN_OR_RETURN(SecretCache * cache, agent.DefaultCache());
+  agent::TemplateRunner::Options o;
+  o.log = log;
+  KW_ASSIGN_OR_RETURN(*runner, agent::TemplateRunner::Create(
+                                   cache, std::move(specs), std::move(o)));
+  if (start) {
+    Status first = (*runner)->Start();
+    if (!first.ok()) log(LogLevel::kWarning, "template: " + first.message());
+  }
+  return OkStatus();
+}
+
 int Run(Cli& cli, const AgentFlags& f) {
   auto config = BuildConfig(cli, f);
   if (!config.ok()) return cli.Fail(config.status());
@@ -206,6 +228,12 @@ int Run(Cli& cli, const AgentFlags& f) {
   }
   auto agent = agent::Agent::Create(*config, deps);
   if (!agent.ok()) return cli.Fail(agent.status());
+  std::unique_ptr<agent::TemplateRunner> templates;
+  if (Status s = ReplaceTemplates(**agent, config->templates, false, deps.log,
+                                  &templates);
+      !s.ok()) {
+    return cli.Fail(s);
+  }
   auto listener =
       server::HttpListener::Bind((*agent)->ListenerOptionsFor(), agent->get());
   if (!listener.ok()) return cli.Fail(listener.status());
@@ -218,6 +246,7 @@ int Run(Cli& cli, const AgentFlags& f) {
             << std::endl;
 
   std::atomic<bool> stopping{false};
+  std::mutex templates_mu;
   std::thread server_thread([&] { (*listener)->Run().IgnoreError(); });
   std::thread control([&] {
     for (;;) {
@@ -228,6 +257,12 @@ int Run(Cli& cli, const AgentFlags& f) {
         auto next = BuildConfig(cli, f);
         Status s = next.ok() ? (*agent)->Reload(*next) : next.status();
         if (next.ok()) min_level->store(LevelRank(next->log_level));
+        if (next.ok() && s.code() != StatusCode::kInvalidArgument) {
+          std::lock_guard<std::mutex> l(templates_mu);
+          Status t = ReplaceTemplates(**agent, next->templates, true, deps.log,
+                                      &templates);
+          if (!t.ok()) deps.log(LogLevel::kError, "templates: " + t.message());
+        }
         if (!s.ok()) deps.log(LogLevel::kError, "reload: " + s.message());
         continue;
       }
@@ -239,6 +274,12 @@ int Run(Cli& cli, const AgentFlags& f) {
   });
   Status pre = (*agent)->Prefetch();
   if (!pre.ok()) deps.log(LogLevel::kWarning, "not ready: " + pre.message());
+  if (templates) {
+    std::lock_guard<std::mutex> l(templates_mu);
+    Status first = templates->Start();
+    if (!first.ok())
+      deps.log(LogLevel::kWarning, "template: " + first.message());
+  }
   if ((*agent)->WaitReady([&] { return stopping.load(); })) {
     if (Status s = SdNotify(cli.env(), "READY=1"); !s.ok())
       deps.log(LogLevel::kWarning, s.message());
@@ -249,6 +290,7 @@ int Run(Cli& cli, const AgentFlags& f) {
     ::kill(::getpid(), SIGTERM);  // Run ended on its own: wake the control
   }
   control.join();
+  if (templates) templates->Stop();
   deps.log(LogLevel::kInfo, "stopped");
   return kExitOk;
 }

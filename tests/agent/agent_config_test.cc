@@ -93,10 +93,9 @@ TEST(AgentConfigTest, ErrorsNameFileLineAndColumn) {
       {"applications:\n  orders: {profle: x}\n",
        "agent.yaml:2:12: unknown key 'applications.orders.profle' (expected "
        "profile, group, token_file)"},
-      {"templates:\n  - destination: /tmp/x\n",
-       "agent.yaml:1:1: templates: not yet supported by this keyward agent"},
+      {"templates:\n  - destination: /tmp/x\n    bogus: 1\n", "agent.yaml:3:"},
       {"exec: {command: [app]}\n",
-       "agent.yaml:1:1: exec: not yet supported by this keyward agent"},
+       "agent.yaml:1:1: exec: not yet supported by keyward agent"},
       {"listen: [unclosed\n", "agent.yaml:2:1: "},
   };
   for (const Case& k : cases) {
@@ -105,6 +104,22 @@ TEST(AgentConfigTest, ErrorsNameFileLineAndColumn) {
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << k.text;
     EXPECT_TRUE(s.message().starts_with(k.error)) << s.message();
   }
+}
+
+TEST(AgentConfigTest, TemplatesAreParsedByTheTemplateModule) {
+  AgentConfig c;
+  Status s = ParseAgentConfig(R"(templates:
+  - destination: /tmp/kw-agent-config-test.env
+    format: dotenv
+    values:
+      DB_PASSWORD: platform-data/postgres/orders#password
+    mode: "0640"
+)",
+                              "agent.yaml", &c);
+  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_EQ(c.templates.size(), 1u);
+  EXPECT_EQ(c.templates[0].destination, "/tmp/kw-agent-config-test.env");
+  EXPECT_EQ(c.templates[0].mode, 0640u);
 }
 
 TEST(AgentConfigTest, ValidationIsPlacedWhereTheValueCameFrom) {
