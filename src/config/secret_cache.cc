@@ -841,14 +841,20 @@ StatusOr<Secret> SecretCache::Get(std::string_view name,
 
 std::optional<StatusOr<Secret>> SecretCache::Peek(std::string_view name,
                                                   const VersionPin& pin) {
-  std::shared_ptr<CacheEntry> e = impl_->Find(KeyOf(name, pin));
-  if (!e) return std::nullopt;
-  std::shared_ptr<const Published> p = Load(*e);
-  if (!p) return std::nullopt;
-  e->last_access.store(impl_->tick.fetch_add(1, std::memory_order_relaxed) + 1,
-                       std::memory_order_relaxed);
+  KeyBuffer key_buffer(name, pin);
+  std::string_view lookup = key_buffer.view();
+  // Get's hit path, without the fetch.
+  MapCell::Slot map_tmp;
+  const EntryMap& map = *impl_->ShardFor(lookup).cell.Read(&map_tmp).local;
+  auto it = map.find(lookup);
+  if (it == map.end()) return std::nullopt;
+  CacheEntry& e = *it->second;
+  internal::EntryCell::Slot tmp;
+  const internal::EntryCell::Slot& slot = e.cell.Read(&tmp);
+  if (!slot.local) return std::nullopt;  // first fetch still in flight
+  impl_->Touch(e);
   impl_->hits.Add();
-  return ReadPublished(std::move(p));
+  return FromSlot(slot);
 }
 
 std::vector<SecretHandle> SecretCache::LoadDeclared(
