@@ -34,7 +34,7 @@ TEST_P(ServerConformanceTest, MatchesMotoFieldByField) {
       RunCommand({"python3", dir + "/run_conformance.py", "--client", client,
                   "--keyward", (*server)->endpoint(), "--keyward-credentials",
                   (*server)->credentials_file(), "--moto", (*moto)->endpoint()},
-                 {}, "", 300000);
+                 {}, "", 540000);
   std::cout << r.out;
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
