@@ -472,17 +472,29 @@ bool IsValidRegionName(std::string_view region) {
   return true;
 }
 
-std::string ProfileSettings::ConfiguredEndpoint(
-    const Environment& env, std::string_view env_suffix,
-    std::string_view service_id) const {
+std::string ProfileSettings::ConfiguredEndpoint(const Environment& env,
+                                                std::string_view env_suffix,
+                                                std::string_view service_id,
+                                                std::string* source) const {
+  std::string ignored;
+  std::string& from = source != nullptr ? *source : ignored;
+  from.clear();
   if (ignore_configured_endpoint_urls) return "";
-  if (auto v = NonEmpty(env, "AWS_ENDPOINT_URL_" + std::string(env_suffix)))
+  std::string service_var = "AWS_ENDPOINT_URL_" + std::string(env_suffix);
+  if (auto v = NonEmpty(env, service_var)) {
+    from = service_var;
     return *v;
-  if (auto v = NonEmpty(env, "AWS_ENDPOINT_URL")) return *v;
+  }
+  if (auto v = NonEmpty(env, "AWS_ENDPOINT_URL")) {
+    from = "AWS_ENDPOINT_URL";
+    return *v;
+  }
   if (auto it = service_endpoints.find(std::string(service_id));
       it != service_endpoints.end()) {
+    from = "services section";
     return it->second;
   }
+  if (!endpoint_url.empty()) from = "profile endpoint_url";
   return endpoint_url;
 }
 

@@ -46,12 +46,8 @@ StatusOr<migrate::MigrationModel> LoadModel(Cli& cli) {
 }
 
 std::string RegionFrom(Cli& cli) {
-  if (!cli.globals().region.empty()) return cli.globals().region;
-  for (const char* var : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
-    auto v = cli.env().Get(var);
-    if (v && !v->empty()) return *v;
-  }
-  return "";
+  auto resolved = cli.ResolveAws();
+  return resolved.ok() ? resolved->region : cli.globals().region;
 }
 
 StatusOr<std::vector<migrate::GeneratedFile>> Generate(

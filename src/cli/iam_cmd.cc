@@ -44,10 +44,10 @@ iam::PolicyOptions PolicyOptionsFor(Cli& cli, const IamOptions& o) {
   p.account = o.account;
   p.partition = o.partition;
   p.batch_get = o.batch_get;
-  p.region = cli.globals().region;
-  if (p.region.empty()) p.region = cli.env().Get("AWS_REGION").value_or("");
-  if (p.region.empty())
-    p.region = cli.env().Get("AWS_DEFAULT_REGION").value_or("");
+  // The region as every other command resolves it; a broken profile is
+  // reported by the command that needs the store, not here.
+  auto resolved = cli.ResolveAws();
+  p.region = resolved.ok() ? resolved->region : cli.globals().region;
   return p;
 }
 

@@ -1,13 +1,16 @@
-// Differential test: for a table of shared config/credentials files and
-// environments, keyward's chain and botocore's resolver (the AWS CLI's) must
-// find the same credentials (compared as SHA-256 digests), the same provider
-// kind and the same region, or must both fail.
+// Differential test: for a table of CLI flags (--profile, --region,
+// --endpoint-url) x environments x shared config/credentials files, keyward's
+// one resolver (aws::ResolveAwsConfig, used by the CLI and the Secret Config
+// Module) and botocore's (the AWS CLI's) must find the same access key id and
+// credentials (compared as SHA-256 digests), the same provider kind, the same
+// region and the same Secrets Manager endpoint, or must both fail.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "keyward/aws/credential_chain.h"
+#include "keyward/aws/resolver.h"
 #include "keyward/aws/sigv4.h"
 #include "tests/testing/fakes.h"
 #include "tests/testing/peers.h"
@@ -31,6 +34,27 @@ struct Case {
 
 const char kProc[] =
     R"(printf '{"Version": 1, "AccessKeyId": "ASIAPROC", "SecretAccessKey": "procsecret", "SessionToken": "proctoken", "Expiration": "2099-01-01T00:00:00Z"}')";
+
+// One set of files for the flags x environment cases: an operator's
+// workstation with the keyward-local profile of `keyward server --env-file`,
+// an `ops` profile, a default and an incomplete profile.
+Case Fleet(std::string name, std::string profile,
+           std::map<std::string, std::string> env) {
+  const std::string config =
+      "[default]\nregion = ap-south-1\n"
+      "[profile ops]\nregion = eu-west-2\n"
+      "[profile keyward-local]\nregion = us-east-1\n"
+      "endpoint_url = http://127.0.0.1:30\n"
+      "[profile half]\nregion = us-east-2\n";
+  const std::string credentials =
+      "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = d\n"
+      "[ops]\naws_access_key_id = AKIDOPS\naws_secret_access_key = o\n"
+      "[keyward-local]\naws_access_key_id = AKIDLOCAL\n"
+      "aws_secret_access_key = l\n"
+      "[half]\naws_access_key_id = AKIDHALF\n";
+  return Case{std::move(name),    config, credentials, std::move(env),
+              std::move(profile), ""};
+}
 
 std::vector<Case> Cases() {
   const std::string s = "aws_secret_access_key = sec\n";
@@ -317,6 +341,82 @@ std::vector<Case> Cases() {
        {},
        "",
        ""},
+      // Flags x environment x files (issue 12): --profile, --region and
+      // --endpoint-url against environment keys, AWS_PROFILE /
+      // AWS_DEFAULT_PROFILE, region and endpoint variables, one set of files.
+      // The first three are the issue's repro cases.
+      Fleet("repro-profile-flag-beats-AWS_PROFILE", "ops",
+            {{"AWS_PROFILE", "keyward-local"}}),
+      Fleet("repro-env-keys-beat-AWS_PROFILE", "",
+            {{"AWS_PROFILE", "keyward-local"},
+             {"AWS_ACCESS_KEY_ID", "AKIDENV"},
+             {"AWS_SECRET_ACCESS_KEY", "envsec"}}),
+      Fleet("repro-env-keys-with-incomplete-AWS_PROFILE", "",
+            {{"AWS_PROFILE", "half"},
+             {"AWS_ACCESS_KEY_ID", "AKIDENV"},
+             {"AWS_SECRET_ACCESS_KEY", "envsec"}}),
+      Fleet("profile-flag-ignores-env-keys", "ops",
+            {{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+             {"AWS_SECRET_ACCESS_KEY", "envsec"}}),
+      Fleet("profile-flag-incomplete-fails-despite-env-keys", "half",
+            {{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+             {"AWS_SECRET_ACCESS_KEY", "envsec"}}),
+      Fleet("profile-flag-beats-AWS_DEFAULT_PROFILE", "ops",
+            {{"AWS_DEFAULT_PROFILE", "keyward-local"},
+             {"AWS_PROFILE", "keyward-local"}}),
+      Fleet("AWS_DEFAULT_PROFILE-incomplete-with-env-keys", "",
+            {{"AWS_DEFAULT_PROFILE", "half"},
+             {"AWS_ACCESS_KEY_ID", "AKIDENV"},
+             {"AWS_SECRET_ACCESS_KEY", "envsec"}}),
+      Fleet("env-keys-and-token-with-AWS_PROFILE", "",
+            {{"AWS_PROFILE", "ops"},
+             {"AWS_ACCESS_KEY_ID", "AKIDENV"},
+             {"AWS_SECRET_ACCESS_KEY", "envsec"},
+             {"AWS_SESSION_TOKEN", "envtok"}}),
+      Fleet("env-keys-take-default-profile-region", "",
+            {{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+             {"AWS_SECRET_ACCESS_KEY", "envsec"}}),
+      Fleet("unknown-AWS_PROFILE-fails-despite-env-keys", "",
+            {{"AWS_PROFILE", "nope"},
+             {"AWS_ACCESS_KEY_ID", "AKIDENV"},
+             {"AWS_SECRET_ACCESS_KEY", "envsec"}}),
+      Fleet("unknown-AWS_DEFAULT_PROFILE-beats-known-AWS_PROFILE", "",
+            {{"AWS_DEFAULT_PROFILE", "nope"}, {"AWS_PROFILE", "ops"}}),
+      Fleet("AWS_PROFILE-selects-profile-region-and-endpoint", "",
+            {{"AWS_PROFILE", "keyward-local"}}),
+      Fleet("profile-flag-selects-profile-region", "ops", {}),
+      Fleet("region-flag-beats-everything", "ops",
+            {{"--region", "eu-north-1"},
+             {"AWS_REGION", "us-west-2"},
+             {"AWS_DEFAULT_REGION", "eu-west-1"}}),
+      Fleet("AWS_REGION-beats-AWS_DEFAULT_REGION", "",
+            {{"AWS_REGION", "us-west-2"}, {"AWS_DEFAULT_REGION", "eu-west-1"}}),
+      Fleet("AWS_DEFAULT_REGION-beats-flag-profile-region", "ops",
+            {{"AWS_DEFAULT_REGION", "eu-west-1"}}),
+      Fleet("region-flag-keeps-profile-endpoint", "",
+            {{"AWS_PROFILE", "keyward-local"}, {"--region", "ca-central-1"}}),
+      Fleet("endpoint-flag-beats-environment", "",
+            {{"--endpoint-url", "http://127.0.0.1:40"},
+             {"AWS_ENDPOINT_URL", "http://127.0.0.1:20"},
+             {"AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:21"}}),
+      Fleet("endpoint-flag-survives-ignore-switch", "",
+            {{"--endpoint-url", "http://127.0.0.1:40"},
+             {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}}),
+      Fleet("ignore-switch-drops-profile-endpoint", "",
+            {{"AWS_PROFILE", "keyward-local"},
+             {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}}),
+      Fleet("environment-endpoint-applies-with-profile-flag", "ops",
+            {{"AWS_ENDPOINT_URL", "http://127.0.0.1:20"}}),
+      Fleet("service-endpoint-variable-beats-profile-endpoint", "keyward-local",
+            {{"AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:21"}}),
+      Fleet("all-three-flags", "ops",
+            {{"--region", "sa-east-1"},
+             {"--endpoint-url", "http://127.0.0.1:41"},
+             {"AWS_PROFILE", "keyward-local"},
+             {"AWS_ACCESS_KEY_ID", "AKIDENV"},
+             {"AWS_SECRET_ACCESS_KEY", "envsec"}}),
+      Fleet("partial-env-keys-fail", "",
+            {{"AWS_PROFILE", "ops"}, {"AWS_ACCESS_KEY_ID", "AKIDENV"}}),
       {"role-source-without-credentials",
        "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = "
        "b\n[profile b]\n"
@@ -353,24 +453,35 @@ std::string Sha(const SecretValue& v) {
   return v.empty() ? "" : HexSha256(v.Reveal());
 }
 
-// keyward's answer in the script's format.
+// keyward's answer in the script's format, from the one resolver every entry
+// point uses (aws::ResolveAwsConfig). Keys of `env` starting with "--" are
+// the CLI's flags (--region, --endpoint-url), not variables.
 Json Keyward(const Case& c, const std::string& dir) {
   FakeEnvironment env;
   env.Set("HOME", dir);
-  for (const auto& [k, v] : c.env) env.Set(k, Replace(v, "@DIR@", dir));
-  ChainOptions o;
+  AwsConfigOptions o;
+  for (const auto& [k, v] : c.env) {
+    std::string value = Replace(v, "@DIR@", dir);
+    if (k == "--region") {
+      o.region = value;
+    } else if (k == "--endpoint-url") {
+      o.endpoint_url = value;
+    } else {
+      env.Set(k, value);
+    }
+  }
   o.profile = c.profile;
-  o.env = &env;
-  o.warn = [](const std::string&) {};
+  o.chain.env = &env;
+  o.chain.warn = [](const std::string&) {};
   Json out{{"name", c.name},     {"access_key", ""}, {"secret_sha256", ""},
            {"token_sha256", ""}, {"method", ""},     {"region", ""},
            {"endpoint", ""},     {"error", ""}};
-  auto settings = ResolveProfileSettings(o);
-  if (!settings.ok()) {
-    out["error"] = settings.status().ToString();
+  auto resolved = ResolveAwsConfig(o);
+  if (!resolved.ok()) {
+    out["error"] = resolved.status().ToString();
     return out;
   }
-  auto creds = NewUncachedCredentialsChain(o)->Get();
+  auto creds = resolved->credentials->Get();
   if (creds.ok()) {
     out["access_key"] = creds->access_key_id;
     out["secret_sha256"] = Sha(creds->secret_access_key);
@@ -379,17 +490,10 @@ Json Keyward(const Case& c, const std::string& dir) {
   } else if (creds.status().code() != StatusCode::kNotFound) {
     out["error"] = creds.status().ToString();
   }
-  auto region = env.Get("AWS_DEFAULT_REGION");
-  out["region"] = region && !region->empty() ? *region : settings->region;
-  if (!out["region"].get<std::string>().empty() &&
-      !IsValidRegionName(out["region"].get<std::string>())) {
-    out["error"] = "invalid region";  // as SecretsManagerClient::Create
-    return out;
-  }
-  std::string endpoint =
-      settings->ConfiguredEndpoint(env, "SECRETS_MANAGER", "secrets_manager");
+  out["region"] = resolved->region;
+  std::string endpoint = resolved->endpoint_url;
   if (endpoint.empty()) {
-    std::string r = out["region"];
+    std::string r = resolved->region;
     endpoint = "https://secretsmanager." + (r.empty() ? "us-east-1" : r) +
                ".amazonaws.com";
   }

@@ -98,9 +98,13 @@ struct ProfileSettings {
   // AWS_ENDPOINT_URL > the services section > the profile's endpoint_url;
   // "" when none (or when configured endpoints are ignored).
   // `env_suffix` is e.g. "SECRETS_MANAGER", `service_id` "secrets_manager".
+  // When `source` is given it receives where the endpoint came from
+  // ("AWS_ENDPOINT_URL_<SERVICE_ID>", "AWS_ENDPOINT_URL", "services
+  // section", "profile endpoint_url" or "").
   std::string ConfiguredEndpoint(const Environment& env,
                                  std::string_view env_suffix,
-                                 std::string_view service_id) const;
+                                 std::string_view service_id,
+                                 std::string* source = nullptr) const;
 };
 
 // botocore's rule for a region name: letters, digits and '-', 1-63

@@ -114,17 +114,25 @@ struct ClientConfig {
   std::string user_agent_suffix;
 };
 
-// Region and endpoint resolution from the environment and explicit
-// overrides (CLI flags win):
-//   region:   override > AWS_REGION > AWS_DEFAULT_REGION > profile's region
-//   endpoint: override > AWS_ENDPOINT_URL_SECRETS_MANAGER > AWS_ENDPOINT_URL
-//             > profile's endpoint_url >
-//             https://secretsmanager.{region}.amazonaws.com
-// INVALID_ARGUMENT when no region can be found (saying where to set one).
+// Region, endpoint and credentials from explicit overrides, the environment
+// and the shared files, through the one resolver (aws::ResolveAwsConfig,
+// keyward/aws/resolver.h; botocore's precedence):
+//   region:      override > AWS_REGION > AWS_DEFAULT_REGION > profile's region
+//   endpoint:    override > AWS_ENDPOINT_URL_SECRETS_MANAGER > AWS_ENDPOINT_URL
+//                > profile's services section > profile's endpoint_url >
+//                https://secretsmanager.{region}.amazonaws.com
+//   credentials: an explicit profile -> that profile only; else environment
+//                keys, then AWS_DEFAULT_PROFILE / AWS_PROFILE / "default".
+// INVALID_ARGUMENT when no region can be found (saying how to set one, in
+// the words of `region_option`) or a region is not a region name; NOT_FOUND
+// for a selected profile that does not exist.
 struct ClientOverrides {
   std::string region;
   std::string endpoint_url;
   std::string profile;
+  // How the caller's user sets a region explicitly, for the "no region"
+  // error. The CLI passes "--region".
+  std::string region_option = "SecretConfigOptions.cache.aws.region";
 };
 StatusOr<ClientConfig> ResolveClientConfig(
     const Environment& env, const ClientOverrides& overrides,
