@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "keyward/aws/resolver.h"
 #include "keyward/env.h"
 #include "keyward/secrets/client.h"
 #include "keyward/status.h"
@@ -52,11 +53,37 @@ class Cli {
   const Environment& env() const { return env_; }
   bool json() const { return globals_.output == "json"; }
 
+  // The resolver's options for the global flags (--profile, --region,
+  // --endpoint-url) and this CLI's environment.
+  aws::AwsConfigOptions AwsOptions() const;
+  // Profile, region, endpoints and credential chain (aws/resolver.h): the
+  // same function the Secret Config Module uses.
+  StatusOr<aws::AwsConfig> ResolveAws() const;
+
   // A Secrets Manager client configured from globals + environment.
   StatusOr<std::unique_ptr<secrets::SecretsManagerClient>> MakeClient();
 
-  // Prints "keyward: error: <message>" and returns the exit code for it.
+  // Prints "keyward: error: <message>" (under -o json: {"error": {...}} on
+  // stderr) and returns the exit code for it.
   int Fail(const Status& status);
+  // A usage error (exit code 2) with a pointer to --help.
+  int FailUsage(const std::string& message);
+
+  // The child command: everything after the first "--" on the command line,
+  // untouched (RunCli never lets CLI11 parse it). has_child_command() is
+  // true when "--" was given, even with nothing after it.
+  const std::vector<std::string>& child_command() const {
+    return child_command_;
+  }
+  bool has_child_command() const { return has_child_command_; }
+  void SetChildCommand(std::vector<std::string> argv, bool given) {
+    child_command_ = std::move(argv);
+    has_child_command_ = given;
+  }
+  // Marks `sub` as taking a child command after "--" (keyward exec). For
+  // every other command, "--" is a usage error.
+  void AcceptChildCommand(CLI::App* sub);
+  bool TakesChildCommand(const CLI::App* sub) const;
 
   // Sets the function run when `sub` is the selected subcommand.
   void SetRunner(CLI::App* sub, std::function<int()> run);
@@ -69,6 +96,9 @@ class Cli {
   const Environment& env_;
   GlobalOptions globals_;
   std::vector<std::pair<CLI::App*, std::function<int()>>> runners_;
+  std::vector<const CLI::App*> child_command_apps_;
+  std::vector<std::string> child_command_;
+  bool has_child_command_ = false;
 };
 
 using CommandSetup = void (*)(CLI::App& app, Cli& cli);
@@ -92,6 +122,24 @@ struct CommandRegistration {
 // Adds the global flags to `app` (they are accepted before or after the
 // subcommand: CLI11 fallthrough).
 void AddGlobalOptions(CLI::App& app, GlobalOptions& g);
+
+// argv split at the first "--" (argv[0] stays in `head`).
+struct SplitArgs {
+  std::vector<std::string> head;  // for CLI11
+  std::vector<std::string> tail;  // after "--": never parsed
+  bool has_tail = false;          // "--" was present
+};
+SplitArgs SplitAtDoubleDash(int argc, const char* const* argv);
+
+// Edit distance (optimal string alignment: a swap of neighbours costs 1),
+// for "did you mean".
+std::size_t EditDistance(std::string_view a, std::string_view b);
+// Up to `max_results` candidates close to `word` (edit distance about one
+// per three characters, or `word` a prefix of at least 3 characters),
+// closest first.
+std::vector<std::string> Closest(std::string_view word,
+                                 const std::vector<std::string>& candidates,
+                                 std::size_t max_results = 3);
 
 // Runs the CLI (used by main and by in-process tests).
 int RunCli(int argc, const char* const* argv, std::ostream& out,

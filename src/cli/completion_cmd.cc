@@ -1,8 +1,8 @@
 // keyward completion bash|zsh: prints a shell completion script generated
 // from the CLI11 command tree (so it always matches the commands that exist).
 // Completes subcommands, their flags and the global flags, --output values,
-// file arguments, AWS profile names, and secret names from
-// ./secrets-inventory.yaml.
+// file arguments, AWS profile names, and secret names (NAME) and application
+// names (--app) from ./secrets-inventory.yaml.
 #include <algorithm>
 #include <sstream>
 
@@ -59,6 +59,11 @@ constexpr char kInventoryNames[] =
     "'s/^[[:space:]]*-[[:space:]]*name:[[:space:]]*[\"'\\'']*\\([^\"'\\'' "
     "#]*\\).*/\\1/p' "
     "secrets-inventory.yaml 2>/dev/null";
+// Application names (the keys under "applications:") of the same file.
+constexpr char kInventoryApps[] =
+    "awk '/^applications:/{a=1;next} /^[^ #]/{a=0} "
+    "a && /^  [A-Za-z0-9_.-]+:/{sub(/^  /,\"\");sub(/:.*/,\"\");print}' "
+    "secrets-inventory.yaml 2>/dev/null";
 constexpr char kProfiles[] =
     "sed -n 's/^\\[profile \\(.*\\)\\]/\\1/p; s/^\\[default\\]/default/p' "
     "\"${AWS_CONFIG_FILE:-$HOME/.aws/config}\" 2>/dev/null";
@@ -96,6 +101,9 @@ std::string Bash(const CLI::App& root) {
        "return ;;\n"
        "    --profile) COMPREPLY=($(compgen -W \"$("
     << kProfiles
+    << ")\" -- \"$cur\")); return ;;\n"
+       "    --app|-a) COMPREPLY=($(compgen -W \"$("
+    << kInventoryApps
     << ")\" -- \"$cur\")); return ;;\n"
        "  esac\n"
        "  local opts=\"\"\n"
@@ -164,6 +172,9 @@ std::string Zsh(const CLI::App& root) {
        "    --inventory|--from-file|-f) _files; return ;;\n"
        "    --profile) compadd -- ${(f)\"$("
     << kProfiles
+    << ")\"}; return ;;\n"
+       "    --app|-a) compadd -- ${(f)\"$("
+    << kInventoryApps
     << ")\"}; return ;;\n"
        "  esac\n"
        "  if [[ $PREFIX == -* ]]; then\n"

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/inventory_source.h"
 #include "cli/output.h"
 
 namespace keyward::cli {
@@ -34,7 +35,7 @@ int Run(Cli& cli, const std::string& name) {
   auto client = cli.MakeClient();
   if (!client.ok()) return cli.Fail(client.status());
   auto m = (*client)->DescribeSecret(name);
-  if (!m.ok()) return cli.Fail(m.status());
+  if (!m.ok()) return cli.Fail(WithSecretSuggestions(cli, m.status(), name));
   if (cli.json()) {
     cli.out() << MetadataJson(*m).dump(2) << "\n";
     return kExitOk;

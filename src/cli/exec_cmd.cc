@@ -12,6 +12,7 @@
 #include <map>
 
 #include "cli/cli.h"
+#include "cli/exec_args.h"
 #include "cli/exec_env.h"
 #include "cli/exec_watch.h"
 #include "cli/inventory_source.h"
@@ -24,16 +25,6 @@ namespace keyward::cli {
 namespace {
 
 using secrets::Json;
-
-struct ExecOptions {
-  std::string app;
-  std::string env_prefix;
-  std::vector<std::string> env_overrides;
-  std::vector<std::string> command;
-  bool pristine = false;
-  bool dry_run = false;
-  WatchOptions watch;  // --watch: supervise instead of execve
-};
 
 // One variable to set: where it comes from, and (after fetching) its value.
 struct Binding {
@@ -264,7 +255,8 @@ int Run(Cli& cli, const ExecOptions& o) {
         "application '" + o.app + "' consumes no secrets in " + (*inv)->path +
         ((*inv)->FindApplication(o.app)
              ? ""
-             : " (it is not declared under 'applications')")));
+             : " (it is not declared under 'applications')") +
+        SuggestDeclaredApps(**inv, o.app)));
   }
   auto plan = Plan(o, secrets);
   if (!plan.ok()) return cli.Fail(plan.status());
@@ -293,35 +285,13 @@ void Setup(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<ExecOptions>();
   CLI::App* sub = app.add_subcommand(
       "exec", "Run a command with an application's secrets in its environment");
-  sub->add_option("--app,-a", o->app, "application declared in the inventory")
-      ->required();
-  sub->add_option("--env-prefix", o->env_prefix,
-                  "prefix for every variable name");
-  sub->add_option("--env,-e", o->env_overrides, "rename one variable")
-      ->type_name("VAR=NAME#PROPERTY");
-  sub->add_flag("--pristine", o->pristine,
-                "pass only the secrets, not keyward's own environment");
-  sub->add_flag("--dry-run", o->dry_run,
-                "list the variables that would be set (no values)");
-  AddWatchOptions(sub, o->watch);
-  sub->add_option("command", o->command,
-                  "the command and its arguments (after --)");
-  sub->footer(
-      "Variable names: the secret name without platform-data/ or "
-      "platform-config/,\n"
-      "plus the property, upper-cased, other characters as '_':\n"
-      "  platform-data/postgres/orders#password -> POSTGRES_ORDERS_PASSWORD\n"
-      "Exit status: the command's; 126/127 when it cannot be run; keyward's "
-      "own\n"
-      "codes (2-5) before it starts.\n\n"
-      "Examples:\n"
-      "  keyward exec --app orders -- ./orders-server --port 8080\n"
-      "  keyward exec --app orders --env "
-      "DATABASE_PASSWORD=platform-data/postgres/orders#password -- ./run\n"
-      "  keyward exec --app orders --watch --on-change signal:HUP -- ./run\n"
-      "  keyward exec --app orders --pristine -- /usr/bin/env\n"
-      "  keyward exec --app orders --dry-run");
-  cli.SetRunner(sub, [&cli, o] { return Run(cli, *o); });
+  AddExecOptions(*sub, *o);
+  cli.AcceptChildCommand(sub);
+  sub->footer(std::string(kExecFooter));
+  cli.SetRunner(sub, [&cli, o] {
+    o->command = cli.child_command();
+    return Run(cli, *o);
+  });
 }
 
 }  // namespace

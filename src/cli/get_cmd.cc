@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/inventory_source.h"
 #include "cli/output.h"
 #include "secrets/json_codec.h"
 
@@ -91,7 +92,7 @@ int Run(Cli& cli, const GetOptions& o) {
   if (!client.ok()) return cli.Fail(client.status());
   secrets::GetSecretValueRequest req{o.name, o.version_id, o.version_stage};
   auto r = (*client)->GetSecretValue(req);
-  if (!r.ok()) return cli.Fail(r.status());
+  if (!r.ok()) return cli.Fail(WithSecretSuggestions(cli, r.status(), o.name));
   if (o.reveal) return Reveal(cli, o, *r);
 
   Shape shape = ShapeOf(r->payload);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/inventory_source.h"
 #include "cli/output.h"
 #include "cli/versions.h"
 
@@ -15,7 +16,8 @@ int Run(Cli& cli, const std::string& name) {
   auto client = cli.MakeClient();
   if (!client.ok()) return cli.Fail(client.status());
   auto versions = AllVersions(**client, name);
-  if (!versions.ok()) return cli.Fail(versions.status());
+  if (!versions.ok())
+    return cli.Fail(WithSecretSuggestions(cli, versions.status(), name));
   if (cli.json()) {
     Json arr = Json::array();
     for (const auto& v : *versions) {

@@ -7,7 +7,9 @@
 #include <set>
 
 #include "cli/cli.h"
+#include "cli/color.h"
 #include "cli/output.h"
+#include "cli/versions.h"
 #include "keyward/inventory/drift.h"
 #include "keyward/inventory/inventory.h"
 #include "keyward/inventory/scan.h"
@@ -159,7 +161,8 @@ int RunCheck(Cli& cli, const CheckOptions& o) {
       cli.out() << where << ": " << inventory::DriftKindName(d.kind) << ": "
                 << d.name << ": " << d.detail << "\n";
     }
-    cli.err() << (report->InSync() ? "in sync: " : "drift: ")
+    bool color = UseColor(cli.globals().no_color, cli.env(), cli.err());
+    cli.err() << Paint(color, report->InSync() ? "in sync" : "drift") << ": "
               << report->declared << " declared, " << report->in_store
               << " in the store, " << report->items.size() << " difference(s)"
               << (report->values_compared ? ""
@@ -267,6 +270,55 @@ Criterion CompleteCriterion(Cli& cli, const ReportOptions& o,
   return c;
 }
 
+// The rotation picture of one declared secret: the inventory's
+// last_rotated next to the store's AWSCURRENT version date.
+struct RotationRow {
+  std::string store_date;  // "YYYY-MM-DD" of AWSCURRENT, "" when unknown
+  std::string note;        // "", "overdue", "dates disagree", "not in store"
+  bool overdue = false;
+  bool disagree = false;
+};
+
+// Days since the civil date "YYYY-MM-DD" (nullopt when malformed).
+std::optional<long> DaysSince(const std::string& date, Clock::time_point now) {
+  auto t = ParseIso8601(date + "T00:00:00Z");
+  if (!t.ok()) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::hours>(now - *t).count() / 24;
+}
+
+RotationRow RotationOf(const inventory::Secret& s,
+                       secrets::SecretsManagerApi* api, Clock::time_point now) {
+  RotationRow r;
+  if (api != nullptr) {
+    auto versions = AllVersions(*api, s.name);
+    if (versions.ok()) {
+      for (const auto& v : *versions) {
+        if (HasStage(v.version_stages, secrets::kAwsCurrent) && v.created_date)
+          r.store_date = FormatIso8601(*v.created_date).substr(0, 10);
+      }
+    } else if (versions.status().code() == StatusCode::kNotFound) {
+      r.note = "not in store";
+    }
+  }
+  const std::string& inv_date = s.rotation.last_rotated;
+  if (!r.store_date.empty() && !inv_date.empty() && r.store_date != inv_date) {
+    r.disagree = true;
+  }
+  // Overdue: the newest known date is older than interval_days.
+  std::string newest = std::max(inv_date, r.store_date);
+  if (s.rotation.interval_days && !newest.empty()) {
+    auto days = DaysSince(newest, now);
+    if (days && *days > *s.rotation.interval_days) r.overdue = true;
+  }
+  std::vector<std::string> notes;
+  if (!r.note.empty()) notes.push_back(r.note);
+  if (r.overdue) notes.push_back("OVERDUE");
+  if (r.disagree) notes.push_back("dates disagree");
+  r.note.clear();
+  for (const auto& n : notes) r.note += (r.note.empty() ? "" : ", ") + n;
+  return r;
+}
+
 int RunReport(Cli& cli, const ReportOptions& o) {
   std::string path = InventoryPath(cli, o.file);
   auto parsed = Load(path);
@@ -311,6 +363,26 @@ int RunReport(Cli& cli, const ReportOptions& o) {
   bool failed =
       std::any_of(criteria.begin(), criteria.end(),
                   [](const Criterion& c) { return c.status == "FAIL"; });
+  std::size_t skipped = static_cast<std::size_t>(
+      std::count_if(criteria.begin(), criteria.end(),
+                    [](const Criterion& c) { return c.status == "SKIP"; }));
+  // "met" only when every criterion was checked; otherwise "met, N not
+  // checked" (exit 1 as well: an unverified criterion is not a pass).
+  std::string verdict =
+      failed         ? "not met"
+      : skipped == 0 ? "met"
+                     : "met, " + std::to_string(skipped) + " not checked";
+  int exit_code = failed || skipped > 0 ? kExitCheckFailed : kExitOk;
+  // The store's AWSCURRENT date of every declared secret (unless --no-store).
+  std::unique_ptr<secrets::SecretsManagerClient> store;
+  if (!o.no_store) {
+    auto client = cli.MakeClient();
+    if (client.ok()) store = std::move(*client);
+  }
+  Clock::time_point now = Clock::Real().Now();
+  std::map<std::string, RotationRow> rotation;
+  for (const auto& s : inv.secrets)
+    rotation[s.name] = RotationOf(s, store.get(), now);
   if (cli.json()) {
     Json jc = Json::array();
     for (const auto& c : criteria)
@@ -320,28 +392,38 @@ int RunReport(Cli& cli, const ReportOptions& o) {
     for (const auto& a : inv.applications) {
       Json secrets = Json::array();
       for (const auto* s : inv.SecretsForApp(a.name)) {
-        secrets.push_back({{"name", s->name},
-                           {"rotation", s->rotation.status},
-                           {"last_rotated", s->rotation.last_rotated}});
+        const RotationRow& r = rotation[s->name];
+        Json js{{"name", s->name},
+                {"rotation", s->rotation.status},
+                {"last_rotated", s->rotation.last_rotated},
+                {"store_last_changed", r.store_date},
+                {"overdue", r.overdue},
+                {"dates_disagree", r.disagree}};
+        if (s->rotation.interval_days)
+          js["interval_days"] = *s->rotation.interval_days;
+        secrets.push_back(std::move(js));
       }
       apps.push_back({{"application", a.name},
                       {"iam_principal", a.iam_principal},
                       {"secrets", secrets}});
     }
     cli.out() << Json{{"file", path},
-                      {"phase0_exit_criteria_met", !failed},
+                      {"phase0_exit_criteria_met", !failed && skipped == 0},
+                      {"verdict", verdict},
+                      {"not_checked", skipped},
                       {"criteria", jc},
                       {"evidence", evidence},
                       {"applications", apps}}
                      .dump(2)
               << "\n";
-    return failed ? kExitCheckFailed : kExitOk;
+    return exit_code;
   }
+  bool color = UseColor(cli.globals().no_color, cli.env(), cli.out());
   cli.out() << "Phase 0 exit criteria (" << path << ")\n\n";
   std::vector<std::vector<std::string>> rows = {
       {"STATUS", "CRITERION", "DETAIL"}};
   for (const auto& c : criteria) rows.push_back({c.status, c.name, c.detail});
-  PrintTable(cli.out(), rows);
+  PrintTable(cli.out(), rows, color);
   if (!evidence.empty()) {
     cli.out() << "\nEvidence:\n";
     for (const auto& e : evidence) cli.out() << "  " << e << "\n";
@@ -351,23 +433,32 @@ int RunReport(Cli& cli, const ReportOptions& o) {
     cli.out() << "  " << a.name << " (IAM principal: "
               << (a.iam_principal.empty() ? "none" : a.iam_principal) << ")\n";
     std::vector<std::vector<std::string>> srows = {
-        {"    SECRET", "ROTATION", "LAST ROTATED", "EVERY"}};
+        {"    SECRET", "ROTATION", "LAST ROTATED", "STORE AWSCURRENT", "EVERY",
+         "NOTE"}};
     for (const auto* s : inv.SecretsForApp(a.name)) {
+      const RotationRow& r = rotation[s->name];
       srows.push_back(
           {"    " + s->name,
            s->rotation.status.empty() ? "-" : s->rotation.status,
            s->rotation.last_rotated.empty() ? "-" : s->rotation.last_rotated,
+           store ? (r.store_date.empty() ? "-" : r.store_date) : "(--no-store)",
            s->rotation.interval_days
                ? std::to_string(*s->rotation.interval_days) + " days"
-               : "-"});
+               : "-",
+           r.note.empty() ? "" : r.note});
     }
-    PrintTable(cli.out(), srows);
+    PrintTable(cli.out(), srows, color);
   }
-  cli.out() << "\n"
-            << (failed ? "Phase 0 exit criteria NOT met"
-                       : "Phase 0 exit criteria met (SKIP = not checked)")
-            << "\n";
-  return failed ? kExitCheckFailed : kExitOk;
+  std::string last = "Phase 0 exit criteria " + verdict;
+  if (failed) {
+    last = "Phase 0 exit criteria NOT met";
+  } else if (skipped > 0) {
+    last +=
+        " (SKIP = not checked; run without --no-store and with --scan "
+        "PATH to check them)";
+  }
+  cli.out() << "\n" << last << "\n";
+  return exit_code;
 }
 
 void Setup(CLI::App& app, Cli& cli) {
@@ -417,6 +508,15 @@ void Setup(CLI::App& app, Cli& cli) {
               "do not contact the store (skips the completeness check)");
   r->add_flag("--no-values", rep->no_values,
               "do not read values during the completeness check");
+  r->footer(
+      "Exit: 0 every criterion checked and met; 1 a criterion failed, or "
+      "met with\n"
+      "some not checked (SKIP: \"met, N not checked\"); 2+ errors.\n"
+      "LAST ROTATED is the inventory's date, STORE AWSCURRENT the date the "
+      "store's\n"
+      "current version was written; NOTE flags OVERDUE (older than EVERY) and "
+      "dates\n"
+      "that disagree.");
   cli.SetRunner(r, [&cli, rep] { return RunReport(cli, *rep); });
 }
 

@@ -17,6 +17,18 @@ namespace keyward::cli {
 // inventory lint` for them); they do not fail.
 StatusOr<std::optional<inventory::Inventory>> LoadCliInventory(Cli& cli);
 
+// "; did you mean 'a' or 'b'? (declared in FILE)" for the inventory's
+// declared names closest to `name`, or "" when none is close.
+std::string SuggestDeclaredSecrets(const inventory::Inventory& inv,
+                                   std::string_view name);
+std::string SuggestDeclaredApps(const inventory::Inventory& inv,
+                                std::string_view app);
+
+// A NOT_FOUND status about secret `name` with the closest names declared in
+// the CLI's inventory appended (when there is an inventory and a close
+// name); any other status unchanged.
+Status WithSecretSuggestions(Cli& cli, Status status, std::string_view name);
+
 }  // namespace keyward::cli
 
 #endif  // KEYWARD_SRC_CLI_INVENTORY_SOURCE_H_

@@ -15,14 +15,6 @@ struct WhoamiOptions {
   std::string sts_endpoint_url;
 };
 
-std::string FirstSet(const Environment& env,
-                     std::initializer_list<const char*> names) {
-  for (const char* n : names) {
-    if (auto v = env.Get(n); v && !v->empty()) return *v;
-  }
-  return "";
-}
-
 std::string MaskKeyId(const std::string& id) {
   if (id.size() <= 4) return "****";
   return std::string(id.size() - 4, '*') + id.substr(id.size() - 4);
@@ -30,19 +22,11 @@ std::string MaskKeyId(const std::string& id) {
 
 int Run(Cli& cli, const WhoamiOptions& o) {
   const Environment& env = cli.env();
-  aws::ChainOptions chain;
-  chain.profile = cli.globals().profile;
-  chain.region = cli.globals().region;
-  chain.env = &env;
-  auto settings = aws::ResolveProfileSettings(chain);
-  if (!settings.ok()) return cli.Fail(settings.status());
-  std::string region = cli.globals().region;
-  if (region.empty())
-    region = FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"});
-  if (region.empty()) region = settings->region;
-
-  auto provider = aws::NewDefaultCredentialsChain(chain);
-  if (!provider.ok()) return cli.Fail(provider.status());
+  auto resolved = cli.ResolveAws();
+  if (!resolved.ok()) return cli.Fail(resolved.status());
+  const aws::ProfileSettings* settings = &resolved->profile;
+  const std::string& region = resolved->region;
+  auto provider = &resolved->credentials;
   StatusOr<aws::Credentials> creds = (*provider)->Get();
   if (!creds.ok()) {
     Status s = creds.status();
@@ -58,30 +42,36 @@ int Run(Cli& cli, const WhoamiOptions& o) {
 
   aws::StsOptions so;
   so.region = region;
-  so.endpoint_url = !o.sts_endpoint_url.empty()
-                        ? o.sts_endpoint_url
-                        : aws::ResolveStsEndpoint(env, *settings, region);
+  so.endpoint_url = !o.sts_endpoint_url.empty() ? o.sts_endpoint_url
+                                                : resolved->sts_endpoint_url;
   HttpClientOptions http;
   http.ca_bundle = settings->ca_bundle;
   so.http = NewCurlHttpClient(http, env);
   auto sts = aws::StsClient::Create(std::move(so));
   if (!sts.ok()) return cli.Fail(sts.status());
   auto id = (*sts)->GetCallerIdentity(*creds);
-  if (!id.ok()) {
+  if (!id.ok() && (id.status().code() == StatusCode::kUnauthenticated ||
+                   id.status().code() == StatusCode::kPermissionDenied)) {
+    // STS answered and refused these credentials: an authentication error.
     return cli.Fail(
         id.status().WithContext("credentials from " + creds->provider));
   }
-
+  // Without an STS answer (an endpoint without STS, e.g. keyward server or
+  // moto without sts) keyward still says what it did determine.
+  const std::string unknown = "- (not determined: no STS answer)";
   std::string profile =
       settings->profile + " (from " + settings->profile_source + ")";
   if (creds->provider == "environment") profile = "- (environment variables)";
   std::string expires = creds->expiration ? TimeOrDash(creds->expiration)
                                           : "never (long-term key)";
   if (cli.json()) {
+    auto or_null = [&](const std::string& v) {
+      return id.ok() ? nlohmann::json(v) : nlohmann::json();
+    };
     nlohmann::json j{
-        {"Account", id->account},
-        {"Arn", id->arn},
-        {"UserId", id->user_id},
+        {"Account", or_null(id.ok() ? id->account : "")},
+        {"Arn", or_null(id.ok() ? id->arn : "")},
+        {"UserId", or_null(id.ok() ? id->user_id : "")},
         {"AccessKeyId", MaskKeyId(creds->access_key_id)},
         {"Provider", creds->provider},
         {"Profile", creds->provider == "environment" ? "" : settings->profile},
@@ -90,17 +80,24 @@ int Run(Cli& cli, const WhoamiOptions& o) {
         {"Expiration", creds->expiration ? TimeOrDash(creds->expiration) : ""},
         {"StsEndpoint", (*sts)->endpoint()}};
     cli.out() << j.dump(2) << "\n";
-    return kExitOk;
+  } else {
+    PrintTable(cli.out(), {{"Account:", id.ok() ? id->account : unknown},
+                           {"ARN:", id.ok() ? id->arn : unknown},
+                           {"UserId:", id.ok() ? id->user_id : unknown},
+                           {"AccessKeyId:", MaskKeyId(creds->access_key_id)},
+                           {"Provider:", creds->provider},
+                           {"Profile:", profile},
+                           {"Region:", region.empty() ? "-" : region},
+                           {"Expires:", expires}});
   }
-  PrintTable(cli.out(), {{"Account:", id->account},
-                         {"ARN:", id->arn},
-                         {"UserId:", id->user_id},
-                         {"AccessKeyId:", MaskKeyId(creds->access_key_id)},
-                         {"Provider:", creds->provider},
-                         {"Profile:", profile},
-                         {"Region:", region.empty() ? "-" : region},
-                         {"Expires:", expires}});
-  return kExitOk;
+  if (id.ok()) return kExitOk;
+  return cli.Fail(UnavailableError(
+      "could not determine the account, ARN and user id: STS "
+      "GetCallerIdentity at " +
+      (*sts)->endpoint() + " failed (" + id.status().message() +
+      "); the credentials above were found (" + creds->provider +
+      ") but not verified. Pass --sts-endpoint-url for an endpoint that "
+      "serves STS"));
 }
 
 void Setup(CLI::App& app, Cli& cli) {

@@ -554,8 +554,11 @@ struct SecretCache::Impl {
             MakeSecret(std::shared_ptr<const SecretData>(next, &next->data));
     }
     e.loaded_cv.notify_all();
-    // A failed first fetch of a Get() miss is the caller's error to handle.
-    bool quiet = !prev && !e.declared.load() && !out.status.ok();
+    // A failed first fetch is the caller's error to handle: Get() returns it
+    // and SecretConfig::Load folds it into its one error, so nothing is
+    // printed on its own. Later failed attempts of a declared entry log.
+    bool quiet =
+        !prev && !out.status.ok() && (!e.declared.load() || e.failures <= 1);
     if (!log_line.empty() && !quiet) Log(level, log_line);
     if (change) Notify(*change);
     return out.status;

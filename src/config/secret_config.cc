@@ -62,8 +62,15 @@ Status Combine(const std::vector<Problem>& problems, std::size_t declared) {
     msg += "\n  " + (p.name.empty() ? std::string("(empty name)") : p.name) +
            ": " + p.status.ToString();
   }
+  // Each line carries its own error type; the combined status has one only
+  // when every problem has that same type (else a type printed after the
+  // last line would seem to belong to it).
+  std::string type = problems.front().status.error_type();
+  for (const Problem& p : problems) {
+    if (p.status.error_type() != type) type.clear();
+  }
   return Status(problems.front().status.code(), std::move(msg),
-                problems.front().status.error_type());
+                std::move(type));
 }
 
 }  // namespace

@@ -98,6 +98,47 @@ std::string Advice(std::string_view tmpl, std::string_view id) {
   return out;
 }
 
+// The region an endpoint serves, from the service's message ("... serves
+// region 'X'", keyward server) or the AWS host name
+// ("secretsmanager.X.amazonaws.com"); "" when unknown.
+std::string EndpointRegion(std::string_view message,
+                           std::string_view endpoint) {
+  constexpr std::string_view kServes = "serves region '";
+  if (auto p = message.find(kServes); p != std::string_view::npos) {
+    auto start = p + kServes.size();
+    auto end = message.find('\'', start);
+    if (end != std::string_view::npos && end - start <= 63)
+      return std::string(message.substr(start, end - start));
+  }
+  constexpr std::string_view kHost = "://secretsmanager.";
+  if (auto p = endpoint.find(kHost); p != std::string_view::npos) {
+    auto start = p + kHost.size();
+    auto end = endpoint.find(".amazonaws.com", start);
+    if (end != std::string_view::npos && end - start <= 63)
+      return std::string(endpoint.substr(start, end - start));
+  }
+  return "";
+}
+
+// A signature refused because it was scoped to another region than the
+// endpoint's: say that first, with both regions (the secret key was never
+// the problem).
+std::string RegionMismatchAdvice(std::string_view message,
+                                 const AwsErrorContext& ctx) {
+  std::string served = EndpointRegion(message, ctx.endpoint);
+  std::string text = "region mismatch: the request was signed for region '" +
+                     std::string(ctx.region) + "', but the endpoint";
+  if (!ctx.endpoint.empty()) text += " " + std::string(ctx.endpoint);
+  text += served.empty() ? " serves another region"
+                         : " serves region '" + served + "'";
+  text +=
+      "; set the region to the endpoint's (--region, AWS_REGION or the "
+      "profile's region)";
+  if (!served.empty()) text += ", e.g. --region " + served;
+  text += ". The credentials themselves were not rejected";
+  return text;
+}
+
 }  // namespace
 
 std::string NormalizeErrorType(std::string_view raw) {
@@ -117,7 +158,11 @@ Status MapAwsError(int http_status, std::string_view type,
   for (const ErrorRule& r : kRules) {
     if (r.type == t) rule = &r;
   }
-  if (rule != nullptr) {
+  if ((t == "InvalidSignatureException" || t == "SignatureDoesNotMatch") &&
+      message.find("scoped to a valid region") != std::string_view::npos) {
+    code = StatusCode::kUnauthenticated;
+    text = RegionMismatchAdvice(message, ctx);
+  } else if (rule != nullptr) {
     code = rule->code;
     text = Advice(rule->advice, ctx.secret_id);
   } else if (http_status >= 500) {

@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "keyward/secrets/client.h"
 #include "tests/config/fake_store.h"
 #include "tests/testing/fakes.h"
 
@@ -154,6 +155,47 @@ TEST_F(SecretConfigTest, OneErrorListsEveryProblemWithoutValues) {
   EXPECT_LT(msg.find("postgres"), msg.find("mysql"));
   EXPECT_EQ(config.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(log_.find(kCanary), std::string::npos);
+}
+
+// A failed Load prints nothing by itself (no per-secret warning lines
+// before the combined error) and each problem line carries its own error
+// type (issue 12, 5).
+TEST_F(SecretConfigTest, FailedLoadLogsNothingAndEachLineHasItsType) {
+  store_->Put("platform-data/kafka/orders", "{}");
+  store_->DenyGet("platform-data/kafka/orders");
+  auto config =
+      SecretConfig::Load({SecretSpec::Required("platform-data/mysql/orders"),
+                          SecretSpec::Required("platform-data/kafka/orders")},
+                         options_);
+  ASSERT_FALSE(config.ok());
+  EXPECT_TRUE(log_.empty()) << log_;
+  const std::string msg = config.status().message();
+  EXPECT_NE(msg.find("platform-data/mysql/orders: NOT_FOUND: "),
+            std::string::npos)
+      << msg;
+  std::size_t mysql = msg.find("platform-data/mysql/orders");
+  std::size_t kafka = msg.find("platform-data/kafka/orders");
+  EXPECT_NE(msg.find("[ResourceNotFoundException]", mysql), std::string::npos);
+  EXPECT_LT(msg.find("[ResourceNotFoundException]", mysql), kafka) << msg;
+  EXPECT_NE(msg.find("[AccessDeniedException]", kafka), std::string::npos)
+      << msg;
+  // Two different types: the combined status names neither.
+  EXPECT_EQ(config.status().error_type(), "");
+}
+
+// No region anywhere: the error speaks to a library user (environment
+// variable or option), not to a CLI user (--region).
+TEST(SecretConfigRegionTest, NoRegionErrorSpeaksToALibraryUser) {
+  keyward::testing::FakeEnvironment env{{"HOME", "/nonexistent"},
+                                        {"AWS_CONFIG_FILE", "/nonexistent/c"}};
+  keyward::testing::FakeFileSystem fs;
+  auto config = secrets::ResolveClientConfig(env, {}, fs);
+  ASSERT_FALSE(config.ok());
+  const std::string msg = config.status().message();
+  EXPECT_EQ(msg.find("--region"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("AWS_REGION"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("SecretConfigOptions.cache.aws.region"), std::string::npos)
+      << msg;
 }
 
 TEST_F(SecretConfigTest, UnreachableEndpointListsEverySecret) {

@@ -121,6 +121,84 @@ TEST_F(CliExecTest, KeywardItselfPrintsNothingAndPassesTheExitCode) {
   EXPECT_TRUE(r.err.empty()) << r.err;
 }
 
+// Everything after the first "--" is the child's, untouched: -e, -c,
+// --env, --help and "--" of its own (issue 12).
+TEST_F(CliExecTest, ChildArgumentsAfterDoubleDashAreNeverParsed) {
+  auto r = Keyward({"--inventory", inv_, "exec", "--app", "orders", "--", "sh",
+                    "-c", "printf '%s\\n' \"$@\"", "child", "-e", "--env",
+                    "X=platform-data/stripe/orders#token", "--help", "--", "-c",
+                    "--app", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "-e\n--env\nX=platform-data/stripe/orders#token\n--help\n--\n"
+            "-c\n--app\n-o\njson\n");
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST_F(CliExecTest, OptionsInAnyOrderBeforeDoubleDash) {
+  // The issue's repro: --env before "--" and `sh -c` after it.
+  auto r = Keyward({"--inventory", inv_, "exec", "--app", "orders", "--env",
+                    "DB_PASSWORD=platform-data/postgres/orders#password", "--",
+                    "sh", "-c", "echo ok"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "ok\n");
+  // Every order of the options, globals between them, -e twice.
+  auto e = Keyward(
+      {"exec", "-e", "A_TOKEN=platform-data/stripe/orders#token", "--pristine",
+       "--inventory", inv_, "-a", "orders", "--env-prefix", "APP_", "-e",
+       "B_USER=platform-data/postgres/orders#username", "--", "sh", "-c",
+       "echo \"$A_TOKEN $B_USER ${#APP_POSTGRES_ORDERS_PASSWORD}\""});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_EQ(e.out, "sk_test_123 orders " +
+                       std::to_string(std::strlen(kCanary)) + "\n");
+}
+
+TEST_F(CliExecTest, NodeDashEIsTheChildsNotKeywards) {
+  KW_REQUIRE_PEER("node");
+  auto r = Keyward({"--inventory", inv_, "exec", "--app", "orders", "--",
+                    "node", "-e",
+                    "console.log(process.argv.slice(1).join(' '), "
+                    "process.env.STRIPE_ORDERS_TOKEN)",
+                    "--env", "--help"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "--env --help sk_test_123\n");
+}
+
+// No argument of the child ever appears in keyward's own errors, whatever
+// goes wrong before the child starts.
+TEST_F(CliExecTest, ChildArgumentsNeverAppearInKeywardErrors) {
+  const std::string canary = "child-arg-canary-7f3e";
+  std::vector<std::vector<std::string>> cases = {
+      {"exec", "--", "sh", "-c", canary},                   // no inventory
+      {"--inventory", inv_, "exec", "--", "echo", canary},  // no --app
+      {"--inventory", inv_, "exec", "--app", "nope", "--", "echo", canary},
+      {"--inventory", inv_, "exec", "--app", "orders", "--bogus", "--", "echo",
+       canary},
+      {"--inventory", inv_, "exec", "--app", "orders", "stray", "--", "echo",
+       canary},
+      {"--inventory", inv_, "exec", "--app", "orders", "--env", "1X=a#b", "--",
+       "echo", canary},
+      {"--inventory", inv_, "-o", "json", "exec", "--", "-e", canary},
+      {"--inventory", inv_, "list", "--", canary},
+      {"--inventory", inv_, "exec", "--app", "orders", "--", "/nonexistent/x",
+       canary},
+  };
+  for (const auto& args : cases) {
+    auto r = Keyward(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    SCOPED_TRACE(joined);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.find(canary), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find(canary), std::string::npos) << r.out;
+  }
+  // A stray argument before "--" gets a hint about where the command goes.
+  auto r = Keyward({"--inventory", inv_, "exec", "--app", "orders", "env"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Contains(r.err, "goes after '--'")) << r.err;
+}
+
 TEST_F(CliExecTest, ErrorPaths) {
   dir_.Write("partial.yaml",
              std::string(kInventory) + R"(  - name: platform-data/missing/orders

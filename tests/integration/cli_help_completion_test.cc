@@ -76,6 +76,58 @@ TEST(CliCompletionTest, BashCompletesCommandsFlagsAndInventoryNames) {
   EXPECT_TRUE(Has(names, "platform-data/stripe/orders\n")) << names;
   EXPECT_FALSE(Has(names, "platform-config")) << names;
   EXPECT_EQ(Complete(path, "keyward completion ", dir.path()), "bash\nzsh\n");
+  // --app offers the inventory's application names.
+  EXPECT_EQ(Complete(path, "keyward exec --app or", dir.path()), "orders\n");
+  EXPECT_EQ(Complete(path, "keyward exec -a ", dir.path()), "orders\n");
+}
+
+// Every subcommand's --help shows the global options; --endpoint-url names
+// keyward server's real default port.
+TEST(CliHelpTest, SubcommandHelpShowsGlobalOptions) {
+  for (const auto& c : kCommands) {
+    SCOPED_TRACE(c);
+    auto r = RunKw({c, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(Has(r.out, "--profile")) << r.out;
+    EXPECT_TRUE(Has(r.out, "--endpoint-url")) << r.out;
+    EXPECT_TRUE(Has(r.out, "--no-color")) << r.out;
+  }
+  auto top = RunKw({"--help"});
+  EXPECT_TRUE(Has(top.out, "http://127.0.0.1:4585")) << top.out;
+  EXPECT_FALSE(Has(top.out, "8200")) << top.out;
+}
+
+// Mistyped commands and flags: "did you mean", the flag's name but never a
+// stray value (issue 12, 3.3).
+TEST(CliHelpTest, DidYouMean) {
+  auto r = RunKw({"lsit"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Has(r.err, "did you mean 'list'?")) << r.err;
+  EXPECT_FALSE(Has(r.err, "lsit")) << r.err;
+  r = RunKw({"history", "x", "--regoin", "eu-west-1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Has(r.err, "unknown option --regoin")) << r.err;
+  EXPECT_TRUE(Has(r.err, "did you mean --region?")) << r.err;
+  r = RunKw({"history", "x", "--prifile=hunter2-canary"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Has(r.err, "did you mean --profile?")) << r.err;
+  EXPECT_FALSE(Has(r.err, "hunter2-canary")) << r.err;
+  r = RunKw({"history", "x", "hunter2-canary"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(Has(r.err, "hunter2-canary")) << r.err;
+}
+
+// Under -o json errors are one JSON object on stderr, same exit codes.
+TEST(CliHelpTest, JsonErrors) {
+  auto r = RunKw({"-o", "json", "lsit"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.err.starts_with("{\"error\":{\"code\":\"INVALID_ARGUMENT\""))
+      << r.err;
+  EXPECT_TRUE(Has(r.err, "\"exit_code\":2")) << r.err;
+  r = RunKw({"history", "x", "--region", "us-east1", "--output", "json"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Has(r.err, "did you mean 'us-east-1'?")) << r.err;
+  EXPECT_TRUE(r.err.starts_with("{\"error\":")) << r.err;
 }
 
 TEST(CliCompletionTest, ZshScriptIsValid) {

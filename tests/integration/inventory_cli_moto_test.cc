@@ -108,6 +108,51 @@ TEST_F(InventoryCliTest, CheckImportReport) {
       << r.out;
 }
 
+// "met" only when nothing is SKIPped; LAST ROTATED next to the store's
+// AWSCURRENT date, OVERDUE and disagreeing dates flagged (issue 12, 6).
+TEST_F(InventoryCliTest, ReportVerdictAndRotationDates) {
+  CommandResult r = Keyward({"inventory", "report", kExample, "--no-store"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("Phase 0 exit criteria met, 2 not checked"),
+            std::string::npos)
+      << r.out;
+  r = Keyward({"-o", "json", "inventory", "report", kExample, "--no-store"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("\"verdict\": \"met, 2 not checked\""),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"phase0_exit_criteria_met\": false"),
+            std::string::npos)
+      << r.out;
+
+  TempDir dir;
+  dir.Write("inv.yaml", R"(version: 1
+applications:
+  orders:
+    description: Order service
+    iam_principal: arn:aws:iam::123456789012:user/orders
+secrets:
+  - name: platform-data/postgres/orders
+    description: Orders login
+    consumers: [orders]
+    properties: [password]
+    rotation: {status: manual, interval_days: 30, last_rotated: 2020-01-01}
+)");
+  r = Keyward({"inventory", "report", dir.File("inv.yaml"), "--no-store"});
+  EXPECT_NE(r.out.find("2020-01-01"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OVERDUE"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("STORE AWSCURRENT"), std::string::npos) << r.out;
+  // With the store: its AWSCURRENT date (today) disagrees with 2020-01-01.
+  Create("platform-data/postgres/orders", "login",
+         std::string(R"({"password":")") + kCanary + "\"}");
+  r = Keyward({"inventory", "report", dir.File("inv.yaml")});
+  std::string today = FormatIso8601(Clock::Real().Now()).substr(0, 10);
+  EXPECT_NE(r.out.find(today), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dates disagree"), std::string::npos) << r.out;
+  // No colour when the output is not a terminal.
+  EXPECT_EQ(r.out.find("\033["), std::string::npos);
+}
+
 TEST_F(InventoryCliTest, PoliciesAreValidIam) {
   KW_REQUIRE_PEER("aws");
   TempDir dir;
