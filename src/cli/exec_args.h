@@ -20,6 +20,7 @@ struct ExecOptions {
   std::vector<std::string> env_overrides;  // --env, -e (repeatable, one each)
   bool pristine = false;                   // --pristine
   bool dry_run = false;                    // --dry-run
+  WatchOptions watch;  // --watch & co.: supervise instead of execve
   // The child's argv: everything after the first "--", untouched.
   std::vector<std::string> command;
 };

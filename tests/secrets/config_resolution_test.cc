@@ -52,6 +52,7 @@ TEST(ResolveClientConfig, ServicesSectionAndIgnoreConfiguredEndpoints) {
            "sts =\n"
            "  endpoint_url = http://127.0.0.1:4586\n"
            "[profile other]\n"
+           "region = eu-west-1\n"  // ResolveClientConfig requires a region
            "endpoint_url = http://127.0.0.1:10\n"
            "[profile broken]\n"
            "services = missing\n");
