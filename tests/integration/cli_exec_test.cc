@@ -159,7 +159,7 @@ TEST_F(CliExecTest, NodeDashEIsTheChildsNotKeywards) {
                     "node", "-e",
                     "console.log(process.argv.slice(1).join(' '), "
                     "process.env.STRIPE_ORDERS_TOKEN)",
-                    "--env", "--help"});
+                    "--", "--env", "--help"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "--env --help sk_test_123\n");
 }

@@ -539,7 +539,8 @@ TEST(CredentialsBotocoreDiffTest, KeywardResolvesLikeBotocore) {
   auto r = RunCommand({"python3",
                        std::string(KEYWARD_SOURCE_DIR) +
                            "/tests/integration/credentials_botocore_resolve.py",
-                       work.File("cases.json")});
+                       work.File("cases.json")},
+                      {}, "", /*timeout_ms=*/600000);  // slow on a loaded CI
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Json botocore = Json::parse(r.out);
   ASSERT_EQ(botocore.size(), cases.size());
