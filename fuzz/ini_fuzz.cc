@@ -43,9 +43,8 @@ void Resolve(const std::string& config, const std::string& credentials,
   fs.files["/h/.aws/config"] = config;
   fs.files["/h/.aws/credentials"] = credentials;
   fuzz::CannedProcessRunner runner;
-  runner.out =
-      R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S",)"
-      R"("Expiration":"2030-01-01T00:00:00Z"})";
+  runner.out = R"({"Version":1,"AccessKeyId":"A","SecretAccessKey":"S",)"
+               R"("Expiration":"2030-01-01T00:00:00Z"})";
   aws::ChainOptions o;
   o.profile = profile;
   o.region = "us-east-1";

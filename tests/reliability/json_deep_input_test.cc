@@ -109,10 +109,10 @@ TEST(JsonDeepInputTest, SecretConfigReadsADeepStoredValue) {
   options.cache.background_refresh = false;
   options.cache.log = [](SecretCacheOptions::LogLevel, std::string_view) {};
   RunOnSmallStack([&] {
-    auto config = SecretConfig::Load(
-        {SecretSpec::Required("platform-data/deep/app"),
-         SecretSpec::Required("platform-data/deep/arr")},
-        options);
+    auto config =
+        SecretConfig::Load({SecretSpec::Required("platform-data/deep/app"),
+                            SecretSpec::Required("platform-data/deep/arr")},
+                           options);
     ASSERT_TRUE(config.ok()) << config.status();
     auto s = (*config)->Get("platform-data/deep/app");
     ASSERT_TRUE(s.ok());
@@ -149,8 +149,8 @@ TEST(JsonDeepInputTest, ServerRequestBodiesAndPolicies) {
   auto store = server::SecretStore::Open(":memory:");
   ASSERT_TRUE(store.ok());
   auto cipher = server::ValueCipher::FromKey(std::string(32, 'k'));
-  auto svc = server::SecretsService::Create(std::move(*store),
-                                            std::move(*cipher), {});
+  auto svc =
+      server::SecretsService::Create(std::move(*store), std::move(*cipher), {});
   ASSERT_TRUE(svc.ok()) << svc.status();
   RunOnSmallStack([&] {
     (*svc)->Handle("CreateSecret", R"({"Name":"platform-data/a/b",)"
@@ -165,10 +165,10 @@ TEST(JsonDeepInputTest, ServerRequestBodiesAndPolicies) {
       }
     }
     // A deep policy document inside a valid request.
-    server::ApiResponse r = (*svc)->Handle(
-        "PutResourcePolicy", R"({"SecretId":"platform-data/a/b",)"
-                             R"("ResourcePolicy":)" +
-                                 Quoted(DeepObject()) + "}");
+    server::ApiResponse r = (*svc)->Handle("PutResourcePolicy",
+                                           R"({"SecretId":"platform-data/a/b",)"
+                                           R"("ResourcePolicy":)" +
+                                               Quoted(DeepObject()) + "}");
     EXPECT_NE(r.http_status, 200);
     // A deep stored value is just a string to the server (30,000 deep: the
     // deepest that fits Secrets Manager's 65,536-byte value limit).
@@ -204,9 +204,9 @@ TEST(JsonDeepInputTest, VaultResponses) {
                                std::nullopt)
                        .ok());
     }
-    EXPECT_FALSE(
-        (*client)->Write("platform-data/a/b", SecretValue(DeepObject()), 0)
-            .ok());
+    EXPECT_FALSE((*client)
+                     ->Write("platform-data/a/b", SecretValue(DeepObject()), 0)
+                     .ok());
   });
 }
 

@@ -63,8 +63,7 @@ struct ApiResponse {
 struct Caller {
   // A constructor (not an aggregate) so Caller{key, policy} stays valid
   // under -Wmissing-field-initializers.
-  Caller(std::string key = {}, const IamPolicy* p = nullptr,
-         std::string r = {})
+  Caller(std::string key = {}, const IamPolicy* p = nullptr, std::string r = {})
       : access_key_id(std::move(key)), policy(p), region(std::move(r)) {}
   std::string access_key_id;
   const IamPolicy* policy = nullptr;  // null: everything allowed

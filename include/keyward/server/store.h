@@ -29,9 +29,9 @@ enum class PathKind { kDirectory, kCredentialsFile };
 
 // Refuses (FAILED_PRECONDITION, naming the path and the fix) a path that
 // exists and is a symbolic link, is owned by another user (root excepted),
-// or is writable by group or others: on a shared host another user could pre-create the store
-// directory or credentials file and read or replace what is kept there. OK
-// when the path does not exist.
+// or is writable by group or others: on a shared host another user could
+// pre-create the store directory or credentials file and read or replace what
+// is kept there. OK when the path does not exist.
 Status CheckPrivate(const std::string& path, PathKind kind);
 
 // Creates `path` with mode 0600 when absent; tightens an existing file of
