@@ -24,6 +24,7 @@
 #include "keyward/server/http_server.h"
 #include "keyward/server/service.h"
 #include "keyward/server/store.h"
+#include "server/sts_service.h"
 
 namespace keyward::cli {
 namespace {
@@ -36,6 +37,7 @@ struct ServerFlags {
   std::string credentials;
   std::string key_file;
   std::vector<std::string> policies;  // KEY_OR_PROFILE=FILE
+  std::string roles;                  // STS roles file (JSON)
   std::vector<std::string> regions;   // --region (repeatable) + --regions
   std::string account_id = "123456789012";
   std::string tls_cert, tls_key;
@@ -225,6 +227,25 @@ StatusOr<std::pair<std::vector<std::string>, std::string>> Regions(
   return std::make_pair(regions, def);
 }
 
+// STS for the endpoint: the --roles file's roles; sessions are sealed under
+// the store's master key (a second handle on the same key file), so they
+// survive a restart.
+StatusOr<std::unique_ptr<server::StsService>> MakeSts(
+    const ServerFlags& f, const std::string& key_file) {
+  std::vector<server::Role> roles;
+  if (!f.roles.empty()) {
+    KW_ASSIGN_OR_RETURN(std::string text, ReadAll(f.roles));
+    KW_ASSIGN_OR_RETURN(roles,
+                        server::ParseRolesFile(text, f.roles, f.account_id));
+  }
+  KW_ASSIGN_OR_RETURN(auto cipher,
+                      server::ValueCipher::LoadOrCreateKeyFile(key_file));
+  server::StsServiceOptions options;
+  options.account_id = f.account_id;
+  return server::StsService::Create(std::move(roles), std::move(cipher),
+                                    options);
+}
+
 int Run(Cli& cli, const ServerFlags& f) {
   auto regions = Regions(f, cli.globals().region);
   if (!regions.ok()) return cli.Fail(regions.status());
@@ -315,8 +336,11 @@ int Run(Cli& cli, const ServerFlags& f) {
   auto service = server::SecretsService::Create(
       std::move(*store), std::move(*cipher), std::move(sopt));
   if (!service.ok()) return cli.Fail(service.status());
+  auto sts = MakeSts(f, key_file);
+  if (!sts.ok()) return cli.Fail(sts.status());
   server::AuthOptions aopt;
   aopt.regions = regions->first;
+  aopt.sessions = sts->get();
   server::RequestAuthenticator auth(std::move(*keys), aopt);
 
   server::ServerOptions opt;
@@ -336,7 +360,8 @@ int Run(Cli& cli, const ServerFlags& f) {
     };
   }
 
-  auto front = server::HttpFrontEnd::Bind(opt, service->get(), &auth);
+  auto front =
+      server::HttpFrontEnd::Bind(opt, service->get(), &auth, sts->get());
   if (!front.ok()) return cli.Fail(front.status());
   std::string scheme = (*front)->tls() ? "https" : "http";
   std::string host =
@@ -359,8 +384,9 @@ int Run(Cli& cli, const ServerFlags& f) {
   }
   cli.out() << "keyward server listening on " << endpoint << " (store "
             << f.store << ", " << (*service)->size() << " secrets, "
-            << key_count << " access key(s)"
-            << (key_created ? ", new master key " + key_file : "") << ")\n";
+            << key_count << " access key(s), " << (*sts)->role_count()
+            << " role(s)" << (key_created ? ", new master key " + key_file : "")
+            << ")\n";
   std::string served;
   for (const auto& r : regions->first)
     served += (served.empty() ? "" : ",") + r;
@@ -416,6 +442,8 @@ void Setup(CLI::App& app, Cli& cli) {
                   "PROFILE_OR_ACCESS_KEY_ID=POLICY.json: authorize that key "
                   "with an IAM policy "
                   "(repeatable; keys without one are then denied)");
+  sub->add_option("--roles", f->roles,
+                  "IAM roles (JSON) for STS AssumeRole; see docs/server.md");
   sub->add_option("--region,--regions", f->regions,
                   "serve only these regions (repeatable, or a comma-separated "
                   "list; default: every region of the aws partition, each "
@@ -442,14 +470,13 @@ void Setup(CLI::App& app, Cli& cli) {
                   "(0: from the open-file limit, at most 4096)")
       ->capture_default_str();
   sub->footer(
-      "Requests signed for any region are served, each region's secrets "
-      "apart;\n"
-      "the env file names the first --region, else the global --region, else "
-      "us-east-1.\n"
-      "Example:\n  keyward server --store /tmp/kw/store.db --listen "
-      "127.0.0.1:0 "
-      "--env-file /tmp/kw/env\n  . /tmp/kw/env && aws secretsmanager "
-      "list-secrets");
+      "Requests signed for any region are served, each region's secrets\n"
+      "apart; the env file names the first --region, else the global\n"
+      "--region, else us-east-1. STS (whoami, AssumeRole) answers too.\n"
+      "Example:\n"
+      "  keyward server --store /tmp/kw/store.db --listen 127.0.0.1:0 "
+      "--env-file /tmp/kw/env\n"
+      "  . /tmp/kw/env && aws secretsmanager list-secrets");
   cli.SetRunner(sub, [&cli, f] { return Run(cli, *f); });
 }
 

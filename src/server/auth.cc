@@ -91,8 +91,23 @@ RequestAuthenticator::RequestAuthenticator(std::vector<AccessKey> keys,
   }
 }
 
+StatusOr<const AccessKey*> RequestAuthenticator::FindKey(
+    std::string_view access_key_id, std::optional<std::string_view> token,
+    std::shared_ptr<const AccessKey>* session) const {
+  if (auto it = keys_.find(access_key_id); it != keys_.end())
+    return &it->second;
+  if (options_.sessions == nullptr || !token) {
+    return AuthError("UnrecognizedClientException",
+                     "The security token included in the request is invalid.");
+  }
+  KW_ASSIGN_OR_RETURN(*session,
+                      options_.sessions->SessionKey(access_key_id, *token));
+  return session->get();
+}
+
 StatusOr<VerifiedRequest> RequestAuthenticator::Verify(
-    const HttpRequest& request) const {
+    const HttpRequest& request, std::string_view service) const {
+  if (service.empty()) service = options_.service;
   std::optional<std::string_view> header = request.Header("authorization");
   if (!header) {
     return AuthError("MissingAuthenticationTokenException",
@@ -102,14 +117,12 @@ StatusOr<VerifiedRequest> RequestAuthenticator::Verify(
   if (!parsed.ok())
     return AuthError("IncompleteSignatureException", parsed.status().message());
   const aws::ParsedAuthorization& auth = *parsed;
-  auto key_it = keys_.find(auth.access_key_id);
-  if (key_it == keys_.end()) {
-    return AuthError("UnrecognizedClientException",
-                     "The security token included in the request is invalid.");
-  }
-  const AccessKey& key = key_it->second;
   std::optional<std::string_view> token =
       request.Header("x-amz-security-token");
+  std::shared_ptr<const AccessKey> session;
+  KW_ASSIGN_OR_RETURN(const AccessKey* found,
+                      FindKey(auth.access_key_id, token, &session));
+  const AccessKey& key = *found;
   std::string_view want_token = key.session_token.Reveal();
   std::string_view got_token = token.value_or("");
   if (want_token.size() != got_token.size() ||
@@ -157,10 +170,10 @@ StatusOr<VerifiedRequest> RequestAuthenticator::Verify(
                      "date from HTTP: '" +
                          auth.date + "' != '" + date.substr(0, 8) + "'");
   }
-  if (auth.service != options_.service) {
+  if (auth.service != service) {
     return AuthError("InvalidSignatureException",
                      "Credential should be scoped to correct service: '" +
-                         options_.service + "'.");
+                         std::string(service) + "'.");
   }
   if (!IsPartitionRegion(auth.region)) {
     return AuthError("InvalidSignatureException",
@@ -211,7 +224,7 @@ StatusOr<VerifiedRequest> RequestAuthenticator::Verify(
         "Consult "
         "the service documentation for details.");
   }
-  return VerifiedRequest{&key, auth.region};
+  return VerifiedRequest{&key, auth.region, std::move(session)};
 }
 
 }  // namespace keyward::server

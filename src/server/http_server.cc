@@ -14,6 +14,7 @@
 
 #include "keyward/env.h"
 #include "keyward/secrets/client.h"
+#include "server/sts_service.h"
 
 namespace keyward::server {
 namespace {
@@ -47,12 +48,16 @@ struct HttpFrontEnd::Impl : HttpHandler {
   ServerOptions opt;
   SecretsService* service = nullptr;
   const RequestAuthenticator* auth = nullptr;
+  const StsService* sts = nullptr;
   std::unique_ptr<HttpListener> listener;
 
   std::optional<HttpReply> Handle(HttpRequestView& req,
                                   bool may_block) override;
   HttpReply Refuse(int status, std::string_view message) override;
   HttpReply Process(HttpRequestView& req);
+  bool IsStsQuery(HttpRequestView& req) const;
+  HttpReply StsReply(HttpRequestView& req, const HttpRequest& signed_req,
+                     std::chrono::steady_clock::time_point start);
   void Log(std::string_view remote, const ApiResponse& api, std::string_view op,
            std::string_view key_id,
            std::chrono::steady_clock::time_point start);
@@ -85,7 +90,8 @@ std::optional<HttpReply> HttpFrontEnd::Impl::Handle(HttpRequestView& req,
   }
   std::string_view op = req.header("X-Amz-Target");
   if (op.starts_with("secretsmanager.")) op.remove_prefix(15);
-  if (!may_block && IsWrite(op)) return std::nullopt;
+  // STS never writes: answered inline.
+  if (!may_block && IsWrite(op) && !IsStsQuery(req)) return std::nullopt;
   return Process(req);
 }
 
@@ -116,6 +122,7 @@ HttpReply HttpFrontEnd::Impl::Process(HttpRequestView& req) {
     signed_req.body.assign(req.body().begin(), req.body().end());
     WipeString(req.body());
 
+    if (IsStsQuery(req)) return StsReply(req, signed_req, start);
     auto key = auth->Verify(signed_req);
     if (!key.ok()) {
       api.error_type = key.status().error_type();
@@ -152,6 +159,66 @@ HttpReply HttpFrontEnd::Impl::Process(HttpRequestView& req) {
   return AwsReply(api.http_status, std::move(api.body), req.keep_alive());
 }
 
+bool HttpFrontEnd::Impl::IsStsQuery(HttpRequestView& req) const {
+  if (sts == nullptr || !req.header("X-Amz-Target").empty()) return false;
+  std::string_view type = req.header("Content-Type");
+  if (req.method() == "POST")
+    return type.starts_with("application/x-www-form-urlencoded");
+  return req.method() == "GET" &&
+         req.target().find("Action=") != std::string_view::npos;
+}
+
+namespace {
+
+// The request's form parameters: a POST's body or a GET's query string.
+std::string_view FormOf(std::string_view method, const HttpRequest& r) {
+  if (method == "POST") return {r.body.data(), r.body.size()};
+  std::string_view url = r.url;
+  std::size_t q = url.find('?');
+  return q == std::string_view::npos ? std::string_view() : url.substr(q + 1);
+}
+
+// STS's names for the authentication errors (RequestAuthenticator speaks
+// the JSON protocols' names).
+std::string_view StsAuthCode(std::string_view type) {
+  if (type == "MissingAuthenticationTokenException")
+    return "MissingAuthenticationToken";
+  if (type == "IncompleteSignatureException") return "IncompleteSignature";
+  if (type == "UnrecognizedClientException") return "InvalidClientTokenId";
+  if (type == "ExpiredTokenException") return "ExpiredToken";
+  return "SignatureDoesNotMatch";
+}
+
+}  // namespace
+
+HttpReply HttpFrontEnd::Impl::StsReply(
+    HttpRequestView& req, const HttpRequest& signed_req,
+    std::chrono::steady_clock::time_point start) {
+  std::string request_id = RequestId();
+  std::string op, key_id;
+  StsResponse r;
+  auto key = auth->Verify(signed_req, "sts");
+  if (!key.ok()) {
+    r = StsService::Error(StsAuthCode(key.status().error_type()),
+                          key.status().message(), request_id);
+  } else {
+    key_id = (*key)->access_key_id;
+    r = sts->Handle(FormOf(req.method(), signed_req), *key->key, request_id);
+    op = "sts:" + r.action;
+  }
+  ApiResponse api;
+  api.http_status = r.http_status;
+  api.error_type = std::move(r.error_type);
+  Log(req.remote(), api, op, key_id, start);
+  HttpReply reply;
+  reply.status = r.http_status;
+  reply.body = std::move(r.body);
+  reply.content_type = "text/xml";
+  reply.headers.emplace_back("x-amzn-RequestId", request_id);
+  reply.keep_alive = req.keep_alive();
+  return reply;
+}
+
 void HttpFrontEnd::Impl::Log(std::string_view remote, const ApiResponse& api,
                              std::string_view op, std::string_view key_id,
                              std::chrono::steady_clock::time_point start) {
@@ -178,8 +245,9 @@ HttpFrontEnd::~HttpFrontEnd() = default;
 
 StatusOr<std::unique_ptr<HttpFrontEnd>> HttpFrontEnd::Bind(
     ServerOptions options, SecretsService* service,
-    const RequestAuthenticator* auth) {
+    const RequestAuthenticator* auth, const StsService* sts) {
   auto impl = std::make_unique<Impl>();
+  impl->sts = sts;
   impl->opt = std::move(options);
   impl->service = service;
   impl->auth = auth;

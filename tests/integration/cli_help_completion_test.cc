@@ -1,5 +1,6 @@
 // Every subcommand's --help (with examples), the completion scripts (bash
-// driven for real; zsh syntax-checked when zsh is installed) and usage errors.
+// driven for real; zsh syntax-checked and driven with stubbed completion
+// builtins when zsh is installed) and usage errors.
 #include "tests/integration/cli_harness.h"
 
 namespace keyward::clitest {
@@ -144,6 +145,44 @@ TEST(CliCompletionTest, ZshScriptIsValid) {
   dir.Write("_keyward", script.out);
   EXPECT_EQ(testing::RunCommand({"zsh", "-n", dir.File("_keyward")}).exit_code,
             0);
+}
+
+// Runs the zsh completion function for `words` (cursor on the last word)
+// with compadd/_describe/_files stubbed to print their candidates.
+std::string ZshComplete(const std::string& script_path,
+                        const std::string& words, const std::string& cwd) {
+  std::string cmd =
+      "cd '" + cwd +
+      "' && compdef() { :; } && "
+      "compadd() { while [[ $1 == -* && $1 != -- ]]; do shift; done; "
+      "[[ $1 == -- ]] && shift; printf '%s\n' \"$@\"; } && "
+      "_describe() { printf 'described:%s\n' \"$3\"; } && "
+      "_files() { print files; } && source '" +
+      script_path + "' && words=(" + words +
+      ") && CURRENT=${#words} && PREFIX=${words[CURRENT]} && _keyward";
+  return testing::RunCommand({"zsh", "-f", "-c", cmd}).out;
+}
+
+// Secret names (NAME) and application names (--app) come from the
+// inventory in zsh too.
+TEST(CliCompletionTest, ZshCompletesInventoryNamesAndApps) {
+  if (!testing::OnPath("zsh")) GTEST_SKIP() << "zsh not installed";
+  testing::TempDir dir;
+  auto script = RunKw({"completion", "zsh"});
+  ASSERT_EQ(script.exit_code, 0);
+  dir.Write("_keyward", script.out);
+  dir.Write("secrets-inventory.yaml", kInventory);
+  std::string path = dir.File("_keyward");
+  std::string names = ZshComplete(path, "keyward get platform-data/", dir.path());
+  EXPECT_TRUE(Has(names, "platform-data/postgres/orders\n")) << names;
+  EXPECT_TRUE(Has(names, "platform-data/stripe/orders\n")) << names;
+  std::string apps = ZshComplete(path, "keyward exec --app ''", dir.path());
+  EXPECT_EQ(apps, "orders\n");
+  EXPECT_TRUE(Has(ZshComplete(path, "keyward get -o ''", dir.path()),
+                  "json\n"));
+  // Outside a directory with an inventory, NAME falls back to files.
+  testing::TempDir empty;
+  EXPECT_EQ(ZshComplete(path, "keyward get x", empty.path()), "files\n");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 //   no Authorization header          MissingAuthenticationTokenException
 //   malformed header / no X-Amz-Date IncompleteSignatureException
 //   unknown access key id / token    UnrecognizedClientException
+//   expired STS session token        ExpiredTokenException
 //   wrong scope, date out of the     InvalidSignatureException
 //   +-15 min window, bad signature
 //
@@ -34,6 +35,24 @@ struct AccessKey {
   SecretValue session_token;  // empty: requests must not carry one
   std::string profile;        // the section it came from
   std::optional<IamPolicy> policy;
+  // The principal's ARN. Empty for a credentials file's keys (STS reports
+  // arn:aws:iam::ACCOUNT:user/PROFILE); for an STS session
+  // arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.
+  std::string arn;
+  std::string user_id;   // STS sessions: ROLE_ID:SESSION; else derived
+  std::string role_arn;  // STS sessions: the role they act as
+};
+
+// Temporary (STS session) keys, which are not in any file: given an access
+// key id the authenticator does not know and the request's session token,
+// returns the key to verify the signature with. UNAUTHENTICATED with error
+// type UnrecognizedClientException for an unknown or modified token,
+// ExpiredTokenException for an expired one. Implemented by StsService.
+class SessionKeys {
+ public:
+  virtual ~SessionKeys() = default;
+  virtual StatusOr<std::shared_ptr<const AccessKey>> SessionKey(
+      std::string_view access_key_id, std::string_view token) const = 0;
 };
 
 // The key pairs of a shared-credentials file's text: every section with both
@@ -51,6 +70,8 @@ struct AuthOptions {
   // Allowed difference between X-Amz-Date and the server clock.
   std::chrono::minutes max_skew{15};
   const Clock* clock = nullptr;  // default: real
+  // Resolves access key ids not in the credentials file (null: none).
+  const SessionKeys* sessions = nullptr;
 };
 
 // A verified request: the key it was signed with and the region of its
@@ -58,6 +79,7 @@ struct AuthOptions {
 struct VerifiedRequest {
   const AccessKey* key = nullptr;
   std::string region;
+  std::shared_ptr<const AccessKey> session;  // owns `key` for STS sessions
   const AccessKey* operator->() const { return key; }
 };
 
@@ -71,10 +93,17 @@ class RequestAuthenticator {
 
   // Verifies `request` (url "http://host/path?query", all received headers,
   // the body). Returns the matching key and the request's region; errors
-  // carry the AWS error type.
-  StatusOr<VerifiedRequest> Verify(const HttpRequest& request) const;
+  // carry the AWS error type. `service` is the SigV4 credential scope's
+  // service the request must be signed for (empty: AuthOptions::service).
+  StatusOr<VerifiedRequest> Verify(const HttpRequest& request,
+                                   std::string_view service = {}) const;
 
  private:
+  // The credentials file's key, else an STS session's (owned by *session).
+  StatusOr<const AccessKey*> FindKey(
+      std::string_view access_key_id, std::optional<std::string_view> token,
+      std::shared_ptr<const AccessKey>* session) const;
+
   std::map<std::string, AccessKey, std::less<>> keys_;
   AuthOptions options_;
 };

@@ -2,7 +2,11 @@
 // (keyward/server/http_listener.h: event loops, limits, TLS): accepts POST /
 // with X-Amz-Target: secretsmanager.<Operation>, verifies the SigV4
 // signature, dispatches to SecretsService and writes an access log line per
-// request (never a value). Reads are answered on the event loop; operations
+// request (never a value). With an StsService, requests without
+// X-Amz-Target whose body is a form (Content-Type
+// application/x-www-form-urlencoded, or a GET with ?Action=) are STS Query
+// requests, signed for service "sts" and answered in STS's XML. Reads are
+// answered on the event loop; operations
 // that write (and fsync) run on the listener's blocking pool. GET /healthz
 // answers 200 "ok" without authentication and reveals nothing else.
 //
@@ -24,6 +28,8 @@
 
 namespace keyward::server {
 
+class StsService;  // src/server/sts_service.h
+
 // The listener's options (host, port, TLS, limits, threads, warn) plus the
 // access log.
 struct ServerOptions : ListenerOptions {
@@ -33,11 +39,12 @@ struct ServerOptions : ListenerOptions {
 
 class HttpFrontEnd {
  public:
-  // Binds the listening socket. INVALID_ARGUMENT for a non-loopback host
-  // without TLS; UNAVAILABLE when the address cannot be bound.
+  // Binds the listening socket (`sts` null: no STS). INVALID_ARGUMENT for a
+  // non-loopback host without TLS; UNAVAILABLE when the address cannot be
+  // bound.
   static StatusOr<std::unique_ptr<HttpFrontEnd>> Bind(
       ServerOptions options, SecretsService* service,
-      const RequestAuthenticator* auth);
+      const RequestAuthenticator* auth, const StsService* sts = nullptr);
   ~HttpFrontEnd();
   int port() const;
   bool tls() const;
