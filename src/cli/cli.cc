@@ -64,11 +64,11 @@ int Cli::Fail(const Status& status) {
   if (json()) {
     // Under -o json errors are JSON too (stdout stays parseable): one
     // object on stderr, same exit codes (docs/cli.md).
-    nlohmann::json e{{"code", std::string(StatusCodeToString(status.code()))},
-                     {"message", status.message()},
-                     {"exit_code", ExitCodeFor(status)}};
-    if (!status.error_type().empty()) e["aws_error"] = status.error_type();
-    nlohmann::json j{{"error", e}};
+    nlohmann::json e{{"Code", std::string(StatusCodeToString(status.code()))},
+                     {"Message", status.message()},
+                     {"ExitCode", ExitCodeFor(status)}};
+    if (!status.error_type().empty()) e["AwsError"] = status.error_type();
+    nlohmann::json j{{"Error", e}};
     err_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
          << "\n";
     return ExitCodeFor(status);

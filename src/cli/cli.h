@@ -63,7 +63,7 @@ class Cli {
   // A Secrets Manager client configured from globals + environment.
   StatusOr<std::unique_ptr<secrets::SecretsManagerClient>> MakeClient();
 
-  // Prints "keyward: error: <message>" (under -o json: {"error": {...}} on
+  // Prints "keyward: error: <message>" (under -o json: {"Error": {...}} on
   // stderr) and returns the exit code for it.
   int Fail(const Status& status);
   // A usage error (exit code 2) with a pointer to --help.

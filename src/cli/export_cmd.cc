@@ -80,10 +80,10 @@ int Run(Cli& cli, const ExportOptions& o) {
   Status written = migrate::WriteGeneratedFiles(o.out_dir, *files);
   if (!written.ok()) return cli.Fail(written);
   if (cli.json()) {
-    nlohmann::json out{{"phase", o.phase},
-                       {"out_dir", o.out_dir},
-                       {"files", nlohmann::json::array()}};
-    for (const auto& f : *files) out["files"].push_back(f.path);
+    nlohmann::json out{{"Phase", o.phase},
+                       {"OutDir", o.out_dir},
+                       {"Files", nlohmann::json::array()}};
+    for (const auto& f : *files) out["Files"].push_back(f.path);
     cli.out() << out.dump(2) << "\n";
     return kExitOk;
   }

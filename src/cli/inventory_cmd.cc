@@ -48,12 +48,12 @@ struct LintOptions {
 };
 
 Json FindingJson(const Finding& f) {
-  return {{"file", f.file},
-          {"line", f.line},
-          {"column", f.column},
-          {"rule", f.rule},
-          {"severity", f.severity == Severity::kError ? "error" : "warning"},
-          {"message", f.message}};
+  return {{"File", f.file},
+          {"Line", f.line},
+          {"Column", f.column},
+          {"Rule", f.rule},
+          {"Severity", f.severity == Severity::kError ? "error" : "warning"},
+          {"Message", f.message}};
 }
 
 int RunLint(Cli& cli, const LintOptions& o) {
@@ -61,9 +61,9 @@ int RunLint(Cli& cli, const LintOptions& o) {
   auto parsed = Load(path);
   if (!parsed.ok()) {
     if (cli.json()) {
-      cli.out() << Json{{"file", path},
-                        {"usable", false},
-                        {"error", parsed.status().message()}}
+      cli.out() << Json{{"File", path},
+                        {"Usable", false},
+                        {"Error", parsed.status().message()}}
                        .dump(2)
                 << "\n";
     }
@@ -73,11 +73,11 @@ int RunLint(Cli& cli, const LintOptions& o) {
   if (cli.json()) {
     Json arr = Json::array();
     for (const Finding& f : parsed->findings) arr.push_back(FindingJson(f));
-    cli.out() << Json{{"file", path},
-                      {"usable", true},
-                      {"errors", errors},
-                      {"warnings", warnings},
-                      {"findings", arr}}
+    cli.out() << Json{{"File", path},
+                      {"Usable", true},
+                      {"Errors", errors},
+                      {"Warnings", warnings},
+                      {"Findings", arr}}
                      .dump(2)
               << "\n";
   } else {
@@ -102,20 +102,20 @@ struct CheckOptions {
 Json DriftJson(const DriftReport& r, const std::string& path) {
   Json items = Json::array();
   for (const auto& d : r.items) {
-    Json j{{"kind", inventory::DriftKindName(d.kind)},
-           {"name", d.name},
-           {"detail", d.detail}};
-    if (d.line > 0) j["line"] = d.line;
-    if (!d.missing_keys.empty()) j["missing_keys"] = d.missing_keys;
-    if (!d.extra_keys.empty()) j["extra_keys"] = d.extra_keys;
+    Json j{{"Kind", inventory::DriftKindName(d.kind)},
+           {"Name", d.name},
+           {"Detail", d.detail}};
+    if (d.line > 0) j["Line"] = d.line;
+    if (!d.missing_keys.empty()) j["MissingKeys"] = d.missing_keys;
+    if (!d.extra_keys.empty()) j["ExtraKeys"] = d.extra_keys;
     items.push_back(std::move(j));
   }
-  return {{"file", path},
-          {"in_sync", r.InSync()},
-          {"declared", r.declared},
-          {"in_store", r.in_store},
-          {"values_compared", r.values_compared},
-          {"drift", items}};
+  return {{"File", path},
+          {"InSync", r.InSync()},
+          {"Declared", r.declared},
+          {"InStore", r.in_store},
+          {"ValuesCompared", r.values_compared},
+          {"Drift", items}};
 }
 
 std::function<void(std::size_t, std::size_t)> ProgressPrinter(Cli& cli) {
@@ -387,33 +387,33 @@ int RunReport(Cli& cli, const ReportOptions& o) {
     Json jc = Json::array();
     for (const auto& c : criteria)
       jc.push_back(
-          {{"criterion", c.name}, {"status", c.status}, {"detail", c.detail}});
+          {{"Criterion", c.name}, {"Status", c.status}, {"Detail", c.detail}});
     Json apps = Json::array();
     for (const auto& a : inv.applications) {
       Json secrets = Json::array();
       for (const auto* s : inv.SecretsForApp(a.name)) {
         const RotationRow& r = rotation[s->name];
-        Json js{{"name", s->name},
-                {"rotation", s->rotation.status},
-                {"last_rotated", s->rotation.last_rotated},
-                {"store_last_changed", r.store_date},
-                {"overdue", r.overdue},
-                {"dates_disagree", r.disagree}};
+        Json js{{"Name", s->name},
+                {"Rotation", s->rotation.status},
+                {"LastRotated", s->rotation.last_rotated},
+                {"StoreLastChanged", r.store_date},
+                {"Overdue", r.overdue},
+                {"DatesDisagree", r.disagree}};
         if (s->rotation.interval_days)
-          js["interval_days"] = *s->rotation.interval_days;
+          js["IntervalDays"] = *s->rotation.interval_days;
         secrets.push_back(std::move(js));
       }
-      apps.push_back({{"application", a.name},
-                      {"iam_principal", a.iam_principal},
-                      {"secrets", secrets}});
+      apps.push_back({{"Application", a.name},
+                      {"IamPrincipal", a.iam_principal},
+                      {"Secrets", secrets}});
     }
-    cli.out() << Json{{"file", path},
-                      {"phase0_exit_criteria_met", !failed && skipped == 0},
-                      {"verdict", verdict},
-                      {"not_checked", skipped},
-                      {"criteria", jc},
-                      {"evidence", evidence},
-                      {"applications", apps}}
+    cli.out() << Json{{"File", path},
+                      {"Phase0ExitCriteriaMet", !failed && skipped == 0},
+                      {"Verdict", verdict},
+                      {"NotChecked", skipped},
+                      {"Criteria", jc},
+                      {"Evidence", evidence},
+                      {"Applications", apps}}
                      .dump(2)
               << "\n";
     return exit_code;

@@ -80,19 +80,19 @@ void PrintCopyReport(Cli& cli, const migrate::CopyReport& r, bool dry_run) {
   for (const auto& x : r.results)
     ++counts[std::string(migrate::CopyOutcomeName(x.outcome))];
   if (cli.json()) {
-    Json out{{"dry_run", dry_run}, {"ok", r.ok()}, {"results", Json::array()}};
+    Json out{{"DryRun", dry_run}, {"Ok", r.ok()}, {"Results", Json::array()}};
     for (const auto& x : r.results) {
-      out["results"].push_back(
-          {{"name", x.name},
-           {"outcome", std::string(migrate::CopyOutcomeName(x.outcome))},
-           {"vault_version", x.vault_version},
-           {"store_version_id", x.store_version_id},
-           {"detail", x.detail}});
+      out["Results"].push_back(
+          {{"Name", x.name},
+           {"Outcome", std::string(migrate::CopyOutcomeName(x.outcome))},
+           {"VaultVersion", x.vault_version},
+           {"StoreVersionId", x.store_version_id},
+           {"Detail", x.detail}});
     }
-    out["summary"] = {{"counts", counts},
-                      {"store_requests", r.store_requests},
-                      {"vault_requests", r.vault_requests},
-                      {"seconds", r.seconds}};
+    out["Summary"] = {{"Counts", counts},
+                      {"StoreRequests", r.store_requests},
+                      {"VaultRequests", r.vault_requests},
+                      {"Seconds", r.seconds}};
     cli.out() << out.dump(2) << "\n";
     return;
   }
@@ -149,19 +149,19 @@ int RunVault(Cli& cli, const MigrateOptions& o) {
 void PrintStatus(Cli& cli, const migrate::LocationReport& loc,
                  const std::vector<migrate::ChecklistItem>& items) {
   if (cli.json()) {
-    Json out{{"secrets", Json::array()}, {"checklist", Json::array()}};
+    Json out{{"Secrets", Json::array()}, {"Checklist", Json::array()}};
     for (const auto& s : loc.secrets) {
-      out["secrets"].push_back(
-          {{"name", s.name},
-           {"location", std::string(migrate::LocationName(s.location))},
-           {"vault_version", s.vault_version},
-           {"detail", s.detail}});
+      out["Secrets"].push_back(
+          {{"Name", s.name},
+           {"Location", std::string(migrate::LocationName(s.location))},
+           {"VaultVersion", s.vault_version},
+           {"Detail", s.detail}});
     }
     for (const auto& i : items) {
-      out["checklist"].push_back(
-          {{"id", i.id},
-           {"result", std::string(migrate::CheckResultName(i.result))},
-           {"evidence", i.evidence}});
+      out["Checklist"].push_back(
+          {{"Id", i.id},
+           {"Result", std::string(migrate::CheckResultName(i.result))},
+           {"Evidence", i.evidence}});
     }
     cli.out() << out.dump(2) << "\n";
     return;

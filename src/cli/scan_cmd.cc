@@ -15,15 +15,15 @@ int Run(Cli& cli, const std::vector<std::string>& paths) {
   if (cli.json()) {
     Json arr = Json::array();
     for (const auto& f : result->findings) {
-      arr.push_back({{"file", f.file},
-                     {"line", f.line},
-                     {"column", f.column},
-                     {"key", f.key},
-                     {"kind", f.kind}});
+      arr.push_back({{"File", f.file},
+                     {"Line", f.line},
+                     {"Column", f.column},
+                     {"Key", f.key},
+                     {"Kind", f.kind}});
     }
-    cli.out() << Json{{"files_scanned", result->files_scanned},
-                      {"findings", arr},
-                      {"skipped", result->skipped}}
+    cli.out() << Json{{"FilesScanned", result->files_scanned},
+                      {"Findings", arr},
+                      {"Skipped", result->skipped}}
                      .dump(2)
               << "\n";
   } else {

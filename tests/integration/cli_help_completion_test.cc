@@ -122,13 +122,13 @@ TEST(CliHelpTest, DidYouMean) {
 TEST(CliHelpTest, JsonErrors) {
   auto r = RunKw({"-o", "json", "lsit"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(r.err.starts_with("{\"error\":{\"code\":\"INVALID_ARGUMENT\""))
+  EXPECT_TRUE(r.err.starts_with("{\"Error\":{\"Code\":\"INVALID_ARGUMENT\""))
       << r.err;
-  EXPECT_TRUE(Has(r.err, "\"exit_code\":2")) << r.err;
+  EXPECT_TRUE(Has(r.err, "\"ExitCode\":2")) << r.err;
   r = RunKw({"history", "x", "--region", "us-east1", "--output", "json"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(Has(r.err, "did you mean 'us-east-1'?")) << r.err;
-  EXPECT_TRUE(r.err.starts_with("{\"error\":")) << r.err;
+  EXPECT_TRUE(r.err.starts_with("{\"Error\":")) << r.err;
 }
 
 TEST(CliCompletionTest, ZshScriptIsValid) {
@@ -173,13 +173,14 @@ TEST(CliCompletionTest, ZshCompletesInventoryNamesAndApps) {
   dir.Write("_keyward", script.out);
   dir.Write("secrets-inventory.yaml", kInventory);
   std::string path = dir.File("_keyward");
-  std::string names = ZshComplete(path, "keyward get platform-data/", dir.path());
+  std::string names =
+      ZshComplete(path, "keyward get platform-data/", dir.path());
   EXPECT_TRUE(Has(names, "platform-data/postgres/orders\n")) << names;
   EXPECT_TRUE(Has(names, "platform-data/stripe/orders\n")) << names;
   std::string apps = ZshComplete(path, "keyward exec --app ''", dir.path());
   EXPECT_EQ(apps, "orders\n");
-  EXPECT_TRUE(Has(ZshComplete(path, "keyward get -o ''", dir.path()),
-                  "json\n"));
+  EXPECT_TRUE(
+      Has(ZshComplete(path, "keyward get -o ''", dir.path()), "json\n"));
   // Outside a directory with an inventory, NAME falls back to files.
   testing::TempDir empty;
   EXPECT_EQ(ZshComplete(path, "keyward get x", empty.path()), "files\n");

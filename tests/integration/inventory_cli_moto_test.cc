@@ -88,7 +88,7 @@ TEST_F(InventoryCliTest, CheckImportReport) {
          std::string(R"({"password":")") + kCanary + "\"}");
   r = Keyward({"-o", "json", "inventory", "check", kExample});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.out.find("\"kind\": \"unmanaged\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"Kind\": \"unmanaged\""), std::string::npos) << r.out;
 
   TempDir dir;
   r = Keyward({"inventory", "import", "--out", dir.File("imported.yaml")});
@@ -118,10 +118,10 @@ TEST_F(InventoryCliTest, ReportVerdictAndRotationDates) {
       << r.out;
   r = Keyward({"-o", "json", "inventory", "report", kExample, "--no-store"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.out.find("\"verdict\": \"met, 2 not checked\""),
+  EXPECT_NE(r.out.find("\"Verdict\": \"met, 2 not checked\""),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("\"phase0_exit_criteria_met\": false"),
+  EXPECT_NE(r.out.find("\"Phase0ExitCriteriaMet\": false"),
             std::string::npos)
       << r.out;
 

@@ -117,8 +117,8 @@ TEST_F(MigrateMotoTest, ExportDryRunApplyResumeStatus) {
       {"migrate", "vault", "--apply", "--journal", journal, "-o", "json"});
   ASSERT_EQ(apply.exit_code, 0) << apply.err;
   Json j = Json::parse(apply.out);
-  EXPECT_EQ(j["summary"]["counts"]["copied"], 30);
-  EXPECT_EQ(j["summary"]["store_requests"], 2);  // BatchGetSecretValue x 2
+  EXPECT_EQ(j["Summary"]["Counts"]["copied"], 30);
+  EXPECT_EQ(j["Summary"]["StoreRequests"], 2);  // BatchGetSecretValue x 2
   EXPECT_EQ(vault_.size(), 30u);
   EXPECT_EQ((*vault_.Get(Name(7)))["username"], "u7");
 
@@ -131,11 +131,11 @@ TEST_F(MigrateMotoTest, ExportDryRunApplyResumeStatus) {
       {"migrate", "status", "--manifests", dir_.File("p2"), "-o", "json"});
   EXPECT_EQ(status.exit_code, 1) << status.err;
   Json s = Json::parse(status.out);
-  for (const auto& x : s["secrets"]) EXPECT_EQ(x["location"], "both-in-sync");
-  EXPECT_EQ(s["checklist"][0]["result"], "PASS");
-  EXPECT_EQ(s["checklist"][1]["result"],
+  for (const auto& x : s["Secrets"]) EXPECT_EQ(x["Location"], "both-in-sync");
+  EXPECT_EQ(s["Checklist"][0]["Result"], "PASS");
+  EXPECT_EQ(s["Checklist"][1]["Result"],
             "PASS");  // ExternalSecrets on vault-backend
-  EXPECT_EQ(s["checklist"][2]["result"], "FAIL");  // store not empty
+  EXPECT_EQ(s["Checklist"][2]["Result"], "FAIL");  // store not empty
 
   auto text = Keyward({"migrate", "status", "--manifests", dir_.File("p1")});
   EXPECT_NE(text.out.find("supersession:external-secrets-on-vault  FAIL"),
@@ -193,8 +193,8 @@ TEST_F(MigrateMotoTest, Bench) {
                          std::chrono::steady_clock::now() - recheck_start)
                          .count();
   Json r = Json::parse(recheck.out);
-  EXPECT_EQ(j["summary"]["counts"]["copied"], n);
-  EXPECT_EQ(r["summary"]["counts"]["identical"], n);
+  EXPECT_EQ(j["Summary"]["Counts"]["copied"], n);
+  EXPECT_EQ(r["Summary"]["Counts"]["identical"], n);
   std::printf(
       "BENCH migrate vault: %d secrets (moto seed %.1f s)\n"
       "  apply:   %.2f s wall (%.2f s in copy), %lld store requests, %lld "
@@ -203,13 +203,13 @@ TEST_F(MigrateMotoTest, Bench) {
       "(journal)\n"
       "  recheck: %.2f s wall, %lld store requests, %lld Vault requests "
       "(digests)\n",
-      n, seed_s, wall_s, j["summary"]["seconds"].get<double>(),
-      j["summary"]["store_requests"].get<long long>(),
-      j["summary"]["vault_requests"].get<long long>(), resume_s,
-      k["summary"]["store_requests"].get<long long>(),
-      k["summary"]["vault_requests"].get<long long>(), recheck_s,
-      r["summary"]["store_requests"].get<long long>(),
-      r["summary"]["vault_requests"].get<long long>());
+      n, seed_s, wall_s, j["Summary"]["Seconds"].get<double>(),
+      j["Summary"]["StoreRequests"].get<long long>(),
+      j["Summary"]["VaultRequests"].get<long long>(), resume_s,
+      k["Summary"]["StoreRequests"].get<long long>(),
+      k["Summary"]["VaultRequests"].get<long long>(), recheck_s,
+      r["Summary"]["StoreRequests"].get<long long>(),
+      r["Summary"]["VaultRequests"].get<long long>());
 }
 
 }  // namespace
