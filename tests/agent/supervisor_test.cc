@@ -33,13 +33,23 @@ std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-// Polls until `path` holds `want` (children run in real time).
-bool WaitForContent(const std::string& path, const std::string& want) {
-  for (int i = 0; i < 1000; ++i) {
-    if (Slurp(path) == want) return true;
+// Polls `done` until it holds (children run in real time). The deadline is
+// a hang guard for a loaded machine, not a speed assertion.
+template <typename Pred>
+bool WaitUntil(Pred done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return false;
+  return true;
+}
+
+// Waits until `path` holds `want`. Scripts install their traps BEFORE they
+// write what a test waits for, so a signal sent once the content is seen
+// always finds the trap in place.
+bool WaitForContent(const std::string& path, const std::string& want) {
+  return WaitUntil([&] { return Slurp(path) == want; });
 }
 
 class SupervisorTest : public ::testing::Test {
@@ -192,8 +202,8 @@ TEST_F(SupervisorTest, ForwardsSignalsToTheChild) {
 
 TEST_F(SupervisorTest, RestartsWithNewValuesOnRotation) {
   std::string out = dir_.File("seen");
-  auto f = Start("echo \"$DB_PASSWORD\" >> " + out +
-                 "; trap 'exit 0' TERM; while :; do sleep 0.02; done");
+  auto f = Start("trap 'exit 0' TERM; echo \"$DB_PASSWORD\" >> " + out +
+                 "; while :; do sleep 0.02; done");
   ASSERT_TRUE(WaitForContent(out, "one\n")) << Log();
   Rotate(R"({"password":"two"})");
   ASSERT_TRUE(WaitForContent(out, "one\ntwo\n")) << Log();
@@ -209,8 +219,8 @@ TEST_F(SupervisorTest, UnrelatedRotationLeavesTheChildAlone) {
   store_->Put("platform-data/stripe/orders", "sk_1");
   ASSERT_TRUE(cache_->Get("platform-data/stripe/orders").ok());
   std::string out = dir_.File("seen");
-  auto f = Start("echo \"$DB_PASSWORD\" >> " + out +
-                 "; trap 'exit 3' TERM; while :; do sleep 0.02; done");
+  auto f = Start("trap 'exit 3' TERM; echo \"$DB_PASSWORD\" >> " + out +
+                 "; while :; do sleep 0.02; done");
   ASSERT_TRUE(WaitForContent(out, "one\n"));
   store_->Put("platform-data/stripe/orders", "sk_2");
   clock_.Advance(std::chrono::seconds(61));
@@ -223,14 +233,11 @@ TEST_F(SupervisorTest, UnrelatedRotationLeavesTheChildAlone) {
 
 TEST_F(SupervisorTest, UnreadableNewValuesKeepTheChildRunning) {
   std::string out = dir_.File("seen");
-  auto f = Start("echo \"$DB_PASSWORD\" >> " + out +
-                 "; trap 'exit 9' TERM; while :; do sleep 0.02; done");
+  auto f = Start("trap 'exit 9' TERM; echo \"$DB_PASSWORD\" >> " + out +
+                 "; while :; do sleep 0.02; done");
   ASSERT_TRUE(WaitForContent(out, "one\n"));
   Rotate(R"({"user":"no password"})");
-  for (int i = 0; i < 500 && Log().find("keeps running") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  WaitUntil([&] { return Log().find("keeps running") != std::string::npos; });
   EXPECT_NE(Log().find("exec: a secret changed but the new values cannot be "
                        "read; '/bin/sh' keeps running"),
             std::string::npos)
@@ -245,8 +252,9 @@ TEST_F(SupervisorTest, UnreadableNewValuesKeepTheChildRunning) {
 TEST_F(SupervisorTest, SignalsInsteadOfRestartingWhenConfigured) {
   options_.on_change = {ChangeAction::Kind::kSignal, SIGUSR1};
   std::string out = dir_.File("seen");
-  auto f = Start("echo start >> " + out + "; trap 'echo usr1 >> " + out +
-                 "' USR1; trap 'exit 5' TERM; while :; do sleep 0.02; done");
+  auto f = Start("trap 'echo usr1 >> " + out +
+                 "' USR1; trap 'exit 5' TERM; echo start >> " + out +
+                 "; while :; do sleep 0.02; done");
   ASSERT_TRUE(WaitForContent(out, "start\n"));
   Rotate(R"({"password":"two"})");
   ASSERT_TRUE(WaitForContent(out, "start\nusr1\n")) << Log();
