@@ -9,7 +9,8 @@
 #      mode and owner, and that each required file is there;
 #   4. the installed CLI is stripped, its debug symbols are in -dbgsym under
 #      its build id, it runs, and its man pages render without warnings;
-#   5. systemd-analyze verify and security on the installed units;
+#   5. systemd-analyze verify and security on the installed units (and on
+#      the agent's with the per-application drop-in);
 #   6. the token seeder writes a 0640 token of 64 hex digits.
 #
 #   packaging/check-packages.sh DIR     (DIR holds the .deb/.ddeb files)
@@ -85,6 +86,7 @@ allowed=$(
 0644 root:root /usr/share/doc/keyward/copyright
 0644 root:root /usr/share/doc/keyward/changelog.gz
 0644 root:root /usr/share/doc/keyward/install.md
+0644 root:root /usr/share/doc/keyward/examples/keyward-agent-per-app.conf
 0644 root:root /usr/share/doc/libkeyward-dev/copyright
 0644 root:root /usr/share/doc/libkeyward-dev/changelog.gz
 0644 root:root /usr/include/keyward/*.h
@@ -155,6 +157,20 @@ if ! verify=$(systemd-analyze verify --root="$vroot" --man=no "${units[@]/#$root
   [[ -n $verify ]]; then
   bad "systemd-analyze verify: $verify"
 fi
+# The per-application drop-in (SupplementaryGroups) the docs tell operators
+# to install must keep the agent's unit valid.
+dropin=$vroot/etc/systemd/system/keyward-agent.service.d
+mkdir -p "$dropin"
+cp "$root/usr/share/doc/keyward/examples/keyward-agent-per-app.conf" "$dropin/per-app.conf"
+if ! verify=$(systemd-analyze verify --root="$vroot" --man=no /lib/systemd/system/keyward-agent.service 2>&1) ||
+  [[ -n $verify ]]; then
+  bad "systemd-analyze verify with the per-app drop-in: $verify"
+fi
+score=$(systemd-analyze security --offline=yes --root="$vroot" keyward-agent.service 2>&1 |
+  sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+say "systemd-analyze security keyward-agent.service + per-app drop-in: ${score:-?}"
+[[ -n $score ]] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' ||
+  bad "keyward-agent.service + per-app drop-in: exposure ${score:-unknown} (want <= 2.0)"
 rm -rf "$vroot"
 for u in "${units[@]}"; do
   score=$(systemd-analyze security --offline=yes --root="$root" "$(basename "$u")" 2>&1 |
