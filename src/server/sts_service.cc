@@ -414,9 +414,9 @@ SecureString AssumeRoleResult(const Session& s, std::string_view secret,
   Element(out, "Arn",
           "arn:aws:sts::" + std::string(account) + ":assumed-role/" +
               role.name + "/" + s.session_name);
-  Append(out, "\n    </AssumedRoleUser>\n    ");
-  Element(out, "PackedPolicySize", "0");
-  Append(out, "\n");
+  // No PackedPolicySize: AWS reports it for session policies and tags,
+  // which keyward refuses or ignores.
+  Append(out, "\n    </AssumedRoleUser>\n");
   return out;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs tests/conformance/scenario.json with one client (boto3, the aws CLI or
-@aws-sdk/client-secrets-manager) against keyward server and against
+@aws-sdk/client-secrets-manager + client-sts) against keyward server and against
 moto_server, and compares the responses field by field, ignoring generated
 ids, ARN suffixes, dates and random passwords. Differences listed in
 known_differences.json (each documented in docs/server-conformance.md) are
@@ -17,7 +17,8 @@ KNOWN = json.load(open(os.path.join(HERE, "known_differences.json")))
 
 
 def error_code(text):
-    m = re.search(r"\(([A-Za-z]+(?:Exception|Error|Fault))\)", text)
+    m = re.search(r"An error occurred \(([A-Za-z.]+)\)", text) or \
+        re.search(r"\(([A-Za-z]+(?:Exception|Error|Fault))\)", text)
     return m.group(1) if m else "UnparsedError"
 
 
@@ -28,9 +29,11 @@ def run_boto3(endpoint, env):
         aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
         aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
         profile_name=env.get("AWS_PROFILE"), region_name="us-east-1")
-    client = session.client("secretsmanager", endpoint_url=endpoint)
+    clients = {svc: session.client(svc, endpoint_url=endpoint)
+               for svc in ("secretsmanager", "sts")}
     out = []
     for step in SCENARIO:
+        client = clients[service(step)]
         params = dict(step["params"])
         if "SecretBinary" in params:
             params["SecretBinary"] = base64.b64decode(params["SecretBinary"])
@@ -45,6 +48,10 @@ def run_boto3(endpoint, env):
     return out
 
 
+def service(step):
+    return step.get("service", "secretsmanager")
+
+
 def blob_or_str(v):
     if isinstance(v, (bytes, bytearray)):
         return base64.b64encode(v).decode()
@@ -56,7 +63,7 @@ def run_cli(endpoint, env):
     with tempfile.TemporaryDirectory() as tmp:
         for i, step in enumerate(SCENARIO):
             params = dict(step["params"])
-            cmd = ["aws", "secretsmanager", re.sub(r"(?<!^)([A-Z])", r"-\1", step["op"]).lower(),
+            cmd = ["aws", service(step), re.sub(r"(?<!^)([A-Z])", r"-\1", step["op"]).lower(),
                    "--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"]
             if "SecretBinary" in params:
                 path = os.path.join(tmp, "bin%d" % i)
@@ -102,6 +109,12 @@ def normalize(value, key=""):
         return "<token>"
     if key == "RandomPassword":
         return "<password of length %d>" % len(value)
+    if key in ("AccessKeyId", "SecretAccessKey", "SessionToken") and isinstance(value, str):
+        return "<%s>" % key
+    if key == "Expiration" and value is not None:
+        return "<date>"
+    if key == "AssumedRoleId" and isinstance(value, str):
+        return re.sub(r"^[A-Z0-9]+:", "<role-id>:", value)
     if isinstance(value, str):
         value = re.sub(r"(:secret:[A-Za-z0-9/_+=.@-]+?)-[A-Za-z0-9]{6}\b", r"\1-XXXXXX", value)
         value = re.sub(r"arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:", "arn:...:", value)

@@ -1,6 +1,7 @@
 // The conformance scenario (tests/conformance/scenario.json: every operation,
-// including error cases) run with boto3, the aws CLI and
-// @aws-sdk/client-secrets-manager against keyward server and moto_server;
+// including error cases, and STS GetCallerIdentity/AssumeRole) run with
+// boto3, the aws CLI and @aws-sdk/client-secrets-manager + client-sts against
+// keyward server and moto_server;
 // responses compared field by field by run_conformance.py. Differences must
 // be listed in known_differences.json (docs/server-conformance.md).
 #include <gtest/gtest.h>
@@ -26,7 +27,8 @@ TEST_P(ServerConformanceTest, MatchesMotoFieldByField) {
     ASSERT_EQ(install.exit_code, 0) << install.err;
   }
   TempDir tmp;
-  auto server = KeywardServer::Start(tmp);
+  // The STS steps assume a role declared like this (docs/server.md, STS).
+  auto server = KeywardServer::Start(tmp, {"--roles", dir + "/roles.json"});
   ASSERT_TRUE(server.ok()) << server.status();
   auto moto = MotoServer::Start();
   ASSERT_TRUE(moto.ok()) << moto.status();
