@@ -144,6 +144,19 @@ std::vector<std::string> ProfileFiles::Names() const {
   return {names.begin(), names.end()};
 }
 
+void ProfileFileLoader::WarnLooseCredentials(const std::string& path,
+                                             unsigned mode) const {
+  static std::mutex* warned_mu = new std::mutex;
+  static std::set<std::string>* warned = new std::set<std::string>;
+  std::lock_guard<std::mutex> l(*warned_mu);
+  if (warned->insert(path).second && warn_) {
+    char text[8];
+    std::snprintf(text, sizeof(text), "%04o", mode & 07777);
+    warn_(path + " is readable by group or others (mode " + text +
+          "); it holds AWS keys: run chmod 600 " + path);
+  }
+}
+
 StatusOr<std::shared_ptr<const IniFile>> ProfileFileLoader::LoadOne(
     const std::string& path, bool credentials, Cached& cache) {
   FileInfo info = fs_.Stat(path);
@@ -152,17 +165,6 @@ StatusOr<std::shared_ptr<const IniFile>> ProfileFileLoader::LoadOne(
     return std::shared_ptr<const IniFile>();
   }
   if (cache.path == path && cache.info == info && cache.file) return cache.file;
-  if (credentials && (info.mode & 077) != 0) {
-    static std::mutex* warned_mu = new std::mutex;
-    static std::set<std::string>* warned = new std::set<std::string>;
-    std::lock_guard<std::mutex> l(*warned_mu);
-    if (warned->insert(path).second && warn_) {
-      char mode[8];
-      std::snprintf(mode, sizeof(mode), "%04o", info.mode & 07777);
-      warn_(path + " is readable by group or others (mode " + mode +
-            "); it holds AWS keys: run chmod 600 " + path);
-    }
-  }
   StatusOr<std::string> text = fs_.ReadFile(path);
   if (!text.ok()) {
     if (text.status().code() == StatusCode::kNotFound) {
@@ -171,6 +173,10 @@ StatusOr<std::shared_ptr<const IniFile>> ProfileFileLoader::LoadOne(
     }
     return text.status();
   }
+  // Only a file that holds something can leak keys (/dev/null, an empty
+  // file or a drained FIFO cannot).
+  if (credentials && (info.mode & 077) != 0 && !text->empty())
+    WarnLooseCredentials(path, info.mode);
   StatusOr<IniFile> parsed = ParseIni(*text, path);
   WipeString(*text);
   if (!parsed.ok()) return parsed.status();

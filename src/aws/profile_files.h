@@ -92,6 +92,7 @@ class ProfileFileLoader {
     FileInfo info;
     std::shared_ptr<const IniFile> file;
   };
+  void WarnLooseCredentials(const std::string& path, unsigned mode) const;
   StatusOr<std::shared_ptr<const IniFile>> LoadOne(const std::string& path,
                                                    bool credentials,
                                                    Cached& cache);

@@ -28,7 +28,24 @@ class RealEnvironment : public Environment {
 
 class RealFileSystem : public FileSystem {
  public:
+  // Besides regular files, FIFOs (e.g. `<(pass show aws)`) are read; a
+  // directory or a device is refused with INVALID_ARGUMENT naming the path
+  // (reading /dev/zero would never end), except /dev/null, which reads as
+  // empty as it does for the AWS CLI.
   StatusOr<std::string> ReadFile(const std::string& path) const override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) {
+      if (S_ISDIR(st.st_mode))
+        return InvalidArgumentError(path + ": is a directory, not a file");
+      if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+        struct stat null_st;
+        if (::stat("/dev/null", &null_st) == 0 && S_ISCHR(st.st_mode) &&
+            st.st_rdev == null_st.st_rdev) {
+          return std::string();
+        }
+        return InvalidArgumentError(path + ": is a device, not a file");
+      }
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       int err = errno;

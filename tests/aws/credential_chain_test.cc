@@ -548,6 +548,14 @@ TEST_F(ChainTest, WarnsOnceAboutGroupReadableCredentialsFile) {
   EXPECT_EQ(warnings_.size(), 1u);
 }
 
+// /dev/null (mode 0666) or an empty file holds no keys: no chmod advice.
+TEST_F(ChainTest, NoLooseFileWarningForAFileWithoutContent) {
+  fs_.Write("/home/u/empty", "", 0666);
+  env_.Set("AWS_SHARED_CREDENTIALS_FILE", "/home/u/empty");
+  EXPECT_FALSE(Get().ok());  // no credentials anywhere
+  EXPECT_TRUE(warnings_.empty()) << warnings_[0];
+}
+
 TEST_F(ChainTest, ReloadsAChangedFile) {
   auto chain = NewUncachedCredentialsChain(Options());
   fs_.Write(kCreds,

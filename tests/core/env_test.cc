@@ -1,0 +1,55 @@
+// The real FileSystem's reads of what is not a regular file: /dev/null is
+// empty (as for the AWS CLI), a FIFO is read (process substitution), a
+// directory or another device is refused naming the path (so a credentials
+// file pointing at /dev/zero cannot hang a process or get chmod advice).
+#include "keyward/env.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+namespace keyward {
+namespace {
+
+TEST(RealFileSystemTest, DevNullReadsAsEmpty) {
+  auto text = FileSystem::Real().ReadFile("/dev/null");
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "");
+}
+
+TEST(RealFileSystemTest, DirectoriesAndOtherDevicesAreRefused) {
+  auto dir = FileSystem::Real().ReadFile("/tmp");
+  EXPECT_EQ(dir.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(dir.status().message(), "/tmp: is a directory, not a file");
+  auto zero = FileSystem::Real().ReadFile("/dev/zero");
+  EXPECT_EQ(zero.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(zero.status().message(), "/dev/zero: is a device, not a file");
+}
+
+TEST(RealFileSystemTest, FifosAndRegularFilesAreRead) {
+  char tmpl[] = "/tmp/kw-env-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::string fifo = dir + "/fifo", file = dir + "/file";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo);
+    out << "[default]\n";
+  });
+  auto text = FileSystem::Real().ReadFile(fifo);
+  writer.join();
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "[default]\n");
+  std::ofstream(file) << "x";
+  EXPECT_EQ(*FileSystem::Real().ReadFile(file), "x");
+  std::remove(fifo.c_str());
+  std::remove(file.c_str());
+  ::rmdir(dir.c_str());
+}
+
+}  // namespace
+}  // namespace keyward
