@@ -24,6 +24,7 @@
 #include "keyward/server/http_server.h"
 #include "keyward/server/service.h"
 #include "keyward/server/store.h"
+#include "server/policy_accounts.h"
 #include "server/sts_service.h"
 
 namespace keyward::cli {
@@ -143,6 +144,22 @@ StatusOr<std::vector<AccessKey>> LoadKeys(
     }
   }
   return keys;
+}
+
+// A policy written for another account than --account-id matches none of
+// this server's ARNs: say so at start, not only as AccessDenied later.
+void WarnForeignAccounts(Cli& cli, const ServerFlags& f) {
+  for (const auto& spec : f.policies) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos) continue;  // LoadKeys refused it already
+    auto json = ReadAll(spec.substr(eq + 1));
+    if (!json.ok()) continue;
+    std::string warning = server::ForeignAccountWarning(
+        spec.substr(eq + 1), spec.substr(0, eq),
+        server::ForeignResourceAccounts(*json, f.account_id), f.account_id);
+    if (!warning.empty())
+      cli.err() << "keyward server: warning: " << warning << "\n";
+  }
 }
 
 StatusOr<std::pair<std::string, int>> ParseListen(const std::string& listen) {
@@ -283,6 +300,7 @@ int Run(Cli& cli, const ServerFlags& f) {
   }
   auto keys = LoadKeys(creds_path, f.policies);
   if (!keys.ok()) return cli.Fail(keys.status());
+  WarnForeignAccounts(cli, f);
   std::size_t key_count = keys->size();
   auto store = server::SecretStore::Open(f.store);
   if (!store.ok()) return cli.Fail(store.status());

@@ -254,5 +254,25 @@ TEST_F(StsServerTest, RoleArnProfileWithTheKeywardCliAndTheAwsCli) {
             "arn:aws:sts::123456789012:assumed-role/billing-reader/it-session");
 }
 
+// Issue 12, 3.5: a policy written for another account than --account-id
+// is named at start (its requests would all be denied).
+TEST(ServerPolicyAccountTest, ForeignAccountPolicyIsNamedAtStart) {
+  TempDir dir;
+  dir.Write("creds",
+            "[ops]\naws_access_key_id = AKIAKWSTSOPS00000009\n"
+            "aws_secret_access_key = s\n");
+  dir.Write("ops.json", R"({"Statement": [{"Effect": "Allow",
+      "Action": "secretsmanager:*",
+      "Resource": "arn:aws:secretsmanager:*:111122223333:secret:*"}]})");
+  auto s =
+      KeywardServer::Start(dir, {"--credentials", dir.File("creds"), "--policy",
+                                 "ops=" + dir.File("ops.json")});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_THAT(testing::Slurp(dir.File("server.log")),
+              HasSubstr("its Allow statements name resources of account "
+                        "111122223333, but this keyward server's "
+                        "--account-id is 123456789012"));
+}
+
 }  // namespace
 }  // namespace keyward
