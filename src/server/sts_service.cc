@@ -132,10 +132,12 @@ std::string SessionFields(const Session& s) {
 }
 
 std::optional<Session> ParseSessionFields(std::string_view f) {
+  // The source ARN comes last and may itself hold '|' (a profile name).
   std::vector<std::string> parts;
   std::size_t start = 0;
   for (;;) {
-    std::size_t bar = f.find('|', start);
+    std::size_t bar =
+        parts.size() == 4 ? std::string_view::npos : f.find('|', start);
     parts.emplace_back(f.substr(start, bar - start));
     if (bar == std::string_view::npos) break;
     start = bar + 1;

@@ -26,7 +26,9 @@ constexpr char kCredentials[] =
     "[billing]\naws_access_key_id = AKIDBILLING\n"
     "aws_secret_access_key = billing-secret\n"
     "[stranger]\naws_access_key_id = AKIDSTRANGER\n"
-    "aws_secret_access_key = stranger-secret\n";
+    "aws_secret_access_key = stranger-secret\n"
+    "[odd|name]\naws_access_key_id = AKIDODD\n"
+    "aws_secret_access_key = odd-secret\n";
 
 constexpr char kRoles[] = R"({"Roles": [
   {"RoleName": "billing-reader",
@@ -183,6 +185,18 @@ TEST(StsServiceTest, AssumeRoleIssuesASessionThatActsWithTheRolesPolicy) {
   ASSERT_TRUE(v.ok()) << v.status();
   auto list = as_role->ListSecrets({});
   EXPECT_EQ(list.status().error_type(), "AccessDeniedException");
+}
+
+// Field separators in the caller's name do not confuse the token.
+TEST(StsServiceTest, ProfileNamesWithSeparatorsGetWorkingSessions) {
+  StsServer server;
+  auto s = server.Sts()->AssumeRole(
+      Key("AKIDODD", "odd-secret"),
+      {"arn:aws:iam::123456789012:role/long", "odd", "", 0});
+  ASSERT_TRUE(s.ok()) << s.status();
+  auto id = server.Sts()->GetCallerIdentity(s->credentials);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(id->arn, "arn:aws:sts::123456789012:assumed-role/long/odd");
 }
 
 TEST(StsServiceTest, DurationSecondsBounds) {
