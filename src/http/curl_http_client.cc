@@ -5,6 +5,7 @@
 // reuse connections too. TLS verification is always on.
 #include <curl/curl.h>
 
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -27,6 +28,19 @@ size_t ReadBody(char* buffer, size_t size, size_t nitems, void* userdata) {
   std::memcpy(buffer, r->body->data() + r->offset, n);
   r->offset += n;
   return n;
+}
+
+// libcurl rewinds the body when it sends the request again by itself: a
+// kept-alive connection found dead is retried on a fresh one (and a
+// redirect or an auth round would do the same). Without this it fails with
+// CURLE_SEND_FAIL_REWIND.
+int SeekBody(void* userdata, curl_off_t offset, int origin) {
+  auto* r = static_cast<BodyReader*>(userdata);
+  if (origin != SEEK_SET || offset < 0 ||
+      static_cast<std::size_t>(offset) > r->body->size())
+    return CURL_SEEKFUNC_CANTSEEK;
+  r->offset = static_cast<std::size_t>(offset);
+  return CURL_SEEKFUNC_OK;
 }
 
 struct Sink {
@@ -168,6 +182,8 @@ class CurlHttpClient : public HttpClient {
       }
       curl_easy_setopt(h, CURLOPT_READFUNCTION, &ReadBody);
       curl_easy_setopt(h, CURLOPT_READDATA, &reader);
+      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &SeekBody);
+      curl_easy_setopt(h, CURLOPT_SEEKDATA, &reader);
       if (request.method == "POST") {
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(request.body.size()));

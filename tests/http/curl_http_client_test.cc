@@ -130,6 +130,33 @@ TEST(CurlHttpClient, SendsBodyAndHeadersAndReusesConnections) {
   EXPECT_EQ(server.connections(), 1);  // keep-alive
 }
 
+// A kept-alive connection the server dropped without answering: libcurl
+// retries the request on a fresh connection by itself, which needs the POST
+// body rewound (CURLOPT_SEEKFUNCTION; without it: "necessary data rewind
+// wasn't possible"). The retried request carries the whole body again.
+TEST(CurlHttpClient, RewindsThePostBodyWhenADeadConnectionIsRetried) {
+  std::atomic<int> requests{0};
+  std::atomic<int> full_bodies{0};
+  const std::string body =
+      std::string(R"({"payload":")") + std::string(100000, 'x') + "\"}";
+  ScriptedServer server([&](const std::string& req) -> std::string {
+    if (req.size() >= body.size() &&
+        req.compare(req.size() - body.size(), body.size(), body) == 0)
+      ++full_bodies;
+    if (++requests == 2) return "";  // drop the reused connection, no byte
+    return Ok("{\"ok\":true}");
+  });
+  auto client = NewCurlHttpClient({}, kNoEnv);
+  for (int i = 0; i < 2; ++i) {
+    auto r = client->Send(Post(server.url(), body));
+    ASSERT_TRUE(r.ok()) << "send " << i << ": " << r.status();
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_EQ(requests, 3);     // the second one retried by libcurl
+  EXPECT_EQ(full_bodies, 3);  // each time the whole body, from its start
+  EXPECT_EQ(server.connections(), 2);
+}
+
 TEST(CurlHttpClient, ReturnsErrorStatusesAsResponses) {
   ScriptedServer server([](const std::string&) {
     std::string body = "{\"__type\":\"ResourceNotFoundException\"}";

@@ -296,6 +296,45 @@ TEST_F(FaultsCacheTest, CachesStartedTogetherSpreadTheirRefreshes) {
   EXPECT_TRUE(proxy_->Pass().ok());
 }
 
+// A kept-alive connection reset before any byte of the answer: libcurl sends
+// the POST again on a fresh connection by itself, rewinding the body. Our own
+// retries are off (max_attempts 1), so only that rewind can make the write
+// succeed; the server saw it twice and the ClientRequestToken kept it one
+// version.
+TEST_F(FaultsCacheTest, PostBodyIsRewoundWhenLibcurlRetriesAResetConnection) {
+  secrets::ClientConfig config;
+  config.region = "us-east-1";
+  config.endpoint_url = proxy_->endpoint();
+  config.credentials =
+      aws::NewStaticCredentialsProvider(server_->Credentials());
+  config.retry.max_attempts = 1;
+  auto client = secrets::SecretsManagerClient::Create(std::move(config));
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE((*client)->DescribeSecret(kName).ok());  // connection kept alive
+  secrets::ListSecretVersionIdsRequest list;
+  list.secret_id = kName;
+  list.include_deprecated = true;
+  auto before = (*client)->ListSecretVersionIds(list);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_TRUE(
+      proxy_->Set(R"({"mode":"reset_before_response","count":1})").ok());
+  proxy_->ResetStats();
+  secrets::PutSecretValueRequest put;
+  put.secret_id = kName;
+  put.payload.string = SecretValue(kValue);
+  auto w = (*client)->PutSecretValue(put);
+  ASSERT_TRUE(w.ok()) << w.status();
+  FaultProxy::Stats s = proxy_->GetStats();
+  EXPECT_EQ(s.forwarded, 2);  // the reset one and libcurl's own retry
+  auto after = (*client)->ListSecretVersionIds(list);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->versions.size(), before->versions.size() + 1);
+  std::printf(
+      "[ figures  ] POST reset on a kept-alive connection: 1 call, %d "
+      "requests reached the server, 1 new version\n",
+      s.forwarded);
+}
+
 TEST_F(FaultsCacheTest, StartUpAgainstABlackHoleFailsWithinItsDeadline) {
   ASSERT_TRUE(proxy_->Set(R"({"mode":"blackhole"})").ok());
   const milliseconds total_timeout(1000);
