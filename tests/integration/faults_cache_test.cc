@@ -208,8 +208,11 @@ TEST_F(FaultsCacheTest, LongOutageUnderEveryFault) {
         f.error_surfaced_after_s,
         std::string(StatusCodeToString(f.error_code)).c_str(),
         f.recovery_step_s, f.recovered);
-    // Bounded: one refresh = DescribeSecret with at most max_attempts (3).
-    EXPECT_LE(f.max_requests_per_refresh, 3);
+    // Bounded: one refresh = DescribeSecret with at most max_attempts (3),
+    // plus the one resend libcurl makes by itself when a kept-alive
+    // connection turns out dead before any byte of the answer (only the
+    // first attempt can meet a reused connection: the reset closes it).
+    EXPECT_LE(f.max_requests_per_refresh, 3 + 1);
     EXPECT_GT(f.refresh_attempts, 10);
     EXPECT_TRUE(f.recovered);
     EXPECT_LE(f.recovery_step_s, 300.0);  // at most one (capped) backoff step
