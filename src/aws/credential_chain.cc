@@ -9,8 +9,8 @@
 #include <mutex>
 
 #include "aws/profile_files.h"
+#include "core/json.h"
 #include "keyward/aws/sts.h"
-#include "secrets/json_codec.h"
 
 namespace keyward::aws {
 namespace {
@@ -53,15 +53,15 @@ StatusOr<Credentials> ParseProcessOutput(const SecureString& out,
     return ProfileError(StatusCode::kInvalidArgument, where, profile,
                         "credential_process output " + m);
   };
-  std::optional<secrets::Json> j = secrets::ParseJson({out.data(), out.size()});
+  std::optional<json::Json> j = json::ParseJson({out.data(), out.size()});
   if (!j || !j->is_object()) {
-    if (j) secrets::WipeJson(*j);
+    if (j) json::WipeJson(*j);
     return fail(
         "is not a JSON object (its content is not shown: it may hold secrets)");
   }
   struct Wipe {
-    secrets::Json& j;
-    ~Wipe() { secrets::WipeJson(j); }
+    json::Json& j;
+    ~Wipe() { json::WipeJson(j); }
   } wipe{*j};
   auto version = j->find("Version");
   if (version == j->end() || !version->is_number() ||

@@ -2,12 +2,9 @@
 // documents, so a focused element extractor is enough (no XML library).
 #include "keyward/aws/sts.h"
 
-#include <random>
-#include <thread>
-
+#include "aws/service_call.h"
 #include "keyward/aws/credential_chain.h"
 #include "keyward/aws/sigv4.h"
-#include "keyward/secrets/errors.h"
 
 namespace keyward::aws {
 namespace {
@@ -37,11 +34,6 @@ void AddParam(SecureString& body, std::string_view key,
   body.append(key.data(), key.size());
   body += '=';
   body.append(enc.data(), enc.size());
-}
-
-double Jitter() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
 std::string ToString(const std::optional<SecureString>& s) {
@@ -179,11 +171,8 @@ Status MapStsError(int http_status, std::string_view code,
 }
 
 struct StsClient::Impl {
-  StsOptions options;
   std::string endpoint;
-  std::string signing_region;
-  const Clock* clock = nullptr;
-  SigningKeyCache key_cache;
+  std::unique_ptr<ServiceCaller> caller;
 
   StatusOr<SecureString> Call(std::string_view action, const Credentials& creds,
                               SecureString params);
@@ -201,42 +190,22 @@ StatusOr<SecureString> StsClient::Impl::Call(std::string_view action,
   base.body.append(action.data(), action.size());
   base.body += "&Version=2011-06-15";
   base.body += params;
-  Status last;
-  const int max_attempts = std::max(1, options.max_attempts);
-  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
-    HttpRequest req = base;
-    SigningParams sp;
-    sp.region = signing_region;
-    sp.service = "sts";
-    sp.time = clock->Now();
-    KW_RETURN_IF_ERROR(SignRequest(req, creds, sp, &key_cache));
-    req.headers.emplace_back("User-Agent", kUserAgent);
-    StatusOr<HttpResponse> resp = options.http->Send(req);
-    if (resp.ok() && resp->status >= 200 && resp->status < 300)
-      return std::move(resp->body);
-    if (!resp.ok()) {
-      last = resp.status().WithContext("sts:" + std::string(action) + " at " +
-                                       endpoint);
-    } else {
-      std::string_view body(resp->body.data(), resp->body.size());
-      last = MapStsError(resp->status, ToString(XmlText(body, "Code")),
-                         ToString(XmlText(body, "Message")), action);
-    }
-    if (!secrets::IsRetryable(last) &&
-        last.code() != StatusCode::kResourceExhausted)
-      break;
-    if (attempt == max_attempts) break;
-    auto cap =
-        std::min<std::int64_t>(20000, std::int64_t{100} << (attempt - 1));
-    std::chrono::milliseconds d(
-        static_cast<std::int64_t>(Jitter() * static_cast<double>(cap)));
-    if (options.sleep) {
-      options.sleep(d);
-    } else {
-      std::this_thread::sleep_for(d);
-    }
-  }
-  return last;
+  // The caller owns `creds` for the whole call: hand out a non-owning
+  // pointer.
+  std::shared_ptr<const Credentials> fixed(std::shared_ptr<void>(), &creds);
+  return caller->Call(
+      base, [&] { return StatusOr<std::shared_ptr<const Credentials>>(fixed); },
+      [&](const HttpResponse& resp) {
+        std::string_view body(resp.body.data(), resp.body.size());
+        return MapStsError(resp.status, ToString(XmlText(body, "Code")),
+                           ToString(XmlText(body, "Message")), action);
+      },
+      "sts:" + std::string(action) + " at " + endpoint,
+      // STS answers throttling with codes MapStsError folds into
+      // RESOURCE_EXHAUSTED (e.g. a bare 429): retry all of them.
+      [](const Status& s) {
+        return IsRetryable(s) || s.code() == StatusCode::kResourceExhausted;
+      });
 }
 
 StsClient::StsClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -258,10 +227,18 @@ StatusOr<std::unique_ptr<StsClient>> StsClient::Create(StsOptions options) {
     return InvalidArgumentError("STS endpoint '" + impl->endpoint +
                                 "' is not a valid URL");
   }
-  impl->signing_region = options.region.empty() ? "us-east-1" : options.region;
-  impl->clock = options.clock ? options.clock : &Clock::Real();
   if (!options.http) options.http = NewCurlHttpClient();
-  impl->options = std::move(options);
+  ServiceCallOptions call;
+  call.service = "sts";
+  call.region = options.region.empty() ? "us-east-1" : options.region;
+  call.http = std::move(options.http);
+  call.clock = options.clock;
+  call.retry = options.retry;
+  call.retry.max_attempts = options.max_attempts;
+  call.sleep = std::move(options.sleep);
+  call.random = std::move(options.random);
+  call.user_agent = kUserAgent;
+  impl->caller = std::make_unique<ServiceCaller>(std::move(call));
   return std::unique_ptr<StsClient>(new StsClient(std::move(impl)));
 }
 

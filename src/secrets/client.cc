@@ -2,13 +2,10 @@
 
 #include <openssl/rand.h>
 
-#include <atomic>
-#include <ctime>
-#include <random>
-#include <thread>
-
+#include "aws/service_call.h"
 #include "keyward/aws/credential_chain.h"
 #include "keyward/aws/sigv4.h"
+#include "keyward/aws/sts.h"
 #include "keyward/naming.h"
 #include "keyward/secrets/errors.h"
 #include "secrets/json_codec.h"
@@ -18,11 +15,11 @@ namespace {
 
 constexpr std::string_view kJsonContentType = "application/x-amz-json-1.1";
 
-Clock::time_point ParseHttpDate(std::string_view s, bool* ok) {
-  std::tm tm{};
-  std::string str(s);
-  *ok = strptime(str.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) != nullptr;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+// The decoded text of the first <tag> element of an XML error, or "".
+std::string XmlString(std::string_view xml, std::string_view tag) {
+  std::optional<SecureString> text = aws::XmlText(xml, tag);
+  if (!text || text->size() > 1024) return "";
+  return std::string(text->data(), text->size());
 }
 
 std::optional<Clock::time_point> GetTime(const Json& j, const char* key) {
@@ -160,23 +157,6 @@ WriteResult ParseWriteResult(const Json& j) {
           GetStrings(j, "VersionStages")};
 }
 
-// The text of the first <tag>...</tag> in `xml`, or "".
-std::string XmlElement(std::string_view xml, std::string_view tag) {
-  std::string open = "<" + std::string(tag) + ">";
-  std::string close = "</" + std::string(tag) + ">";
-  std::size_t a = xml.find(open);
-  if (a == std::string_view::npos) return "";
-  a += open.size();
-  std::size_t b = xml.find(close, a);
-  if (b == std::string_view::npos || b - a > 1024) return "";
-  return std::string(xml.substr(a, b - a));
-}
-
-double DefaultRandom() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
-
 }  // namespace
 
 std::string SecretMetadata::CurrentVersionId() const {
@@ -289,83 +269,17 @@ struct SecretsManagerClient::Impl {
   ClientConfig config;
   std::string endpoint;
   std::string url;
-  const Clock* clock;
-  aws::SigningKeyCache key_cache;
-  // Correction for a skewed local clock, learnt from the server's Date header.
-  std::atomic<std::int64_t> skew_ms{0};
-  std::string user_agent;
-  // Standard mode's retry quota (RetryOptions::retry_quota).
-  std::atomic<int> retry_tokens{0};
-
-  bool AcquireRetry(int cost) {
-    if (config.retry.retry_quota <= 0) return true;
-    int have = retry_tokens.load(std::memory_order_relaxed);
-    do {
-      if (have < cost) return false;
-    } while (!retry_tokens.compare_exchange_weak(have, have - cost,
-                                                 std::memory_order_relaxed));
-    return true;
-  }
-  void ReleaseRetry(int amount) {
-    if (config.retry.retry_quota <= 0) return;
-    int have = retry_tokens.load(std::memory_order_relaxed);
-    int want;
-    do {
-      want = std::min(config.retry.retry_quota, have + amount);
-    } while (want != have && !retry_tokens.compare_exchange_weak(
-                                 have, want, std::memory_order_relaxed));
-  }
+  std::unique_ptr<aws::ServiceCaller> caller;
 
   StatusOr<SecureString> Call(std::string_view operation, SecureString body,
                               std::string_view secret_id);
-  StatusOr<HttpResponse> Attempt(const HttpRequest& base,
-                                 const aws::Credentials& creds);
   Status ErrorFrom(const HttpResponse& resp, std::string_view operation,
                    std::string_view secret_id);
-  bool LearnSkew(const HttpResponse& resp, const Status& error);
-  void Sleep(std::chrono::milliseconds d) {
-    if (config.sleep) {
-      config.sleep(d);
-    } else {
-      std::this_thread::sleep_for(d);
-    }
-  }
+  StatusOr<std::shared_ptr<const aws::Credentials>> Credentials();
 };
 
-StatusOr<HttpResponse> SecretsManagerClient::Impl::Attempt(
-    const HttpRequest& base, const aws::Credentials& creds) {
-  HttpRequest req = base;
-  aws::SigningParams params;
-  params.region = config.region;
-  params.service = "secretsmanager";
-  params.time = clock->Now() + std::chrono::milliseconds(skew_ms.load());
-  KW_RETURN_IF_ERROR(aws::SignRequest(req, creds, params, &key_cache));
-  // Like the AWS SDKs, leave User-Agent unsigned: proxies may rewrite it and
-  // verifiers built on botocore ignore it.
-  req.headers.emplace_back("User-Agent", user_agent);
-  return config.http->Send(req);
-}
-
-bool SecretsManagerClient::Impl::LearnSkew(const HttpResponse& resp,
-                                           const Status& error) {
-  const std::string& t = error.error_type();
-  bool skew_error = t == "RequestExpired" || t == "RequestTimeTooSkewed" ||
-                    t == "RequestInTheFuture" ||
-                    (t == "InvalidSignatureException" &&
-                     error.message().find("expired") != std::string::npos);
-  if (!skew_error) return false;
-  auto date = resp.Header("date");
-  if (!date) return false;
-  bool ok = false;
-  Clock::time_point server = ParseHttpDate(*date, &ok);
-  if (!ok) return false;
-  auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(
-      server - clock->Now());
-  if (std::chrono::abs(skew) < std::chrono::minutes(4)) return false;
-  skew_ms.store(skew.count());
-  return true;
-}
-
+// The JSON 1.1 error codec: {"__type": ..., "message": ...}, with fallbacks
+// for the X-Amzn-ErrorType header, query-style XML and non-JSON pages.
 Status SecretsManagerClient::Impl::ErrorFrom(const HttpResponse& resp,
                                              std::string_view operation,
                                              std::string_view secret_id) {
@@ -385,8 +299,8 @@ Status SecretsManagerClient::Impl::ErrorFrom(const HttpResponse& resp,
   if (type.empty() && !j) {
     // Query-protocol style XML errors (some proxies and emulators answer
     // authentication failures this way).
-    type = XmlElement(body, "Code");
-    if (!type.empty()) message = XmlElement(body, "Message");
+    type = XmlString(body, "Code");
+    if (!type.empty()) message = XmlString(body, "Message");
   }
   if (type.empty() && !j) {
     // An HTML page from a proxy or load balancer, or a truncated body.
@@ -402,6 +316,21 @@ Status SecretsManagerClient::Impl::ErrorFrom(const HttpResponse& resp,
   return MapAwsError(resp.status, type, message, ctx);
 }
 
+StatusOr<std::shared_ptr<const aws::Credentials>>
+SecretsManagerClient::Impl::Credentials() {
+  // GetShared: cached providers hand out their snapshot without copying.
+  StatusOr<std::shared_ptr<const aws::Credentials>> creds =
+      config.credentials->GetShared();
+  if (!creds.ok() && creds.status().code() == StatusCode::kNotFound) {
+    return UnauthenticatedError(
+        "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or "
+        "choose a profile with --profile / AWS_PROFILE (" +
+        creds.status().message() + ")");
+  }
+  return creds;
+}
+
 StatusOr<SecureString> SecretsManagerClient::Impl::Call(
     std::string_view operation, SecureString body, std::string_view secret_id) {
   HttpRequest base;
@@ -410,59 +339,12 @@ StatusOr<SecureString> SecretsManagerClient::Impl::Call(
   base.headers = {{"Content-Type", std::string(kJsonContentType)},
                   {"X-Amz-Target", "secretsmanager." + std::string(operation)}};
   base.body = std::move(body);
-  const int max_attempts = std::max(1, config.retry.max_attempts);
-  Status last;
-  bool skew_retried = false;
-  int last_retry_cost = 0;
-  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
-    // GetShared: cached providers hand out their snapshot without copying.
-    StatusOr<std::shared_ptr<const aws::Credentials>> creds =
-        config.credentials->GetShared();
-    if (!creds.ok()) {
-      Status s = creds.status();
-      if (s.code() == StatusCode::kNotFound) {
-        return UnauthenticatedError(
-            "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY, or "
-            "choose a profile with --profile / AWS_PROFILE (" +
-            s.message() + ")");
-      }
-      return s;
-    }
-    StatusOr<HttpResponse> resp = Attempt(base, **creds);
-    if (resp.ok() && resp->status >= 200 && resp->status < 300) {
-      ReleaseRetry(last_retry_cost > 0 ? last_retry_cost : 1);
-      return std::move(resp->body);
-    }
-    if (!resp.ok()) {
-      last = resp.status().WithContext(operation);
-    } else {
-      last = ErrorFrom(*resp, operation, secret_id);
-      if (!skew_retried && LearnSkew(*resp, last)) {
-        skew_retried = true;
-        --attempt;  // a clock correction does not use up an attempt
-        continue;
-      }
-    }
-    if (!IsRetryable(last) || attempt == max_attempts) break;
-    int cost = last.code() == StatusCode::kDeadlineExceeded ? 10 : 5;
-    if (!AcquireRetry(cost)) {
-      last = Status(last.code(),
-                    last.message() +
-                        " (not retried: this client's retry quota is "
-                        "exhausted after repeated failures)",
-                    last.error_type());
-      break;
-    }
-    last_retry_cost = cost;
-    auto cap = std::min<std::int64_t>(config.retry.max_backoff.count(),
-                                      config.retry.base_delay.count()
-                                          << (attempt - 1));
-    double r = config.random ? config.random() : DefaultRandom();
-    Sleep(std::chrono::milliseconds(
-        static_cast<std::int64_t>(r * static_cast<double>(cap))));
-  }
-  return last;
+  return caller->Call(
+      base, [this] { return Credentials(); },
+      [&](const HttpResponse& resp) {
+        return ErrorFrom(resp, operation, secret_id);
+      },
+      operation);
 }
 
 SecretsManagerClient::SecretsManagerClient(std::unique_ptr<Impl> impl)
@@ -499,12 +381,19 @@ StatusOr<std::unique_ptr<SecretsManagerClient>> SecretsManagerClient::Create(
   impl->url = parsed.scheme + "://" + parsed.authority +
               (parsed.path == "/" ? "/" : parsed.path);
   if (!config.http) config.http = NewCurlHttpClient(config.http_options);
-  impl->clock = config.clock != nullptr ? config.clock : &Clock::Real();
-  impl->user_agent = std::string("keyward/") + KEYWARD_VERSION;
+  aws::ServiceCallOptions call;
+  call.service = "secretsmanager";
+  call.region = config.region;
+  call.http = config.http;
+  call.clock = config.clock;
+  call.retry = config.retry;
+  call.sleep = config.sleep;
+  call.random = config.random;
+  call.user_agent = std::string("keyward/") + KEYWARD_VERSION;
   if (!config.user_agent_suffix.empty())
-    impl->user_agent += " " + config.user_agent_suffix;
+    call.user_agent += " " + config.user_agent_suffix;
+  impl->caller = std::make_unique<aws::ServiceCaller>(std::move(call));
   impl->config = std::move(config);
-  impl->retry_tokens = impl->config.retry.retry_quota;
   return std::unique_ptr<SecretsManagerClient>(
       new SecretsManagerClient(std::move(impl)));
 }

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "keyward/aws/retry.h"
+
 namespace keyward::secrets {
 namespace {
 
@@ -199,19 +201,6 @@ Status MapAwsError(int http_status, std::string_view type,
                 t.empty() ? "HTTP" + std::to_string(http_status) : t);
 }
 
-bool IsRetryable(const Status& status) {
-  if (status.ok()) return false;
-  const std::string& t = status.error_type();
-  if (t == "ThrottlingException" || t == "Throttling" ||
-      t == "TooManyRequestsException" || t == "RequestLimitExceeded" ||
-      t == "InternalServiceError" || t == "InternalFailure" ||
-      t == "ServiceUnavailable" || t == "RequestTimeout" ||
-      t == "RequestTimeoutException") {
-    return true;
-  }
-  if (t == "LimitExceededException") return false;
-  return status.code() == StatusCode::kUnavailable ||
-         status.code() == StatusCode::kDeadlineExceeded;
-}
+bool IsRetryable(const Status& status) { return aws::IsRetryable(status); }
 
 }  // namespace keyward::secrets

@@ -2,6 +2,8 @@
 // "Action=...&Version=2011-06-15", XML responses, SigV4 for service "sts"):
 // AssumeRole for role_arn profiles and GetCallerIdentity for `keyward whoami`.
 //
+// Requests go through the one AWS call loop (src/aws/service_call.h): SigV4,
+// standard-mode retries with quota, clock-skew correction.
 // Errors (both calls) map in one place (MapStsError):
 //   PERMISSION_DENIED   AccessDenied (AssumeRole: the role's trust policy or
 //                       the caller's sts:AssumeRole permission)
@@ -26,6 +28,7 @@
 #include <string>
 
 #include "keyward/aws/credentials.h"
+#include "keyward/aws/retry.h"
 #include "keyward/env.h"
 #include "keyward/http/http_client.h"
 #include "keyward/status.h"
@@ -43,8 +46,13 @@ struct StsOptions {
   const Clock* clock = nullptr;  // default: real
   // Total attempts for retryable errors (throttling, 5xx, network). Default 3.
   int max_attempts = 3;
+  // Backoff and retry quota (AWS standard mode, as for Secrets Manager);
+  // max_attempts above wins over retry.max_attempts.
+  RetryOptions retry;
   // Sleeps between retries (full jitter, base 100 ms). Default: real sleep.
   std::function<void(std::chrono::milliseconds)> sleep;
+  // Uniform in [0, 1) for jitter. Default: a thread-local PRNG.
+  std::function<double()> random;
 };
 
 // "https://sts.{region}.amazonaws.com" (".amazonaws.com.cn" for cn-

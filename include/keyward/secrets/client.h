@@ -33,6 +33,7 @@
 #include <string>
 
 #include "keyward/aws/credentials.h"
+#include "keyward/aws/retry.h"
 #include "keyward/env.h"
 #include "keyward/http/http_client.h"
 #include "keyward/secrets/types.h"
@@ -75,20 +76,8 @@ class SecretsManagerApi {
   StatusOr<std::vector<SecretMetadata>> ListAllSecrets(ListSecretsRequest req);
 };
 
-// AWS "standard" retry mode.
-struct RetryOptions {
-  // Total attempts including the first. Default 3 (AWS standard mode).
-  int max_attempts = 3;
-  // Backoff: random in [0, min(max_backoff, base * 2^attempt)] (full jitter).
-  std::chrono::milliseconds base_delay{100};
-  std::chrono::milliseconds max_backoff{20000};
-  // Standard mode's retry quota (token bucket shared by every call of one
-  // client): a retry costs 5 tokens (10 after a timeout); a call that
-  // succeeds first time returns 1, one that succeeds after retrying returns
-  // its last retry's cost; with too few tokens a failure is returned without
-  // retrying, so a client cannot multiply an outage's load. 0 disables it.
-  int retry_quota = 500;
-};
+// AWS "standard" retry mode (keyward/aws/retry.h).
+using RetryOptions = aws::RetryOptions;
 
 struct ClientConfig {
   // Required. e.g. "eu-west-1".

@@ -24,8 +24,8 @@ struct AwsErrorContext {
 Status MapAwsError(int http_status, std::string_view type,
                    std::string_view message, const AwsErrorContext& ctx);
 
-// True for errors worth retrying in AWS standard mode: throttling, 5xx,
-// transient network failures and timeouts.
+// Same as aws::IsRetryable (keyward/aws/retry.h), kept for callers of the
+// Secrets Manager layer.
 bool IsRetryable(const Status& status);
 
 // Strips "com.amazonaws.x#" prefixes and ":http://..." suffixes.
