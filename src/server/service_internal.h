@@ -1,0 +1,519 @@
+// Internal to keyward server (not installed): the service's state
+// (SecretsService::Impl) and the request helpers that every operation file
+// shares. Operations live in service_read.cc (reads), service_write.cc
+// (writes) and one file per further group; SecretsService::Handle
+// dispatches through the one table in service.cc.
+#ifndef KEYWARD_SRC_SERVER_SERVICE_INTERNAL_H_
+#define KEYWARD_SRC_SERVER_SERVICE_INTERNAL_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "keyward/secrets/client.h"
+#include "keyward/server/service.h"
+#include "secrets/json_codec.h"
+#include "server/messages.h"
+
+namespace keyward::server {
+
+using secrets::Json;
+
+inline constexpr std::string_view kCurrent = "AWSCURRENT";
+
+inline constexpr std::string_view kPrevious = "AWSPREVIOUS";
+
+inline constexpr std::size_t kMaxVersions = 100;
+
+// Versions younger than a day are never pruned; past this many a write is
+// refused (AWS: "you will reach the quota for secret versions").
+inline constexpr std::size_t kMaxVersionsHard = 500;
+
+// AWS: at most 20 staging labels attached across a secret's versions.
+inline constexpr std::size_t kMaxLabels = 20;
+
+inline constexpr std::size_t kMaxTags = 50;
+
+inline constexpr double kDay = 86400.0;
+
+// Every error text comes from the one table in messages.cc.
+Status NotFound();
+
+Status LimitExceeded();
+
+Status MarkedForDeletion();
+
+Status Validation(std::string_view member, std::string_view constraint);
+
+Status Serialization(std::string_view what);
+
+// Wipes a parsed request (it may hold a value) when the handler returns.
+struct WipeOnExit {
+  Json& j;
+  ~WipeOnExit() { secrets::WipeJson(j); }
+};
+
+// Typed access to request members; SerializationException for wrong types.
+StatusOr<std::optional<std::string>> OptString(const Json& req,
+                                               const char* key);
+
+StatusOr<std::string> RequiredString(const Json& req, const char* key);
+
+StatusOr<std::optional<std::int64_t>> OptInt(const Json& req, const char* key);
+
+StatusOr<bool> OptBool(const Json& req, const char* key, bool fallback);
+
+StatusOr<std::vector<std::string>> OptStringList(const Json& req,
+                                                 const char* key);
+
+double Round3(double t);
+
+bool HasStage(const StoredVersion& v, std::string_view stage);
+
+void DropStage(StoredVersion& v, std::string_view stage);
+
+std::string RandomSuffix();
+
+std::string Lower(std::string_view s);
+
+// The payload of a write request.
+struct Payload {
+  bool present = false;
+  bool binary = false;
+  SecureString bytes;
+};
+
+// Strict RFC 4648 base64 (OpenSSL's decoder also accepts '=' inside the
+// text and surrounding whitespace, which would store junk bytes).
+bool IsStrictBase64(std::string_view s);
+
+StatusOr<Payload> ReadPayload(const Json& req);
+
+Status CheckToken(const std::string& token);
+
+StatusOr<std::vector<secrets::Tag>> ReadTags(const Json& req);
+
+Status MergeTags(std::vector<secrets::Tag>& into,
+                 const std::vector<secrets::Tag>& add);
+
+Json TagsJson(const std::vector<secrets::Tag>& tags);
+
+// ListSecrets / BatchGetSecretValue filters, as AWS documents them and as
+// tests verified against AWS record (moto's test_list_secrets.py):
+//   name, tag-key, tag-value, primary-region: prefix match, case-sensitive;
+//   description and all: word match, not case-sensitive ("all" searches the
+//     name, description, tag keys and tag values); a filter value's words
+//     must each start a word of the same attribute ("o t" matches "one two");
+//   owning-service: nothing here is owned by a service;
+//   a leading '!' negates (the secret matches when no attribute matches);
+//   values of one filter are ORed, filters (even with the same key) ANDed.
+struct Filter {
+  std::string key;
+  std::vector<std::string> values;
+};
+
+StatusOr<std::vector<Filter>> ReadFilters(const Json& req);
+
+bool WordMatch(std::string_view attr, std::string_view value);
+
+bool FilterMatches(const StoredSecret& s, const Filter& f);
+
+bool AllFiltersMatch(const StoredSecret& s, const std::vector<Filter>& filters);
+
+std::string EncodeToken(std::size_t offset);
+
+StatusOr<std::size_t> DecodeToken(const std::string& token);
+
+StatusOr<int> PageSize(const Json& req, int max, int fallback);
+
+struct SecretsService::Impl {
+  ServiceOptions opt;
+  std::unique_ptr<SecretStore> store;
+  std::unique_ptr<ValueCipher> cipher;
+  mutable std::shared_mutex mu;
+  // Every region's secrets; ARNs carry the region, names are per region
+  // (NameKey).
+  std::map<std::string, StoredSecret> by_arn;                // guarded by mu
+  std::unordered_map<std::string, std::string> name_to_arn;  // guarded by mu
+  // Secrets whose LastAccessedDate changed since the last store write, and
+  // when the oldest such change happened (guarded by mu).
+  std::set<std::string> touched;
+  double first_touch = 0;
+
+  double Now() const { return Round3(ToEpochSeconds(opt.clock->Now())); }
+
+  const std::string& RegionOf(const Caller& c) const {
+    return c.region.empty() ? opt.region : c.region;
+  }
+  static std::string NameKey(std::string_view region, std::string_view name) {
+    std::string key(region);
+    key.push_back('\n');
+    key.append(name);
+    return key;
+  }
+  std::string ArnFor(std::string_view region, std::string_view name,
+                     std::string_view suffix) const {
+    return ArnPrefix(region) + std::string(name) + "-" + std::string(suffix);
+  }
+  std::string ArnPrefix(std::string_view region) const {
+    return "arn:aws:secretsmanager:" + std::string(region) + ":" +
+           opt.account_id + ":secret:";
+  }
+
+  // The secret `id` (name, ARN or partial ARN) names in `region`, including
+  // secrets scheduled for deletion whose window has not passed. An ARN of
+  // another region names nothing here (as in AWS, each region's endpoint
+  // sees only its own secrets). Requires mu.
+  StoredSecret* Find(const std::string& id, const std::string& region) {
+    auto it = name_to_arn.find(NameKey(region, id));
+    std::string arn;
+    std::string prefix = ArnPrefix(region);
+    if (it != name_to_arn.end()) {
+      arn = it->second;
+    } else if (id.starts_with(prefix)) {
+      if (by_arn.count(id)) {
+        arn = id;
+      } else if (auto n = name_to_arn.find(
+                     NameKey(region, id.substr(prefix.size())));
+                 n != name_to_arn.end()) {
+        arn = n->second;  // partial ARN (without the random suffix)
+      }
+    }
+    auto s = by_arn.find(arn);
+    if (s == by_arn.end()) return nullptr;
+    if (s->second.deleted != 0 && s->second.deleted <= Now())
+      return nullptr;  // expired
+    return &s->second;
+  }
+
+  // The resource ARN used for authorization of a request naming `id`.
+  std::string ResourceFor(const std::string& id, const std::string& region) {
+    if (StoredSecret* s = Find(id, region)) return s->arn;
+    if (id.starts_with("arn:")) return id;
+    return ArnPrefix(region) + id;
+  }
+
+  // Evaluates `op` on `resource` (the secret's ARN when it exists). The
+  // message names the resource as the request `named` it, never the
+  // resolved ARN: the same text whether or not the secret exists, so a
+  // denied caller learns nothing about other secrets.
+  Status Authorize(const Caller& caller, std::string_view op,
+                   const std::string& resource, std::string_view named) {
+    if (caller.policy == nullptr) return OkStatus();
+    std::string action = "secretsmanager:" + std::string(op);
+    if (caller.policy->Allowed(action, resource)) return OkStatus();
+    return ApiFailure(Msg::kAccessDenied, {"arn:aws:iam::" + opt.account_id +
+                                               ":user/" + caller.access_key_id,
+                                           action, named});
+  }
+  Status AuthorizeId(const Caller& caller, std::string_view op,
+                     const std::string& id) {
+    return Authorize(caller, op, ResourceFor(id, RegionOf(caller)), id);
+  }
+
+  // Persists `s` (already modified in memory; `before` is its stored state,
+  // null for a new secret): enforces the staging-label quota, re-encrypts
+  // the values whose labels changed (labels are bound into the associated
+  // data) and writes only what changed. Requires mu held exclusively.
+  Status Persist(StoredSecret& s, const StoredSecret* before) {
+    std::set<std::string_view> labels;
+    for (const auto& v : s.versions)
+      labels.insert(v.stages.begin(), v.stages.end());
+    if (labels.size() > kMaxLabels) return LimitExceeded();
+    if (before != nullptr) KW_RETURN_IF_ERROR(Reseal(s, *before));
+    FlushTouched();
+    Status st = before ? store->SaveChanges(s, *before) : store->Save(s);
+    if (!st.ok()) {
+      warn("store write failed: " + st.message());
+      return ApiFailure(Msg::kInternal);
+    }
+    return OkStatus();
+  }
+
+  void warn(const std::string& msg) const {
+    if (opt.warn) opt.warn(msg);
+  }
+
+  // Removes secrets whose recovery window has passed. Requires exclusive mu.
+  void PurgeExpired() {
+    double now = Now();
+    for (auto it = by_arn.begin(); it != by_arn.end();) {
+      if (it->second.deleted != 0 && it->second.deleted <= now) {
+        if (!store->Remove(it->first).ok()) {
+          ++it;
+          continue;
+        }
+        if (auto n =
+                name_to_arn.find(NameKey(it->second.region, it->second.name));
+            n != name_to_arn.end() && n->second == it->first) {
+          name_to_arn.erase(n);
+        }
+        it = by_arn.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  // Re-encrypts every version of `s` whose labels differ from `before`.
+  Status Reseal(StoredSecret& s, const StoredSecret& before) {
+    std::map<std::string_view, const StoredVersion*> old;
+    for (const auto& v : before.versions) old[v.version_id] = &v;
+    for (auto& v : s.versions) {
+      auto it = old.find(v.version_id);
+      if (it == old.end() || it->second->stages == v.stages) continue;
+      KW_ASSIGN_OR_RETURN(SecureString plain, DecryptVersion(s, *it->second));
+      auto blob = cipher->Encrypt(std::string_view(plain.data(), plain.size()),
+                                  AadFor(s, v));
+      SecureWipe(plain.data(), plain.size());
+      if (!blob.ok()) return blob.status();
+      v.blob = std::move(blob).value();
+    }
+    return OkStatus();
+  }
+
+  static std::string AadFor(const StoredSecret& s, const StoredVersion& v) {
+    return ValueAadV2(s.arn, v.version_id, v.binary, v.stages);
+  }
+
+  StatusOr<SecureString> DecryptVersion(const StoredSecret& s,
+                                        const StoredVersion& v) const {
+    auto plain = cipher->Decrypt(v.blob, AadFor(s, v));
+    if (!plain.ok()) {
+      warn("INTEGRITY FAILURE: the stored value of secret " + s.name +
+           " version " + v.version_id +
+           " failed authentication (modified, moved or wrong key); not served");
+      return ApiFailure(Msg::kIntegrityFailure);
+    }
+    return std::move(plain).value();
+  }
+
+  // Adds a version carrying `stages`, moving those stages from other versions
+  // (AWSCURRENT's previous holder becomes AWSPREVIOUS).
+  Status AddVersion(StoredSecret& s, const std::string& version_id,
+                    const Payload& p, std::vector<std::string> stages) {
+    StoredVersion v;
+    v.version_id = version_id;
+    v.created = Now();
+    v.binary = p.binary;
+    s.versions.push_back(std::move(v));
+    for (const auto& stage : stages) MoveStage(s, stage, s.versions.back());
+    // Encrypted once its labels are final (they are associated data).
+    KW_ASSIGN_OR_RETURN(
+        s.versions.back().blob,
+        cipher->Encrypt(std::string_view(p.bytes.data(), p.bytes.size()),
+                        AadFor(s, s.versions.back())));
+    Prune(s);
+    if (s.versions.size() > kMaxVersionsHard) return LimitExceeded();
+    s.last_changed = Now();
+    return OkStatus();
+  }
+
+  void MoveStage(StoredSecret& s, const std::string& stage, StoredVersion& to) {
+    StoredVersion* from = nullptr;
+    for (auto& v : s.versions) {
+      if (&v != &to && HasStage(v, stage)) from = &v;
+    }
+    if (from != nullptr) DropStage(*from, stage);
+    if (!HasStage(to, stage)) to.stages.push_back(stage);
+    if (stage == kCurrent && from != nullptr) {
+      for (auto& v : s.versions) DropStage(v, kPrevious);
+      from->stages.push_back(std::string(kPrevious));
+    }
+  }
+
+  // AWS: outdated (unlabelled) versions are removed when there are more
+  // than 100, but never one created less than 24 hours ago.
+  void Prune(StoredSecret& s) {
+    double cutoff = Now() - kDay;
+    while (s.versions.size() > kMaxVersions) {
+      auto it = std::find_if(s.versions.begin(), s.versions.end(),
+                             [cutoff](const StoredVersion& v) {
+                               return v.stages.empty() && v.created <= cutoff;
+                             });
+      if (it == s.versions.end()) break;
+      s.versions.erase(it);
+    }
+  }
+
+  StoredVersion* FindVersion(StoredSecret& s, std::string_view id) {
+    for (auto& v : s.versions) {
+      if (v.version_id == id) return &v;
+    }
+    return nullptr;
+  }
+
+  // Idempotency: an existing version with this token. Returns true (and sets
+  // *same) when it exists.
+  StatusOr<bool> ExistingToken(StoredSecret& s, const std::string& token,
+                               const Payload& p) {
+    StoredVersion* v = FindVersion(s, token);
+    if (v == nullptr) return false;
+    KW_ASSIGN_OR_RETURN(SecureString old, DecryptVersion(s, *v));
+    if (v->binary != p.binary || old != p.bytes) {
+      return ApiFailure(Msg::kTokenInUse, {token, s.arn});
+    }
+    return true;
+  }
+
+  StatusOr<std::string> TokenOrNew(const Json& req) {
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                        OptString(req, "ClientRequestToken"));
+    if (!token) return opt.new_uuid();
+    KW_RETURN_IF_ERROR(CheckToken(*token));
+    return *token;
+  }
+
+  Json ValueJson(const StoredSecret& s, const StoredVersion& v,
+                 SecureString& plain) const {
+    Json out{{"ARN", s.arn},
+             {"Name", s.name},
+             {"VersionId", v.version_id},
+             {"VersionStages", v.stages},
+             {"CreatedDate", v.created}};
+    if (v.binary) {
+      out["SecretBinary"] =
+          secrets::Base64Encode(std::string_view(plain.data(), plain.size()));
+    } else {
+      out["SecretString"] = std::string(plain.data(), plain.size());
+    }
+    SecureWipe(plain.data(), plain.size());
+    return out;
+  }
+
+  Json MetadataJson(const StoredSecret& s, bool list) const {
+    Json versions = Json::object();
+    for (const auto& v : s.versions) {
+      if (!v.stages.empty()) versions[v.version_id] = v.stages;
+    }
+    // Like AWS: RotationEnabled only once rotation was configured (never,
+    // here), the version map only when there are versions.
+    Json out{{"ARN", s.arn},
+             {"Name", s.name},
+             {"LastChangedDate", s.last_changed},
+             {"CreatedDate", s.created}};
+    if (!versions.empty())
+      out[list ? "SecretVersionsToStages" : "VersionIdsToStages"] = versions;
+    if (!s.description.empty()) out["Description"] = s.description;
+    if (!s.kms_key_id.empty()) out["KmsKeyId"] = s.kms_key_id;
+    if (s.last_accessed != 0) out["LastAccessedDate"] = s.last_accessed;
+    if (s.deleted != 0) out["DeletedDate"] = s.deletion_requested;
+    if (!s.tags.empty()) out["Tags"] = TagsJson(s.tags);
+    return out;
+  }
+
+  // Selects the version GetSecretValue asks for.
+  StatusOr<StoredVersion*> SelectVersion(StoredSecret& s,
+                                         const std::string& version_id,
+                                         const std::string& stage_in) {
+    std::string stage = stage_in.empty() && version_id.empty()
+                            ? std::string(kCurrent)
+                            : stage_in;
+    StoredVersion* v = nullptr;
+    if (!version_id.empty()) {
+      v = FindVersion(s, version_id);
+      if (v == nullptr) {
+        return ApiFailure(Msg::kNoValueForVersion, {version_id});
+      }
+      if (!stage.empty() && !HasStage(*v, stage)) {
+        return ApiFailure(Msg::kStageNotOnVersion);
+      }
+      return v;
+    }
+    for (auto& c : s.versions) {
+      if (HasStage(c, stage)) v = &c;
+    }
+    if (v == nullptr) {
+      return ApiFailure(Msg::kNoValueForStage, {stage});
+    }
+    return v;
+  }
+
+  // Stores written before staging labels were bound into the associated
+  // data ("value_aad" meta absent) are re-encrypted once, all secrets and
+  // the meta row in one transaction, so a crash leaves either format
+  // entirely. A value that fails the old check is left as it is (it keeps
+  // failing, and is never served) and reported.
+  Status MigrateValueAad(std::vector<StoredSecret>& all) {
+    auto done = store->GetMeta("value_aad");
+    if (done.ok() && *done == "2") return OkStatus();
+    if (done.ok()) {
+      return FailedPreconditionError(
+          "store: unknown value format " + *done +
+          " (written by a newer keyward?); refusing to start");
+    }
+    if (done.status().code() != StatusCode::kNotFound) return done.status();
+    std::vector<const StoredSecret*> changed;
+    for (auto& s : all) {
+      for (auto& v : s.versions) {
+        auto plain =
+            cipher->Decrypt(v.blob, ValueAad(s.name, v.version_id, v.binary));
+        if (!plain.ok()) {
+          warn("INTEGRITY FAILURE: the stored value of secret " + s.name +
+               " version " + v.version_id +
+               " failed authentication during migration; left as is");
+          continue;
+        }
+        auto blob = cipher->Encrypt(
+            std::string_view(plain->data(), plain->size()), AadFor(s, v));
+        SecureWipe(plain->data(), plain->size());
+        if (!blob.ok()) return blob.status();
+        v.blob = std::move(blob).value();
+      }
+      if (!s.versions.empty()) changed.push_back(&s);
+    }
+    return store->SaveMany(changed, "value_aad", "2");
+  }
+
+  // --- operations ---------------------------------------------------------
+
+  StatusOr<Json> GetSecretValue(const Json& req, const Caller& caller,
+                                std::string* id_out);
+  StatusOr<Json> GetSecretValueOp(const Json& req, const Caller& caller) {
+    std::string ignored;
+    return GetSecretValue(req, caller, &ignored);
+  }
+  StatusOr<Json> GetOne(const std::string& id, const std::string& version_id,
+                        const std::string& stage, const Caller& caller);
+  void TouchAccessed(const std::string& arn, const std::string& version_id);
+  // Writes the pending LastAccessedDate updates. Requires exclusive mu.
+  void FlushTouched();
+  StatusOr<Json> BatchGetSecretValue(const Json& req, const Caller& caller);
+  StatusOr<Json> DescribeSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> ListSecrets(const Json& req, const Caller& caller);
+  StatusOr<Json> CreateSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> PutSecretValue(const Json& req, const Caller& caller);
+  StatusOr<Json> UpdateSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> DeleteSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> RestoreSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> ListSecretVersionIds(const Json& req, const Caller& caller);
+  StatusOr<Json> UpdateSecretVersionStage(const Json& req,
+                                          const Caller& caller);
+  StatusOr<Json> TagResource(const Json& req, const Caller& caller);
+  StatusOr<Json> UntagResource(const Json& req, const Caller& caller);
+  StatusOr<Json> GetRandomPassword(const Json& req, const Caller& caller);
+
+  // Looks up a live secret for a write, authorizing `op` first.
+  StatusOr<StoredSecret*> ForWrite(const std::string& id, std::string_view op,
+                                   const Caller& caller,
+                                   bool allow_deleted = false) {
+    KW_RETURN_IF_ERROR(AuthorizeId(caller, op, id));
+    StoredSecret* s = Find(id, RegionOf(caller));
+    if (s == nullptr) return NotFound();
+    if (s->deleted != 0 && !allow_deleted) return MarkedForDeletion();
+    return s;
+  }
+};
+
+}  // namespace keyward::server
+
+#endif  // KEYWARD_SRC_SERVER_SERVICE_INTERNAL_H_

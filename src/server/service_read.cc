@@ -1,0 +1,216 @@
+// keyward server's read operations: GetSecretValue, BatchGetSecretValue,
+// DescribeSecret, ListSecrets.
+#include <cmath>
+
+#include "keyward/naming.h"
+#include "server/service_internal.h"
+
+namespace keyward::server {
+
+StatusOr<Json> SecretsService::Impl::GetOne(const std::string& id,
+                                            const std::string& version_id,
+                                            const std::string& stage,
+                                            const Caller& caller) {
+  std::string arn, vid;
+  bool touch = false;
+  Json out;
+  {
+    std::shared_lock lock(mu);
+    KW_RETURN_IF_ERROR(AuthorizeId(caller, "GetSecretValue", id));
+    StoredSecret* s = Find(id, RegionOf(caller));
+    if (s == nullptr) return NotFound();
+    if (s->deleted != 0) return MarkedForDeletion();
+    KW_ASSIGN_OR_RETURN(StoredVersion * v,
+                        SelectVersion(*s, version_id, stage));
+    KW_ASSIGN_OR_RETURN(SecureString plain, DecryptVersion(*s, *v));
+    out = ValueJson(*s, *v, plain);
+    double today = std::floor(Now() / kDay) * kDay;
+    touch = s->last_accessed != today || v->last_accessed != today;
+    arn = s->arn;
+    vid = v->version_id;
+  }
+  if (touch) TouchAccessed(arn, vid);
+  return out;
+}
+
+// LastAccessedDate has day granularity (as in AWS), so this happens at most
+// once a day per version and the hot read path stays lock-shared. The date
+// is updated in memory now and written with the next write, at most a
+// minute later, or at shutdown, in one batched transaction: a read never
+// waits for an fsync of its own.
+void SecretsService::Impl::TouchAccessed(const std::string& arn,
+                                         const std::string& version_id) {
+  std::unique_lock lock(mu);
+  auto it = by_arn.find(arn);
+  if (it == by_arn.end()) return;
+  double now = Now();
+  double today = std::floor(now / kDay) * kDay;
+  it->second.last_accessed = today;
+  if (StoredVersion* v = FindVersion(it->second, version_id))
+    v->last_accessed = today;
+  if (touched.empty()) first_touch = now;
+  touched.insert(arn);
+  if (now - first_touch >= 60) FlushTouched();
+}
+
+void SecretsService::Impl::FlushTouched() {
+  if (touched.empty()) return;
+  std::vector<const StoredSecret*> batch;
+  for (const auto& arn : touched) {
+    auto it = by_arn.find(arn);
+    if (it != by_arn.end()) batch.push_back(&it->second);
+  }
+  Status st = store->SaveDocs(batch);
+  if (!st.ok()) {
+    warn("store write failed (last accessed dates): " + st.message());
+  }
+  touched.clear();
+}
+
+StatusOr<Json> SecretsService::Impl::GetSecretValue(const Json& req,
+                                                    const Caller& caller,
+                                                    std::string* id_out) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  *id_out = id;
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> version_id,
+                      OptString(req, "VersionId"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> stage,
+                      OptString(req, "VersionStage"));
+  return GetOne(id, version_id.value_or(""), stage.value_or(""), caller);
+}
+
+StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
+                                                         const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                      OptStringList(req, "SecretIdList"));
+  KW_ASSIGN_OR_RETURN(std::vector<Filter> filters, ReadFilters(req));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                      OptString(req, "NextToken"));
+  bool has_ids = req.contains("SecretIdList") && !req["SecretIdList"].is_null();
+  bool has_filters = req.contains("Filters") && !req["Filters"].is_null();
+  if (has_ids == has_filters) {
+    return ApiFailure(Msg::kBatchIdsOrFilters);
+  }
+  if (has_ids && req.contains("MaxResults")) {
+    return ApiFailure(Msg::kBatchMaxResultsNeedsFilters);
+  }
+  if (ids.size() > 20)
+    return Validation("secretIdList",
+                      "Member must have length less than or equal to 20");
+  KW_RETURN_IF_ERROR(Authorize(caller, "BatchGetSecretValue", "*", "*"));
+  // Filters enumerate secrets: AWS requires ListSecrets for them too.
+  if (has_filters)
+    KW_RETURN_IF_ERROR(Authorize(caller, "ListSecrets", "*", "*"));
+  Json out{{"SecretValues", Json::array()}, {"Errors", Json::array()}};
+  if (has_filters) {
+    KW_ASSIGN_OR_RETURN(int page, PageSize(req, 20, 20));
+    std::size_t offset = 0;
+    if (token) {
+      KW_ASSIGN_OR_RETURN(offset, DecodeToken(*token));
+    }
+    {
+      std::shared_lock lock(mu);
+      std::vector<const StoredSecret*> matches;
+      const std::string& region = RegionOf(caller);
+      for (const auto& [arn, s] : by_arn) {
+        if (s.region == region && s.deleted == 0 && AllFiltersMatch(s, filters))
+          matches.push_back(&s);
+      }
+      std::sort(matches.begin(), matches.end(), [](auto* a, auto* b) {
+        return std::tie(a->created, a->name) < std::tie(b->created, b->name);
+      });
+      for (std::size_t i = offset;
+           i < matches.size() && ids.size() < static_cast<std::size_t>(page);
+           ++i) {
+        ids.push_back(matches[i]->name);
+      }
+      if (offset + ids.size() < matches.size())
+        out["NextToken"] = EncodeToken(offset + ids.size());
+    }
+  }
+  for (const auto& id : ids) {
+    StatusOr<Json> v = GetOne(id, "", "", caller);
+    if (v.ok()) {
+      out["SecretValues"].push_back(std::move(v).value());
+    } else {
+      out["Errors"].push_back({{"SecretId", id},
+                               {"ErrorCode", v.status().error_type()},
+                               {"Message", v.status().message()}});
+    }
+  }
+  return out;
+}
+
+StatusOr<Json> SecretsService::Impl::DescribeSecret(const Json& req,
+                                                    const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  std::shared_lock lock(mu);
+  KW_RETURN_IF_ERROR(AuthorizeId(caller, "DescribeSecret", id));
+  StoredSecret* s = Find(id, RegionOf(caller));
+  if (s == nullptr) return NotFound();
+  return MetadataJson(*s, false);
+}
+
+StatusOr<Json> SecretsService::Impl::ListSecrets(const Json& req,
+                                                 const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::vector<Filter> filters, ReadFilters(req));
+  KW_ASSIGN_OR_RETURN(int page, PageSize(req, 100, 100));
+  KW_ASSIGN_OR_RETURN(bool include_deleted,
+                      OptBool(req, "IncludePlannedDeletion", false));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                      OptString(req, "NextToken"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> order,
+                      OptString(req, "SortOrder"));
+  if (order && *order != "asc" && *order != "desc") {
+    return Validation("sortOrder",
+                      "Member must satisfy enum value set: [asc, desc]");
+  }
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> sort_by,
+                      OptString(req, "SortBy"));
+  static const std::vector<std::string> kSortKeys = {
+      "created-date", "last-accessed-date", "last-changed-date", "name"};
+  if (sort_by && std::find(kSortKeys.begin(), kSortKeys.end(), *sort_by) ==
+                     kSortKeys.end()) {
+    return Validation("sortBy",
+                      "Member must satisfy enum value set: [created-date, "
+                      "last-accessed-date, last-changed-date, name]");
+  }
+  std::size_t offset = 0;
+  if (token) {
+    KW_ASSIGN_OR_RETURN(offset, DecodeToken(*token));
+  }
+  KW_RETURN_IF_ERROR(Authorize(caller, "ListSecrets", "*", "*"));
+  std::shared_lock lock(mu);
+  double now = Now();
+  std::vector<const StoredSecret*> matches;
+  const std::string& region = RegionOf(caller);
+  for (const auto& [arn, s] : by_arn) {
+    if (s.region != region) continue;
+    if (s.deleted != 0 && (!include_deleted || s.deleted <= now)) continue;
+    if (AllFiltersMatch(s, filters)) matches.push_back(&s);
+  }
+  bool desc = order && *order == "desc";
+  // AWS: sorted by SortBy (default created-date), SortOrder (default asc).
+  std::string by = sort_by.value_or("created-date");
+  auto key = [&by](const StoredSecret* s) {
+    double d = by == "last-accessed-date"  ? s->last_accessed
+               : by == "last-changed-date" ? s->last_changed
+               : by == "name"              ? 0.0
+                                           : s->created;
+    return std::pair<double, const std::string&>(d, s->name);
+  };
+  std::stable_sort(matches.begin(), matches.end(),
+                   [&](const StoredSecret* a, const StoredSecret* b) {
+                     auto ka = key(a), kb = key(b);
+                     return desc ? kb < ka : ka < kb;
+                   });
+  Json out{{"SecretList", Json::array()}};
+  std::size_t end =
+      std::min(matches.size(), offset + static_cast<std::size_t>(page));
+  for (std::size_t i = offset; i < end; ++i)
+    out["SecretList"].push_back(MetadataJson(*matches[i], true));
+  if (end < matches.size()) out["NextToken"] = EncodeToken(end);
+  return out;
+}
+
+}  // namespace keyward::server

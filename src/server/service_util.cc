@@ -1,0 +1,391 @@
+// Request helpers shared by the operations of keyward server.
+#include <openssl/rand.h>
+
+#include <cctype>
+#include <cmath>
+
+#include "keyward/naming.h"
+#include "server/service_internal.h"
+
+namespace keyward::server {
+
+// Every error text comes from the one table in messages.cc.
+Status NotFound() { return ApiFailure(Msg::kSecretNotFound); }
+
+Status LimitExceeded() { return ApiFailure(Msg::kQuotaExceeded); }
+
+Status MarkedForDeletion() { return ApiFailure(Msg::kMarkedForDeletion); }
+
+Status Validation(std::string_view member, std::string_view constraint) {
+  return ApiFailure(Msg::kValidation, {member, constraint});
+}
+
+Status Serialization(std::string_view what) {
+  return ApiFailure(Msg::kSerialization, {what});
+}
+
+// Typed access to request members; SerializationException for wrong types.
+StatusOr<std::optional<std::string>> OptString(const Json& req,
+                                               const char* key) {
+  auto it = req.find(key);
+  if (it == req.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) {
+    return Serialization(
+        std::string("Start of structure or map found where not expected (") +
+        key + ")");
+  }
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+StatusOr<std::string> RequiredString(const Json& req, const char* key) {
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> v, OptString(req, key));
+  if (!v) {
+    return Validation(key, "Member must not be null");
+  }
+  return *v;
+}
+
+StatusOr<std::optional<std::int64_t>> OptInt(const Json& req, const char* key) {
+  auto it = req.find(key);
+  if (it == req.end() || it->is_null()) return std::optional<std::int64_t>();
+  if (!it->is_number_integer()) {
+    return Serialization(std::string("NUMBER_VALUE expected for ") + key);
+  }
+  return std::optional<std::int64_t>(it->get<std::int64_t>());
+}
+
+StatusOr<bool> OptBool(const Json& req, const char* key, bool fallback) {
+  auto it = req.find(key);
+  if (it == req.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) {
+    return Serialization(std::string("Boolean expected for ") + key);
+  }
+  return it->get<bool>();
+}
+
+StatusOr<std::vector<std::string>> OptStringList(const Json& req,
+                                                 const char* key) {
+  std::vector<std::string> out;
+  auto it = req.find(key);
+  if (it == req.end() || it->is_null()) return out;
+  if (!it->is_array()) {
+    return Serialization(std::string("Expected list for ") + key);
+  }
+  for (const auto& e : *it) {
+    if (!e.is_string()) {
+      return Serialization(std::string("Expected strings in ") + key);
+    }
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+double Round3(double t) { return std::round(t * 1000.0) / 1000.0; }
+
+bool HasStage(const StoredVersion& v, std::string_view stage) {
+  return std::find(v.stages.begin(), v.stages.end(), stage) != v.stages.end();
+}
+
+void DropStage(StoredVersion& v, std::string_view stage) {
+  v.stages.erase(std::remove(v.stages.begin(), v.stages.end(), stage),
+                 v.stages.end());
+}
+
+std::string RandomSuffix() {
+  static constexpr char kAlnum[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  unsigned char buf[6];
+  RAND_bytes(buf, sizeof buf);
+  std::string s;
+  for (unsigned char b : buf) s.push_back(kAlnum[b % 62]);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Strict RFC 4648 base64 (OpenSSL's decoder also accepts '=' inside the
+// text and surrounding whitespace, which would store junk bytes).
+bool IsStrictBase64(std::string_view s) {
+  if (s.size() % 4 != 0) return false;
+  std::size_t pad = 0;
+  while (pad < 2 && pad < s.size() && s[s.size() - 1 - pad] == '=') ++pad;
+  for (std::size_t i = 0; i + pad < s.size(); ++i) {
+    char c = s[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/')
+      return false;
+  }
+  return true;
+}
+
+StatusOr<Payload> ReadPayload(const Json& req) {
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> str,
+                      OptString(req, "SecretString"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> bin,
+                      OptString(req, "SecretBinary"));
+  Payload p;
+  if (str && bin) {
+    return ApiFailure(Msg::kBothValues);
+  }
+  if (str) {
+    p.present = true;
+    p.bytes.assign(str->begin(), str->end());
+    WipeString(*str);
+  } else if (bin) {
+    std::optional<SecureString> decoded;
+    if (IsStrictBase64(*bin)) decoded = secrets::Base64Decode(*bin);
+    if (!decoded) {
+      return ApiFailure(Msg::kBadBase64);
+    }
+    p.present = true;
+    p.binary = true;
+    p.bytes = std::move(*decoded);
+  }
+  if (p.present && p.bytes.size() > secrets::kMaxSecretValueBytes) {
+    return Validation(p.binary ? "secretBinary" : "secretString",
+                      "Member must have length less than or equal to 65536");
+  }
+  if (p.present && p.bytes.empty()) {
+    return Validation(p.binary ? "secretBinary" : "secretString",
+                      "Member must have length greater than or equal to 1");
+  }
+  return p;
+}
+
+Status CheckToken(const std::string& token) {
+  if (token.size() < 32 || token.size() > 64) {
+    return ApiFailure(Msg::kTokenLength);
+  }
+  return OkStatus();
+}
+
+StatusOr<std::vector<secrets::Tag>> ReadTags(const Json& req) {
+  std::vector<secrets::Tag> tags;
+  auto it = req.find("Tags");
+  if (it == req.end() || it->is_null()) return tags;
+  if (!it->is_array()) return Serialization("Expected list for Tags");
+  for (const auto& t : *it) {
+    if (!t.is_object()) return Serialization("Expected Tag objects");
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> key, OptString(t, "Key"));
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                        OptString(t, "Value"));
+    if (!key || key->empty() || key->size() > 128) {
+      return ApiFailure(Msg::kTagKeyLength);
+    }
+    if (value && value->size() > 256) return ApiFailure(Msg::kTagValueLength);
+    if (Lower(*key).starts_with("aws:")) {
+      return ApiFailure(Msg::kTagKeyReserved);
+    }
+    tags.push_back({*key, value.value_or("")});
+  }
+  return tags;
+}
+
+Status MergeTags(std::vector<secrets::Tag>& into,
+                 const std::vector<secrets::Tag>& add) {
+  for (const auto& t : add) {
+    auto it = std::find_if(into.begin(), into.end(),
+                           [&](const auto& x) { return x.key == t.key; });
+    if (it != into.end()) {
+      it->value = t.value;
+    } else {
+      into.push_back(t);
+    }
+  }
+  if (into.size() > kMaxTags) {
+    return ApiFailure(Msg::kTooManyTags);
+  }
+  return OkStatus();
+}
+
+Json TagsJson(const std::vector<secrets::Tag>& tags) {
+  Json out = Json::array();
+  for (const auto& t : tags)
+    out.push_back({{"Key", t.key}, {"Value", t.value}});
+  return out;
+}
+
+StatusOr<std::vector<Filter>> ReadFilters(const Json& req) {
+  std::vector<Filter> out;
+  auto it = req.find("Filters");
+  if (it == req.end() || it->is_null()) return out;
+  if (!it->is_array()) return Serialization("Expected list for Filters");
+  if (it->size() > 10) return ApiFailure(Msg::kTooManyFilters);
+  static const std::vector<std::string> kKeys = {
+      "description",    "name",           "tag-key", "tag-value",
+      "primary-region", "owning-service", "all"};
+  std::size_t index = 0;
+  for (const auto& f : *it) {
+    ++index;
+    if (!f.is_object()) return Serialization("Expected Filter objects");
+    Filter filter;
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> key, OptString(f, "Key"));
+    if (!key) return ApiFailure(Msg::kInvalidFilterKey);
+    filter.key = *key;
+    if (std::find(kKeys.begin(), kKeys.end(), filter.key) == kKeys.end()) {
+      return ApiFailure(Msg::kFilterKeyEnum,
+                        {filter.key, std::to_string(index)});
+    }
+    KW_ASSIGN_OR_RETURN(filter.values, OptStringList(f, "Values"));
+    if (filter.values.empty())
+      return ApiFailure(Msg::kInvalidFilterValues, {filter.key});
+    if (filter.values.size() > 10) return ApiFailure(Msg::kTooManyFilterValues);
+    out.push_back(std::move(filter));
+  }
+  return out;
+}
+
+bool WordMatch(std::string_view attr, std::string_view value) {
+  std::vector<std::string> want = FilterWords(value);
+  if (want.empty()) return false;
+  std::vector<std::string> have = FilterWords(attr);
+  for (auto& w : want) {
+    w = Lower(w);
+    bool found = false;
+    for (const auto& h : have) found |= Lower(h).starts_with(w);
+    if (!found) return false;
+  }
+  return true;
+}
+
+bool FilterMatches(const StoredSecret& s, const Filter& f) {
+  std::vector<std::string_view> attrs;
+  bool words = false;
+  if (f.key == "name") {
+    attrs = {s.name};
+  } else if (f.key == "description") {
+    // Without a description a secret matches no description filter, not
+    // even a negated one (as recorded by test_with_filter_with_negation).
+    if (s.description.empty()) return false;
+    attrs = {s.description};
+    words = true;
+  } else if (f.key == "tag-key") {
+    for (const auto& t : s.tags) attrs.push_back(t.key);
+  } else if (f.key == "tag-value") {
+    for (const auto& t : s.tags) attrs.push_back(t.value);
+  } else if (f.key == "primary-region") {
+    attrs = {s.region};
+  } else if (f.key == "all") {
+    attrs = {s.name};
+    if (!s.description.empty()) attrs.push_back(s.description);
+    for (const auto& t : s.tags) {
+      attrs.push_back(t.key);
+      attrs.push_back(t.value);
+    }
+    words = true;
+  }
+  for (std::string_view v : f.values) {
+    bool negate = v.starts_with("!");
+    if (negate) v.remove_prefix(1);
+    bool hit = false;
+    for (auto a : attrs) hit |= words ? WordMatch(a, v) : a.starts_with(v);
+    if (hit != negate) return true;
+  }
+  return false;
+}
+
+bool AllFiltersMatch(const StoredSecret& s,
+                     const std::vector<Filter>& filters) {
+  for (const auto& f : filters) {
+    if (!FilterMatches(s, f)) return false;
+  }
+  return true;
+}
+
+std::string EncodeToken(std::size_t offset) {
+  return secrets::Base64Encode("kw1:" + std::to_string(offset));
+}
+
+StatusOr<std::size_t> DecodeToken(const std::string& token) {
+  auto bad = [] { return ApiFailure(Msg::kNextToken); };
+  std::optional<SecureString> raw = secrets::Base64Decode(token);
+  if (!raw || raw->size() < 5 || raw->substr(0, 4) != "kw1:") return bad();
+  std::size_t n = 0;
+  for (char c : raw->substr(4)) {
+    if (c < '0' || c > '9' || n > 1000000000) return bad();
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return n;
+}
+
+StatusOr<int> PageSize(const Json& req, int max, int fallback) {
+  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> n, OptInt(req, "MaxResults"));
+  if (!n) return fallback;
+  if (*n < 1 || *n > max) {
+    return Validation("maxResults", "Member must have value between 1 and " +
+                                        std::to_string(max));
+  }
+  return static_cast<int>(*n);
+}
+
+// Words as AWS's word match sees them (verified: "AppBeta" finds
+// "prod/AppBeta/x"; "COMPANYthings" is "COMPAN" + "Ythings"; a string with
+// two different separators is one word; a lone separator is no word):
+// split at whitespace, then at the one separator character among
+// "/-_+=.@" a piece uses, then before every character that starts a run of
+// lowercase letters.
+std::vector<std::string> FilterWords(std::string_view text) {
+  static constexpr std::string_view kSeparators = "/-_+=.@";
+  std::vector<std::string> out;
+  auto split_case = [&out](std::string_view part) {
+    std::string cur;
+    std::size_t i = 0;
+    auto lower = [&part](std::size_t k) {
+      return k < part.size() && part[k] >= 'a' && part[k] <= 'z';
+    };
+    while (i < part.size()) {
+      if (!lower(i) && lower(i + 1)) {
+        if (!cur.empty()) out.push_back(std::move(cur));
+        cur.clear();
+        std::size_t j = i + 1;
+        while (lower(j)) ++j;
+        out.emplace_back(part.substr(i, j - i));
+        i = j;
+      } else {
+        cur.push_back(part[i++]);
+      }
+    }
+    if (!cur.empty()) out.push_back(std::move(cur));
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+      ++i;
+    std::size_t j = i;
+    while (j < text.size() &&
+           !std::isspace(static_cast<unsigned char>(text[j])))
+      ++j;
+    std::string_view piece = text.substr(i, j - i);
+    i = j;
+    if (piece.empty()) continue;
+    std::string used;
+    for (char c : piece) {
+      if (kSeparators.find(c) != std::string_view::npos &&
+          used.find(c) == std::string::npos) {
+        used.push_back(c);
+      }
+    }
+    if (used.size() >= 2) {
+      out.emplace_back(piece);
+      continue;
+    }
+    std::size_t start = 0;
+    while (start <= piece.size()) {
+      std::size_t end =
+          used.empty() ? std::string_view::npos : piece.find(used[0], start);
+      std::string_view part = piece.substr(start, end == std::string_view::npos
+                                                      ? std::string_view::npos
+                                                      : end - start);
+      if (!part.empty()) split_case(part);
+      if (end == std::string_view::npos) break;
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace keyward::server

@@ -1,0 +1,381 @@
+// keyward server's write operations: secrets, versions, labels, tags,
+// deletion, and GetRandomPassword.
+#include <openssl/rand.h>
+
+#include <cmath>
+
+#include "keyward/naming.h"
+#include "server/service_internal.h"
+
+namespace keyward::server {
+
+StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
+                                                  const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string name, RequiredString(req, "Name"));
+  Status limits = CheckStoreNameLimits(name);
+  if (!limits.ok()) {
+    return ApiFailure(Msg::kInvalidName);
+  }
+  KW_ASSIGN_OR_RETURN(Payload payload, ReadPayload(req));
+  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> description,
+                      OptString(req, "Description"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> kms,
+                      OptString(req, "KmsKeyId"));
+  KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags, ReadTags(req));
+  if (description && description->size() > 2048) {
+    return Validation("description",
+                      "Member must have length less than or equal to 2048");
+  }
+  std::unique_lock lock(mu);
+  PurgeExpired();
+  if (StoredSecret* s = Find(name, RegionOf(caller))) {
+    KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s->arn, name));
+    if (s->deleted != 0) {
+      return ApiFailure(Msg::kCreateWhileScheduled);
+    }
+    if (payload.present) {
+      KW_ASSIGN_OR_RETURN(bool same, ExistingToken(*s, token, payload));
+      if (same)
+        return Json{{"ARN", s->arn}, {"Name", s->name}, {"VersionId", token}};
+    }
+    return ApiFailure(Msg::kSecretExists, {name});
+  }
+  StoredSecret s;
+  s.name = name;
+  s.region = RegionOf(caller);
+  s.arn = ArnFor(s.region, name, RandomSuffix());
+  KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s.arn, name));
+  s.description = description.value_or("");
+  s.kms_key_id = kms.value_or("");
+  s.created = s.last_changed = Now();
+  KW_RETURN_IF_ERROR(MergeTags(s.tags, tags));
+  if (payload.present)
+    KW_RETURN_IF_ERROR(AddVersion(s, token, payload, {std::string(kCurrent)}));
+  KW_RETURN_IF_ERROR(Persist(s, nullptr));
+  Json out{{"ARN", s.arn}, {"Name", s.name}};
+  if (payload.present) out["VersionId"] = token;
+  name_to_arn[NameKey(s.region, s.name)] = s.arn;
+  by_arn[s.arn] = std::move(s);
+  return out;
+}
+
+StatusOr<Json> SecretsService::Impl::PutSecretValue(const Json& req,
+                                                    const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(Payload payload, ReadPayload(req));
+  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
+  KW_ASSIGN_OR_RETURN(std::vector<std::string> stages,
+                      OptStringList(req, "VersionStages"));
+  if (!payload.present) {
+    return ApiFailure(Msg::kNeedValue);
+  }
+  if (req.contains("VersionStages") && (stages.empty() || stages.size() > 20)) {
+    return Validation("versionStages",
+                      "Member must have length between 1 and 20");
+  }
+  if (stages.empty()) stages.push_back(std::string(kCurrent));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "PutSecretValue", caller));
+  KW_ASSIGN_OR_RETURN(bool same, ExistingToken(*s, token, payload));
+  // AWS: the first version of a secret always gets AWSCURRENT, whatever
+  // VersionStages says.
+  if (s->versions.empty() &&
+      std::find(stages.begin(), stages.end(), kCurrent) == stages.end()) {
+    stages.push_back(std::string(kCurrent));
+  }
+  if (!same) {
+    StoredSecret updated = *s;
+    KW_RETURN_IF_ERROR(AddVersion(updated, token, payload, stages));
+    KW_RETURN_IF_ERROR(Persist(updated, s));
+    *s = std::move(updated);
+  }
+  StoredVersion* v = FindVersion(*s, token);
+  return Json{{"ARN", s->arn},
+              {"Name", s->name},
+              {"VersionId", token},
+              {"VersionStages", v ? v->stages : std::vector<std::string>{}}};
+}
+
+StatusOr<Json> SecretsService::Impl::UpdateSecret(const Json& req,
+                                                  const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(Payload payload, ReadPayload(req));
+  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> description,
+                      OptString(req, "Description"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> kms,
+                      OptString(req, "KmsKeyId"));
+  if (description && description->size() > 2048) {
+    return Validation("description",
+                      "Member must have length less than or equal to 2048");
+  }
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "UpdateSecret", caller));
+  StoredSecret updated = *s;
+  if (description) updated.description = *description;
+  if (kms) updated.kms_key_id = *kms;
+  updated.last_changed = Now();
+  bool new_version = false;
+  if (payload.present) {
+    KW_ASSIGN_OR_RETURN(bool same, ExistingToken(updated, token, payload));
+    if (!same) {
+      KW_RETURN_IF_ERROR(
+          AddVersion(updated, token, payload, {std::string(kCurrent)}));
+    }
+    new_version = true;
+  }
+  KW_RETURN_IF_ERROR(Persist(updated, s));
+  *s = std::move(updated);
+  Json out{{"ARN", s->arn}, {"Name", s->name}};
+  if (new_version) out["VersionId"] = token;
+  return out;
+}
+
+StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
+                                                  const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> window,
+                      OptInt(req, "RecoveryWindowInDays"));
+  KW_ASSIGN_OR_RETURN(bool force,
+                      OptBool(req, "ForceDeleteWithoutRecovery", false));
+  if (force && window) {
+    return ApiFailure(Msg::kForceWithWindow);
+  }
+  if (window && (*window < 7 || *window > 30)) {
+    return ApiFailure(Msg::kWindowRange);
+  }
+  std::unique_lock lock(mu);
+  double now = Now();
+  if (force && Find(id, RegionOf(caller)) == nullptr) {
+    // AWS documents that forcibly deleting a nonexistent secret does not
+    // return ResourceNotFoundException.
+    KW_RETURN_IF_ERROR(AuthorizeId(caller, "DeleteSecret", id));
+    bool arn = id.starts_with("arn:");
+    std::string name = arn ? id.substr(id.rfind(':') + 1) : id;
+    return Json{
+        {"ARN", arn ? id : ArnFor(RegionOf(caller), id, RandomSuffix())},
+        {"Name", name},
+        {"DeletionDate", now}};
+  }
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "DeleteSecret", caller, true));
+  if (force) {
+    Status st = store->Remove(s->arn);
+    if (!st.ok()) {
+      warn("store write failed: " + st.message());
+      return ApiFailure(Msg::kInternal);
+    }
+    Json out{{"ARN", s->arn}, {"Name", s->name}, {"DeletionDate", now}};
+    name_to_arn.erase(NameKey(s->region, s->name));
+    by_arn.erase(s->arn);
+    return out;
+  }
+  if (s->deleted != 0) {
+    return ApiFailure(Msg::kAlreadyScheduledForDeletion);
+  }
+  StoredSecret updated = *s;
+  updated.deletion_requested = now;
+  updated.deleted = now + static_cast<double>(window.value_or(30)) * kDay;
+  updated.last_changed = now;
+  KW_RETURN_IF_ERROR(Persist(updated, s));
+  *s = std::move(updated);
+  return Json{{"ARN", s->arn}, {"Name", s->name}, {"DeletionDate", s->deleted}};
+}
+
+StatusOr<Json> SecretsService::Impl::RestoreSecret(const Json& req,
+                                                   const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "RestoreSecret", caller, true));
+  if (s->deleted != 0) {
+    StoredSecret updated = *s;
+    updated.deleted = updated.deletion_requested = 0;
+    updated.last_changed = Now();
+    KW_RETURN_IF_ERROR(Persist(updated, s));
+    *s = std::move(updated);
+  }
+  return Json{{"ARN", s->arn}, {"Name", s->name}};
+}
+
+StatusOr<Json> SecretsService::Impl::ListSecretVersionIds(
+    const Json& req, const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(int page, PageSize(req, 100, 100));
+  KW_ASSIGN_OR_RETURN(bool include_deprecated,
+                      OptBool(req, "IncludeDeprecated", false));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                      OptString(req, "NextToken"));
+  std::size_t offset = 0;
+  if (token) {
+    KW_ASSIGN_OR_RETURN(offset, DecodeToken(*token));
+  }
+  std::shared_lock lock(mu);
+  KW_RETURN_IF_ERROR(AuthorizeId(caller, "ListSecretVersionIds", id));
+  StoredSecret* s = Find(id, RegionOf(caller));
+  if (s == nullptr) return NotFound();
+  std::vector<const StoredVersion*> versions;
+  for (const auto& v : s->versions) {
+    if (include_deprecated || !v.stages.empty()) versions.push_back(&v);
+  }
+  Json out{{"ARN", s->arn}, {"Name", s->name}, {"Versions", Json::array()}};
+  std::size_t end =
+      std::min(versions.size(), offset + static_cast<std::size_t>(page));
+  for (std::size_t i = offset; i < end; ++i) {
+    const StoredVersion& v = *versions[i];
+    Json j{{"VersionId", v.version_id},
+           {"VersionStages", v.stages},
+           {"CreatedDate", v.created}};
+    if (v.last_accessed != 0) j["LastAccessedDate"] = v.last_accessed;
+    out["Versions"].push_back(std::move(j));
+  }
+  if (end < versions.size()) out["NextToken"] = EncodeToken(end);
+  return out;
+}
+
+StatusOr<Json> SecretsService::Impl::UpdateSecretVersionStage(
+    const Json& req, const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(std::string stage, RequiredString(req, "VersionStage"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> remove_from,
+                      OptString(req, "RemoveFromVersionId"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> move_to,
+                      OptString(req, "MoveToVersionId"));
+  if (stage.empty() || stage.size() > 256) {
+    return Validation("versionStage",
+                      "Member must have length between 1 and 256");
+  }
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "UpdateSecretVersionStage", caller));
+  StoredSecret updated = *s;
+  StoredVersion* holder = nullptr;
+  for (auto& v : updated.versions) {
+    if (HasStage(v, stage)) holder = &v;
+  }
+  if (remove_from && FindVersion(updated, *remove_from) == nullptr) {
+    return ApiFailure(Msg::kVersionMissing, {*remove_from});
+  }
+  if (!move_to && !remove_from) {
+    return ApiFailure(Msg::kMoveOrRemove);
+  }
+  if (remove_from &&
+      (holder == nullptr || holder->version_id != *remove_from)) {
+    return ApiFailure(Msg::kStageNotAttached, {stage, *remove_from});
+  }
+  if (move_to) {
+    StoredVersion* target = FindVersion(updated, *move_to);
+    if (target == nullptr) {
+      return ApiFailure(Msg::kVersionMissing, {*move_to});
+    }
+    if (holder != nullptr && holder != target && !remove_from) {
+      return ApiFailure(Msg::kRemoveFromRequired, {stage, holder->version_id});
+    }
+    MoveStage(updated, stage, *target);
+  } else {
+    if (stage == kCurrent) {
+      return ApiFailure(Msg::kCantRemoveCurrent);
+    }
+    DropStage(*holder, stage);
+  }
+  updated.last_changed = Now();
+  KW_RETURN_IF_ERROR(Persist(updated, s));
+  *s = std::move(updated);
+  return Json{{"ARN", s->arn}, {"Name", s->name}};
+}
+
+StatusOr<Json> SecretsService::Impl::TagResource(const Json& req,
+                                                 const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  if (!req.contains("Tags"))
+    return Validation("tags", "Member must not be null");
+  KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags, ReadTags(req));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "TagResource", caller));
+  StoredSecret updated = *s;
+  KW_RETURN_IF_ERROR(MergeTags(updated.tags, tags));
+  updated.last_changed = Now();
+  KW_RETURN_IF_ERROR(Persist(updated, s));
+  *s = std::move(updated);
+  return Json::object();
+}
+
+StatusOr<Json> SecretsService::Impl::UntagResource(const Json& req,
+                                                   const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  if (!req.contains("TagKeys"))
+    return Validation("tagKeys", "Member must not be null");
+  KW_ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                      OptStringList(req, "TagKeys"));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "UntagResource", caller));
+  StoredSecret updated = *s;
+  std::erase_if(updated.tags, [&](const secrets::Tag& t) {
+    return std::find(keys.begin(), keys.end(), t.key) != keys.end();
+  });
+  updated.last_changed = Now();
+  KW_RETURN_IF_ERROR(Persist(updated, s));
+  *s = std::move(updated);
+  return Json::object();
+}
+
+StatusOr<Json> SecretsService::Impl::GetRandomPassword(const Json& req,
+                                                       const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> length,
+                      OptInt(req, "PasswordLength"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> exclude,
+                      OptString(req, "ExcludeCharacters"));
+  KW_ASSIGN_OR_RETURN(bool no_numbers, OptBool(req, "ExcludeNumbers", false));
+  KW_ASSIGN_OR_RETURN(bool no_punct, OptBool(req, "ExcludePunctuation", false));
+  KW_ASSIGN_OR_RETURN(bool no_upper, OptBool(req, "ExcludeUppercase", false));
+  KW_ASSIGN_OR_RETURN(bool no_lower, OptBool(req, "ExcludeLowercase", false));
+  KW_ASSIGN_OR_RETURN(bool space, OptBool(req, "IncludeSpace", false));
+  KW_ASSIGN_OR_RETURN(bool each, OptBool(req, "RequireEachIncludedType", true));
+  KW_RETURN_IF_ERROR(Authorize(caller, "GetRandomPassword", "*", "*"));
+  std::int64_t n = length.value_or(32);
+  if (n < 1 || n > 4096) {
+    return Validation("passwordLength",
+                      "Member must have value between 1 and 4096");
+  }
+  std::vector<std::string> classes;
+  auto keep = [&](std::string chars) {
+    std::erase_if(chars, [&](char c) {
+      return exclude && exclude->find(c) != std::string::npos;
+    });
+    if (!chars.empty()) classes.push_back(chars);
+  };
+  if (!no_lower) keep("abcdefghijklmnopqrstuvwxyz");
+  if (!no_upper) keep("ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  if (!no_numbers) keep("0123456789");
+  if (!no_punct) keep("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~");
+  if (space) keep(" ");
+  std::string all;
+  for (const auto& c : classes) all += c;
+  if (all.empty() || (each && static_cast<std::size_t>(n) < classes.size())) {
+    return ApiFailure(Msg::kPasswordImpossible);
+  }
+  auto pick = [](const std::string& from) {
+    std::uint32_t r;
+    std::uint32_t limit =
+        UINT32_MAX - UINT32_MAX % static_cast<std::uint32_t>(from.size());
+    do {
+      RAND_bytes(reinterpret_cast<unsigned char*>(&r), sizeof r);
+    } while (r >= limit);
+    return from[r % from.size()];
+  };
+  SecureString pw;
+  for (;;) {
+    pw.clear();
+    for (std::int64_t i = 0; i < n; ++i) pw.push_back(pick(all));
+    bool ok = true;
+    for (const auto& c : classes) {
+      if (each && pw.find_first_of(c.c_str()) == SecureString::npos) ok = false;
+    }
+    if (ok) break;
+  }
+  Json out{{"RandomPassword", std::string(pw.data(), pw.size())}};
+  return out;
+}
+
+}  // namespace keyward::server
