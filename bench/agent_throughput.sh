@@ -11,17 +11,22 @@
 #     GetSecretValue (target 0 while nothing rotates).
 #
 # Usage: bench/agent_throughput.sh [KEYWARD_BIN]
-# Env: SECRETS (1000), DURATION (10s), CONNECTIONS (32), THREADS (2),
-#      TTL (10, seconds), PERIODS (3, TTL periods counted), AGENT_THREADS (2)
+# Env: SECRETS (1000), DURATION (10s), CONNECTIONS (32), THREADS (wrk's,
+#      nproc/2), TTL (10, seconds), PERIODS (3, TTL periods counted),
+#      AGENT_THREADS (agent's threads and nginx's workers, nproc/2).
+# wrk runs on the same machine: by default it and the server under test each
+# get half the cores, so the tail latency measures the server, not four busy
+# threads queueing for two cores.
 set -euo pipefail
 KEYWARD_BIN=${1:-${KEYWARD_BIN:-$(dirname "$0")/../build/keyward}}
 SECRETS=${SECRETS:-1000}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
-THREADS=${THREADS:-2}
+HALF=$(( $(nproc) / 2 )); (( HALF >= 1 )) || HALF=1
+THREADS=${THREADS:-$HALF}
 TTL=${TTL:-10}
 PERIODS=${PERIODS:-3}
-AGENT_THREADS=${AGENT_THREADS:-2}
+AGENT_THREADS=${AGENT_THREADS:-$HALF}
 for tool in wrk nginx python3 curl; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done

@@ -240,6 +240,7 @@ StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentConfig config,
       o.region = region;
       o.endpoint_url = endpoint;
       o.profile = profile;
+      o.region_option = "--region (or 'region:' in the agent's config)";
       KW_ASSIGN_OR_RETURN(secrets::ClientConfig cc,
                           secrets::ResolveClientConfig(*env, o, *fs));
       KW_ASSIGN_OR_RETURN(auto client,

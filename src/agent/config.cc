@@ -7,10 +7,14 @@
 #include <charconv>
 #include <set>
 
+#include "inventory/yaml_tree.h"
 #include "keyward/server/http_listener.h"
 
 namespace keyward::agent {
 namespace {
+
+// Deepest nesting an agent config may have (it needs 4 levels).
+constexpr int kMaxConfigDepth = 64;
 
 std::string Where(const std::string& path, const YAML::Node& n) {
   const YAML::Mark m = n.Mark();
@@ -205,6 +209,9 @@ Status ParseListen(std::string_view listen, std::string* host, int* port) {
 
 Status ParseAgentConfig(std::string_view text, const std::string& path,
                         AgentConfig* config) {
+  // yaml-cpp's node builder recurses once per level: bound the nesting
+  // before it sees the text (an agent config nests 4 levels).
+  KW_RETURN_IF_ERROR(inventory::CheckYamlDepth(text, path, kMaxConfigDepth));
   try {
     YAML::Node root = YAML::Load(std::string(text));
     return ParseRoot(path, root, config);

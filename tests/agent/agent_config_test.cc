@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/config.h"
+#include "tests/testing/small_stack.h"
 
 namespace keyward::agent {
 namespace {
@@ -148,6 +149,23 @@ TEST(AgentConfigTest, ValidationIsPlacedWhereTheValueCameFrom) {
   c.max_staleness_seconds = 10;
   EXPECT_NE(ValidateAgentConfig(c).message().find("at least ttl_seconds"),
             std::string::npos);
+}
+
+// yaml-cpp builds nodes recursively: a config nested 120,000 deep must be
+// refused with its place before the builder sees it, on a 1 MiB stack.
+TEST(AgentConfigTest, DeepNestingIsRefusedWithItsPlace) {
+  std::string text = "listen: 127.0.0.1:2773\nextra: ";
+  text += std::string(120000, '[');
+  Status st;
+  ASSERT_TRUE(keyward::testing::RunOnSmallStack([&] {
+    AgentConfig config;
+    st = ParseAgentConfig(text, "agent.yaml", &config);
+  }));
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("agent.yaml:2:"), std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("yaml-depth"), std::string::npos)
+      << st.message();
 }
 
 }  // namespace
