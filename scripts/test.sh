@@ -72,6 +72,9 @@ export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 step "installing dependencies"
 ./scripts/install-deps.sh
 
+step "size limits (files <= 600 lines, functions <= 60; scripts/limits-allow.txt)"
+python3 scripts/check-limits.py
+
 step "building (g++, -Wall -Wextra -Werror)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
 ninja -C build -j "$JOBS"

@@ -579,8 +579,8 @@ SigningKey HmacFromState(const SigningKeyCache::HmacState& state,
 }  // namespace
 
 const SigningKeyCache::Entry& SigningKeyCache::FindOrDerive(
-    const Credentials& creds, std::string_view date, std::string_view region,
-    std::string_view service) {
+    std::string_view access_key_id, const SecretValue& secret,
+    std::string_view date, std::string_view region, std::string_view service) {
   // e.scope == date/region/service, compared in place (no allocation).
   auto same_scope = [&](std::string_view scope) {
     if (scope.size() != date.size() + region.size() + service.size() + 2)
@@ -591,8 +591,8 @@ const SigningKeyCache::Entry& SigningKeyCache::FindOrDerive(
            scope.substr(date.size() + region.size() + 2) == service;
   };
   for (const Entry& e : entries_) {
-    if (same_scope(e.scope) && e.access_key_id == creds.access_key_id &&
-        e.secret == creds.secret_access_key) {
+    if (same_scope(e.scope) && e.access_key_id == access_key_id &&
+        e.secret == secret) {
       return e;
     }
   }
@@ -601,9 +601,8 @@ const SigningKeyCache::Entry& SigningKeyCache::FindOrDerive(
   scope += region;
   scope += '/';
   scope += service;
-  Entry e{creds.access_key_id, creds.secret_access_key, scope,
-          DeriveSigningKey(creds.secret_access_key, date, region, service),
-          HmacState()};
+  Entry e{std::string(access_key_id), secret, scope,
+          DeriveSigningKey(secret, date, region, service), HmacState()};
   InitHmacState(e.key, &e.state);
   if (entries_.size() >= 8) {
     OPENSSL_cleanse(entries_.front().key.data(), entries_.front().key.size());
@@ -617,7 +616,17 @@ SigningKey SigningKeyCache::Get(const Credentials& creds, std::string_view date,
                                 std::string_view region,
                                 std::string_view service) {
   std::lock_guard<std::mutex> lock(mu_);
-  return FindOrDerive(creds, date, region, service).key;
+  return FindOrDerive(creds.access_key_id, creds.secret_access_key, date,
+                      region, service)
+      .key;
+}
+
+SigningKey SigningKeyCache::Get(std::string_view access_key_id,
+                                const SecretValue& secret,
+                                std::string_view date, std::string_view region,
+                                std::string_view service) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return FindOrDerive(access_key_id, secret, date, region, service).key;
 }
 
 SigningKeyCache::HmacState SigningKeyCache::GetState(const Credentials& creds,
@@ -625,7 +634,9 @@ SigningKeyCache::HmacState SigningKeyCache::GetState(const Credentials& creds,
                                                      std::string_view region,
                                                      std::string_view service) {
   std::lock_guard<std::mutex> lock(mu_);
-  return FindOrDerive(creds, date, region, service).state;
+  return FindOrDerive(creds.access_key_id, creds.secret_access_key, date,
+                      region, service)
+      .state;
 }
 
 Status SignRequest(HttpRequest& request, const Credentials& creds,
@@ -800,7 +811,7 @@ StatusOr<ParsedAuthorization> ParseAuthorization(std::string_view header) {
 Status VerifySignature(const HttpRequest& request,
                        const ParsedAuthorization& auth,
                        const SecretValue& secret, std::string_view amz_date,
-                       bool normalize_path) {
+                       bool normalize_path, SigningKeyCache* cache) {
   std::string payload_hash;
   if (auto h = request.Header("x-amz-content-sha256");
       h && *h != "UNSIGNED-PAYLOAD") {
@@ -816,7 +827,10 @@ Status VerifySignature(const HttpRequest& request,
   std::string scope = CredentialScope(auth.date, auth.region, auth.service);
   std::string to_sign = BuildStringToSign(amz_date, scope, canonical.text);
   SigningKey key =
-      DeriveSigningKey(secret, auth.date, auth.region, auth.service);
+      cache != nullptr
+          ? cache->Get(auth.access_key_id, secret, auth.date, auth.region,
+                       auth.service)
+          : DeriveSigningKey(secret, auth.date, auth.region, auth.service);
   std::string expected = ComputeSignature(key, to_sign);
   OPENSSL_cleanse(key.data(), key.size());
   if (expected.size() != auth.signature.size() ||

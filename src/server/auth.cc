@@ -215,7 +215,8 @@ StatusOr<VerifiedRequest> RequestAuthenticator::Verify(
           "computed.");
     }
   }
-  Status sig = aws::VerifySignature(request, auth, key.secret_access_key, date);
+  Status sig = aws::VerifySignature(request, auth, key.secret_access_key, date,
+                                    /*normalize_path=*/true, key_cache_.get());
   if (!sig.ok()) {
     return AuthError(
         "InvalidSignatureException",

@@ -85,6 +85,10 @@ class SigningKeyCache {
  public:
   SigningKey Get(const Credentials& creds, std::string_view date,
                  std::string_view region, std::string_view service);
+  // The same for a verifier, which holds the key pair but no Credentials.
+  SigningKey Get(std::string_view access_key_id, const SecretValue& secret,
+                 std::string_view date, std::string_view region,
+                 std::string_view service);
 
   // The HMAC-SHA256 state of a signing key after its inner and outer pads
   // were absorbed (two SHA256_CTX, opaque here): signing with it saves two of
@@ -106,7 +110,8 @@ class SigningKeyCache {
                      std::string_view region, std::string_view service);
   // The entry for the key, derived when absent (caller holds mu_).
   struct Entry;
-  const Entry& FindOrDerive(const Credentials& creds, std::string_view date,
+  const Entry& FindOrDerive(std::string_view access_key_id,
+                            const SecretValue& secret, std::string_view date,
                             std::string_view region, std::string_view service);
 
   struct Entry {
@@ -141,10 +146,13 @@ StatusOr<ParsedAuthorization> ParseAuthorization(std::string_view header);
 
 // Recomputes the signature of a received request with `secret` and compares
 // it in constant time. UNAUTHENTICATED ("SignatureDoesNotMatch") on mismatch.
+// With `cache`, the signing key is derived once per key, day, region and
+// service (a server verifying many requests of the same principal).
 Status VerifySignature(const HttpRequest& request,
                        const ParsedAuthorization& auth,
                        const SecretValue& secret, std::string_view amz_date,
-                       bool normalize_path = true);
+                       bool normalize_path = true,
+                       SigningKeyCache* cache = nullptr);
 
 }  // namespace keyward::aws
 

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "keyward/aws/sigv4.h"
 #include "keyward/env.h"
 #include "keyward/http/http_client.h"
 #include "keyward/secret_value.h"
@@ -106,6 +107,9 @@ class RequestAuthenticator {
 
   std::map<std::string, AccessKey, std::less<>> keys_;
   AuthOptions options_;
+  // Signing keys derived once per key, day, region and service.
+  std::unique_ptr<aws::SigningKeyCache> key_cache_ =
+      std::make_unique<aws::SigningKeyCache>();
 };
 
 }  // namespace keyward::server
