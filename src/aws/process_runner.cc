@@ -1,4 +1,5 @@
-// The real ProcessRunner (posix_spawnp + poll) and ShellSplit.
+// The real ProcessRunner (posix_spawnp + poll), RunProcessWithIo and
+// ShellSplit.
 #include "keyward/aws/process_runner.h"
 
 #include <fcntl.h>
@@ -10,6 +11,8 @@
 
 #include <cerrno>
 #include <cstring>
+
+#include "keyward/aws/process_io.h"
 
 extern char** environ;
 
@@ -50,11 +53,46 @@ struct SpawnSetup {
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
   }
+  // Own process group, so a timeout kills the helper's children too; default
+  // signal handling and an empty mask whatever the parent set up.
+  void OwnGroupDefaultSignals() {
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+                                        POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
+  }
 };
+
+// A pipe holding `data` (filled before the child runs: at most 64 KiB, a
+// pipe's buffer, so the write never blocks), its write end closed; the read
+// end goes to `read_end`.
+Status StdinPipe(const std::string& data, Fd& read_end) {
+  if (data.size() > 64 * 1024)
+    return InvalidArgumentError("stdin data over 64 KiB");
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return Errno("pipe");
+  *read_end.ptr() = p[0];
+  Fd write_end(p[1]);
+  if (!data.empty() && ::write(write_end.get(), data.data(), data.size()) !=
+                           static_cast<ssize_t>(data.size())) {
+    return Errno("write stdin");
+  }
+  return OkStatus();
+}
 
 class RealProcessRunner : public ProcessRunner {
  public:
-  StatusOr<ProcessResult> Run(const ProcessRequest& request) override;
+  StatusOr<ProcessResult> Run(const ProcessRequest& request) override {
+    return Spawn(request, nullptr);
+  }
+  // `io` null: stdin from /dev/null and the parent's environment.
+  static StatusOr<ProcessResult> Spawn(const ProcessRequest& request,
+                                       const ProcessIo* io);
 
  private:
   static Status Pump(int out_fd, int err_fd, pid_t pid,
@@ -110,7 +148,8 @@ Status RealProcessRunner::Pump(int out_fd, int err_fd, pid_t pid,
   return OkStatus();
 }
 
-StatusOr<ProcessResult> RealProcessRunner::Run(const ProcessRequest& request) {
+StatusOr<ProcessResult> RealProcessRunner::Spawn(const ProcessRequest& request,
+                                                 const ProcessIo* io) {
   if (request.argv.empty() || request.argv[0].empty()) {
     return InvalidArgumentError("empty command");
   }
@@ -123,28 +162,30 @@ StatusOr<ProcessResult> RealProcessRunner::Run(const ProcessRequest& request) {
   *err_r.ptr() = p[0];
   *err_w.ptr() = p[1];
 
+  Fd in_r;
+  if (io) KW_RETURN_IF_ERROR(StdinPipe(io->stdin_data, in_r));
   SpawnSetup s;
-  posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
+  if (io) {
+    posix_spawn_file_actions_adddup2(&s.actions, in_r.get(), 0);
+  } else {
+    posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&s.actions, out_w.get(), 1);
   posix_spawn_file_actions_adddup2(&s.actions, err_w.get(), 2);
-  // Own process group, so a timeout kills the helper's children too; default
-  // signal handling and an empty mask whatever the parent set up.
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setpgroup(&s.attr, 0);
-  posix_spawnattr_setsigmask(&s.attr, &none);
-  posix_spawnattr_setsigdefault(&s.attr, &all);
-  posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP |
-                                        POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF);
+  s.OwnGroupDefaultSignals();
   std::vector<char*> argv;
   for (const std::string& a : request.argv)
     argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  std::vector<char*> envp;
+  if (io) {
+    for (const std::string& e : io->env)
+      envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+  }
   pid_t pid = 0;
-  int rc =
-      ::posix_spawnp(&pid, argv[0], &s.actions, &s.attr, argv.data(), environ);
+  int rc = ::posix_spawnp(&pid, argv[0], &s.actions, &s.attr, argv.data(),
+                          io ? envp.data() : environ);
   if (rc != 0) {
     if (rc == ENOENT || rc == EACCES || rc == ENOEXEC || rc == ENOTDIR) {
       return NotFoundError("cannot run '" + request.argv[0] +
@@ -155,6 +196,7 @@ StatusOr<ProcessResult> RealProcessRunner::Run(const ProcessRequest& request) {
   }
   out_w.Close();
   err_w.Close();
+  in_r.Close();
   ProcessResult result;
   Status pumped = Pump(out_r.get(), err_r.get(), pid, request, result);
   int wstatus = 0;
@@ -167,6 +209,11 @@ StatusOr<ProcessResult> RealProcessRunner::Run(const ProcessRequest& request) {
 }
 
 }  // namespace
+
+StatusOr<ProcessResult> RunProcessWithIo(const ProcessRequest& request,
+                                         const ProcessIo& io) {
+  return RealProcessRunner::Spawn(request, &io);
+}
 
 ProcessRunner& ProcessRunner::Real() {
   static RealProcessRunner* runner = new RealProcessRunner();

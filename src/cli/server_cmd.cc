@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "core/sd_notify.h"
+#include "keyward/aws/process_runner.h"
 #include "keyward/server/auth.h"
 #include "keyward/server/http_server.h"
 #include "keyward/server/service.h"
@@ -47,7 +48,49 @@ struct ServerFlags {
   std::size_t max_body_bytes = 256 * 1024;
   int threads = 0;
   std::size_t max_connections = 0;
+  std::string rotation_hook;
+  std::string rotation_profile;
+  double rotation_hook_timeout = 60;
+  double rotation_check_interval = 60;
+  double rotation_day_seconds = 86400;  // hidden, for tests
 };
+
+// The profile the rotation hook calls back as: --rotation-profile, else the
+// first profile of the credentials file.
+StatusOr<std::string> RotationProfile(const ServerFlags& f,
+                                      const std::vector<AccessKey>& keys,
+                                      const std::string& creds_path) {
+  if (f.rotation_profile.empty()) return keys.front().profile;
+  for (const auto& k : keys) {
+    if (k.profile == f.rotation_profile) return k.profile;
+  }
+  return InvalidArgumentError("--rotation-profile " + f.rotation_profile +
+                              ": no such profile in " + creds_path);
+}
+
+// Starts the rotation runner with the hook command, its environment pointing
+// AWS SDKs and the aws CLI back at this server.
+Status StartRotation(const ServerFlags& f, server::SecretsService& service,
+                     const std::string& endpoint, const std::string& creds_path,
+                     const std::string& profile) {
+  if (f.rotation_hook.empty()) return OkStatus();
+  server::CommandHookOptions hook;
+  KW_ASSIGN_OR_RETURN(hook.argv, aws::ShellSplit(f.rotation_hook));
+  if (hook.argv.empty())
+    return InvalidArgumentError("--rotation-hook: empty command");
+  hook.env = {"AWS_ENDPOINT_URL=" + endpoint,
+              "AWS_SHARED_CREDENTIALS_FILE=" + creds_path,
+              "AWS_PROFILE=" + profile, "AWS_EC2_METADATA_DISABLED=true"};
+  if (!f.tls_cert.empty()) hook.env.push_back("AWS_CA_BUNDLE=" + f.tls_cert);
+  hook.timeout = std::chrono::milliseconds(
+      static_cast<std::int64_t>(f.rotation_hook_timeout * 1000));
+  server::RotationOptions ro;
+  ro.check_interval = std::chrono::milliseconds(
+      static_cast<std::int64_t>(f.rotation_check_interval * 1000));
+  ro.day_seconds = f.rotation_day_seconds;
+  service.StartRotation(server::CommandRotationHook(std::move(hook)), ro);
+  return OkStatus();
+}
 
 std::string DirName(const std::string& path) {
   auto slash = path.find_last_of('/');
@@ -302,6 +345,8 @@ int Run(Cli& cli, const ServerFlags& f) {
   if (!keys.ok()) return cli.Fail(keys.status());
   WarnForeignAccounts(cli, f);
   std::size_t key_count = keys->size();
+  auto hook_profile = RotationProfile(f, *keys, creds_path);
+  if (!hook_profile.ok()) return cli.Fail(hook_profile.status());
   auto store = server::SecretStore::Open(f.store);
   if (!store.ok()) return cli.Fail(store.status());
 
@@ -386,6 +431,11 @@ int Run(Cli& cli, const ServerFlags& f) {
       opt.host.find(':') != std::string::npos ? "[" + opt.host + "]" : opt.host;
   std::string endpoint =
       scheme + "://" + host + ":" + std::to_string((*front)->port());
+  if (Status s =
+          StartRotation(f, **service, endpoint, creds_path, *hook_profile);
+      !s.ok()) {
+    return cli.Fail(s);
+  }
   std::ostringstream env;
   env << "export AWS_ENDPOINT_URL=" << endpoint
       << "\nexport AWS_REGION=" << region
@@ -438,6 +488,28 @@ int Run(Cli& cli, const ServerFlags& f) {
   return kExitOk;
 }
 
+void AddRotationFlags(CLI::App* sub, ServerFlags& f) {
+  sub->add_option("--rotation-hook", f.rotation_hook,
+                  "command run for each rotation step (createSecret, "
+                  "setSecret, testSecret, finishSecret) with AWS's rotation "
+                  "event JSON on stdin, in place of a rotation Lambda "
+                  "(docs/server.md)");
+  sub->add_option("--rotation-profile", f.rotation_profile,
+                  "credentials profile the hook calls back with (default: the "
+                  "first in the credentials file)");
+  sub->add_option("--rotation-hook-timeout", f.rotation_hook_timeout,
+                  "seconds a rotation step may take before it is killed")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--rotation-check-interval", f.rotation_check_interval,
+                  "seconds between checks of the rotation schedules")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  // Tests only: the length of a "day" in rotation schedules.
+  sub->add_option("--test-rotation-day-seconds", f.rotation_day_seconds)
+      ->group("");
+}
+
 void Setup(CLI::App& app, Cli& cli) {
   auto f = std::make_shared<ServerFlags>();
   CLI::App* sub = app.add_subcommand("server",
@@ -487,6 +559,7 @@ void Setup(CLI::App& app, Cli& cli) {
                   "open connections at most; more are closed at accept "
                   "(0: from the open-file limit, at most 4096)")
       ->capture_default_str();
+  AddRotationFlags(sub, *f);
   sub->footer(
       "Requests signed for any region are served, each region's secrets\n"
       "apart; the env file names the first --region, else the global\n"

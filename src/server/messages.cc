@@ -165,6 +165,46 @@ constexpr std::array kTable = {
                     "The request body is not a valid JSON object.", ""},
     MessageTemplate{Msg::kBadBase64, "SerializationException",
                     "SecretBinary is not valid base64", ""},
+    // Rotation.
+    MessageTemplate{Msg::kBadRotationRules, "InvalidParameterException", "{0}",
+                    ""},
+    MessageTemplate{Msg::kRotationInProgress, "InvalidRequestException",
+                    "A previous rotation isn't complete. That rotation will be "
+                    "reattempted.",
+                    "AWS: observed (RotateSecret while AWSPENDING is on a "
+                    "version other than AWSCURRENT's)"},
+    MessageTemplate{Msg::kNoRotationLambda, "InvalidRequestException",
+                    "You tried to enable rotation on a secret that doesn't "
+                    "already have a Lambda function ARN configured and you "
+                    "didn't include such an ARN as a parameter in this call.",
+                    "AWS: API reference (InvalidRequestException)"},
+    MessageTemplate{Msg::kNoRotationHook, "InvalidRequestException",
+                    "keyward server runs rotations through a local hook: start "
+                    "it with --rotation-hook CMD to rotate secrets.",
+                    ""},
+    // Replication.
+    MessageTemplate{Msg::kReplicaReadOnly, "InvalidParameterException",
+                    "Operation not permitted on a replica secret. Call must be "
+                    "made in primary secret's region.",
+                    "recorded in moto 5.2.1's model "
+                    "(OperationNotPermittedOnReplica)"},
+    MessageTemplate{Msg::kInvalidReplicaRegion, "InvalidParameterException",
+                    "Invalid replica region.",
+                    "recorded in moto 5.2.1's model (a replica in the "
+                    "primary's region)"},
+    MessageTemplate{Msg::kReplicaNameTaken, "InvalidRequestException",
+                    "Replication failed: Secret name {0} already exists in "
+                    "region {1}.",
+                    "recorded in moto 5.2.1's model (ReplicationStatus "
+                    "StatusMessage)"},
+    MessageTemplate{Msg::kDeleteWithReplicas, "InvalidParameterException",
+                    "You can't delete secret {0} that still has replica "
+                    "regions [{1}]",
+                    "recorded in moto 5.2.1's model"},
+    MessageTemplate{Msg::kNotAReplica, "InvalidParameterException",
+                    "StopReplicationToReplica applies to a replica secret; "
+                    "this secret is not a replica.",
+                    ""},
 };
 
 constexpr bool InOrder() {

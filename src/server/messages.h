@@ -60,6 +60,17 @@ enum class Msg {
   kSerialization,
   kNotJsonObject,
   kBadBase64,
+  // Rotation (rotation_ops.cc).
+  kBadRotationRules,
+  kRotationInProgress,
+  kNoRotationLambda,
+  kNoRotationHook,
+  // Replication (replication_ops.cc).
+  kReplicaReadOnly,
+  kInvalidReplicaRegion,
+  kReplicaNameTaken,
+  kDeleteWithReplicas,
+  kNotAReplica,
 };
 
 struct MessageTemplate {

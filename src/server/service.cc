@@ -21,6 +21,7 @@ struct Operation {
 using I = SecretsService::Impl;
 constexpr Operation kOperations[] = {
     {"BatchGetSecretValue", &I::BatchGetSecretValue},
+    {"CancelRotateSecret", &I::CancelRotateSecret},
     {"CreateSecret", &I::CreateSecret},
     {"DeleteSecret", &I::DeleteSecret},
     {"DescribeSecret", &I::DescribeSecret},
@@ -29,7 +30,11 @@ constexpr Operation kOperations[] = {
     {"ListSecretVersionIds", &I::ListSecretVersionIds},
     {"ListSecrets", &I::ListSecrets},
     {"PutSecretValue", &I::PutSecretValue},
+    {"RemoveRegionsFromReplication", &I::RemoveRegionsFromReplication},
+    {"ReplicateSecretToRegions", &I::ReplicateSecretToRegions},
     {"RestoreSecret", &I::RestoreSecret},
+    {"RotateSecret", &I::RotateSecret},
+    {"StopReplicationToReplica", &I::StopReplicationToReplica},
     {"TagResource", &I::TagResource},
     {"UntagResource", &I::UntagResource},
     {"UpdateSecret", &I::UpdateSecret},

@@ -135,6 +135,19 @@ StatusOr<std::size_t> DecodeToken(const std::string& token);
 
 StatusOr<int> PageSize(const Json& req, int max, int fallback);
 
+class Rotator;
+// rotation_ops.cc / replication_ops.cc
+void AddRotationJson(const StoredSecret& s, Json& out);
+struct ReplicaRequest {
+  std::string region;
+  std::string kms_key_id;
+};
+void AddReplicationJson(const StoredSecret& s, Json& out);
+Status RefuseOnReplica(const StoredSecret& s);
+Status RefuseDeleteWithReplicas(const StoredSecret& s, const std::string& id);
+StatusOr<std::vector<ReplicaRequest>> ReadAddReplicaRegions(const Json& req);
+Json ReplicationStatusOf(const StoredSecret& s);
+
 struct SecretsService::Impl {
   ServiceOptions opt;
   std::unique_ptr<SecretStore> store;
@@ -236,7 +249,7 @@ struct SecretsService::Impl {
       warn("store write failed: " + st.message());
       return ApiFailure(Msg::kInternal);
     }
-    return OkStatus();
+    return SyncReplicas(s);
   }
 
   void warn(const std::string& msg) const {
@@ -271,6 +284,7 @@ struct SecretsService::Impl {
     for (auto& v : s.versions) {
       auto it = old.find(v.version_id);
       if (it == old.end() || it->second->stages == v.stages) continue;
+      if (!v.has_value) continue;  // a rotation's AWSPENDING, not yet filled
       KW_ASSIGN_OR_RETURN(SecureString plain, DecryptVersion(s, *it->second));
       auto blob = cipher->Encrypt(std::string_view(plain.data(), plain.size()),
                                   AadFor(s, v));
@@ -357,7 +371,7 @@ struct SecretsService::Impl {
   StatusOr<bool> ExistingToken(StoredSecret& s, const std::string& token,
                                const Payload& p) {
     StoredVersion* v = FindVersion(s, token);
-    if (v == nullptr) return false;
+    if (v == nullptr || !v->has_value) return false;
     KW_ASSIGN_OR_RETURN(SecureString old, DecryptVersion(s, *v));
     if (v->binary != p.binary || old != p.bytes) {
       return ApiFailure(Msg::kTokenInUse, {token, s.arn});
@@ -395,8 +409,8 @@ struct SecretsService::Impl {
     for (const auto& v : s.versions) {
       if (!v.stages.empty()) versions[v.version_id] = v.stages;
     }
-    // Like AWS: RotationEnabled only once rotation was configured (never,
-    // here), the version map only when there are versions.
+    // Like AWS: rotation members only once rotation was configured, the
+    // version map only when there are versions.
     Json out{{"ARN", s.arn},
              {"Name", s.name},
              {"LastChangedDate", s.last_changed},
@@ -408,6 +422,8 @@ struct SecretsService::Impl {
     if (s.last_accessed != 0) out["LastAccessedDate"] = s.last_accessed;
     if (s.deleted != 0) out["DeletedDate"] = s.deletion_requested;
     if (!s.tags.empty()) out["Tags"] = TagsJson(s.tags);
+    AddRotationJson(s, out);
+    AddReplicationJson(s, out);
     return out;
   }
 
@@ -427,12 +443,14 @@ struct SecretsService::Impl {
       if (!stage.empty() && !HasStage(*v, stage)) {
         return ApiFailure(Msg::kStageNotOnVersion);
       }
+      if (!v->has_value)
+        return ApiFailure(Msg::kNoValueForVersion, {version_id});
       return v;
     }
     for (auto& c : s.versions) {
       if (HasStage(c, stage)) v = &c;
     }
-    if (v == nullptr) {
+    if (v == nullptr || !v->has_value) {
       return ApiFailure(Msg::kNoValueForStage, {stage});
     }
     return v;
@@ -501,6 +519,28 @@ struct SecretsService::Impl {
   StatusOr<Json> TagResource(const Json& req, const Caller& caller);
   StatusOr<Json> UntagResource(const Json& req, const Caller& caller);
   StatusOr<Json> GetRandomPassword(const Json& req, const Caller& caller);
+  // rotation_ops.cc
+  StatusOr<Json> RotateSecret(const Json& req, const Caller& caller);
+  StatusOr<Json> CancelRotateSecret(const Json& req, const Caller& caller);
+  // Completes a rotation whose hook steps all succeeded; false (and a
+  // warning) when finishSecret left AWSCURRENT elsewhere.
+  bool FinishRotation(const std::string& arn, const std::string& token);
+  // Stages and queues the rotations whose window has opened.
+  void StartDueRotations();
+  // replication_ops.cc
+  StatusOr<Json> ReplicateSecretToRegions(const Json& req,
+                                          const Caller& caller);
+  StatusOr<Json> RemoveRegionsFromReplication(const Json& req,
+                                              const Caller& caller);
+  StatusOr<Json> StopReplicationToReplica(const Json& req,
+                                          const Caller& caller);
+  StatusOr<StoredSecret> ReplicaOf(const StoredSecret& primary,
+                                   const std::string& region,
+                                   const StoredSecret* old);
+  Status SyncReplicas(const StoredSecret& primary);
+  Status Drop(const std::string& arn);
+  Status AddReplicas(StoredSecret& updated,
+                     const std::vector<ReplicaRequest>& regions, bool force);
 
   // Looks up a live secret for a write, authorizing `op` first.
   StatusOr<StoredSecret*> ForWrite(const std::string& id, std::string_view op,
@@ -510,8 +550,16 @@ struct SecretsService::Impl {
     StoredSecret* s = Find(id, RegionOf(caller));
     if (s == nullptr) return NotFound();
     if (s->deleted != 0 && !allow_deleted) return MarkedForDeletion();
+    // A replica is read-only (AWS); StopReplicationToReplica promotes it.
+    if (op != "StopReplicationToReplica") {
+      KW_RETURN_IF_ERROR(RefuseOnReplica(*s));
+    }
     return s;
   }
+
+  // Declared last: destroyed first, so its thread stops while the rest of
+  // the service still exists.
+  std::shared_ptr<Rotator> rotator;
 };
 
 }  // namespace keyward::server

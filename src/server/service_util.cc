@@ -268,7 +268,10 @@ bool FilterMatches(const StoredSecret& s, const Filter& f) {
   } else if (f.key == "tag-value") {
     for (const auto& t : s.tags) attrs.push_back(t.value);
   } else if (f.key == "primary-region") {
-    attrs = {s.region};
+    // Only replicated secrets have a primary region (moto's model and
+    // test_secrets_duplication.py): a replica by its primary's.
+    if (s.primary_region.empty() && s.replicas.empty()) return false;
+    attrs = {s.primary_region.empty() ? s.region : s.primary_region};
   } else if (f.key == "all") {
     attrs = {s.name};
     if (!s.description.empty()) attrs.push_back(s.description);

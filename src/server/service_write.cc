@@ -23,6 +23,10 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
   KW_ASSIGN_OR_RETURN(std::optional<std::string> kms,
                       OptString(req, "KmsKeyId"));
   KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags, ReadTags(req));
+  KW_ASSIGN_OR_RETURN(std::vector<ReplicaRequest> replicas,
+                      ReadAddReplicaRegions(req));
+  KW_ASSIGN_OR_RETURN(bool force_replicas,
+                      OptBool(req, "ForceOverwriteReplicaSecret", false));
   if (description && description->size() > 2048) {
     return Validation("description",
                       "Member must have length less than or equal to 2048");
@@ -52,9 +56,11 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
   KW_RETURN_IF_ERROR(MergeTags(s.tags, tags));
   if (payload.present)
     KW_RETURN_IF_ERROR(AddVersion(s, token, payload, {std::string(kCurrent)}));
+  KW_RETURN_IF_ERROR(AddReplicas(s, replicas, force_replicas));
   KW_RETURN_IF_ERROR(Persist(s, nullptr));
   Json out{{"ARN", s.arn}, {"Name", s.name}};
   if (payload.present) out["VersionId"] = token;
+  if (!s.replicas.empty()) out["ReplicationStatus"] = ReplicationStatusOf(s);
   name_to_arn[NameKey(s.region, s.name)] = s.arn;
   by_arn[s.arn] = std::move(s);
   return out;
@@ -86,6 +92,10 @@ StatusOr<Json> SecretsService::Impl::PutSecretValue(const Json& req,
   }
   if (!same) {
     StoredSecret updated = *s;
+    // RotateSecret staged this version without a value: the hook fills it.
+    std::erase_if(updated.versions, [&](const StoredVersion& v) {
+      return v.version_id == token && !v.has_value;
+    });
     KW_RETURN_IF_ERROR(AddVersion(updated, token, payload, stages));
     KW_RETURN_IF_ERROR(Persist(updated, s));
     *s = std::move(updated);
@@ -160,6 +170,7 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
   }
   KW_ASSIGN_OR_RETURN(StoredSecret * s,
                       ForWrite(id, "DeleteSecret", caller, true));
+  KW_RETURN_IF_ERROR(RefuseDeleteWithReplicas(*s, id));
   if (force) {
     Status st = store->Remove(s->arn);
     if (!st.ok()) {

@@ -91,11 +91,64 @@ Json SecretDoc(const StoredSecret& s) {
           {"tags", tags}};
 }
 
+// Rotation settings ride in the secret's document under "rotation" (absent
+// before rotation existed, or never configured).
+void AddRotationDoc(const StoredSecret& s, Json& doc) {
+  const StoredRotation& r = s.rotation;
+  if (!r.configured) return;
+  doc["rotation"] = {{"enabled", r.enabled},   {"lambda", r.lambda_arn},
+                     {"days", r.after_days},   {"schedule", r.schedule},
+                     {"duration", r.duration}, {"next", r.next},
+                     {"last", r.last_rotated}};
+}
+
+void AddReplicationDoc(const StoredSecret& s, Json& doc) {
+  if (s.primary_region.empty() && s.replicas.empty()) return;
+  Json replicas = Json::array();
+  for (const auto& r : s.replicas)
+    replicas.push_back({r.region, r.kms_key_id, r.status, r.message});
+  doc["replication"] = {{"primary", s.primary_region}, {"replicas", replicas}};
+}
+
+void ParseReplicationDoc(const Json& j, StoredSecret& s) {
+  auto it = j.find("replication");
+  if (it == j.end()) return;
+  s.primary_region = it->at("primary").get<std::string>();
+  for (const auto& r : it->at("replicas")) {
+    s.replicas.push_back(
+        {r.at(0).get<std::string>(), r.at(1).get<std::string>(),
+         r.at(2).get<std::string>(), r.at(3).get<std::string>()});
+  }
+}
+
+Json FullSecretDoc(const StoredSecret& s) {
+  Json doc = SecretDoc(s);
+  AddRotationDoc(s, doc);
+  AddReplicationDoc(s, doc);
+  return doc;
+}
+
+void ParseRotationDoc(const Json& j, StoredSecret& s) {
+  auto it = j.find("rotation");
+  if (it == j.end()) return;
+  StoredRotation& r = s.rotation;
+  r.configured = true;
+  r.enabled = it->at("enabled").get<bool>();
+  r.lambda_arn = it->at("lambda").get<std::string>();
+  r.after_days = it->at("days").get<std::int64_t>();
+  r.schedule = it->at("schedule").get<std::string>();
+  r.duration = it->at("duration").get<std::string>();
+  r.next = it->at("next").get<double>();
+  r.last_rotated = it->at("last").get<double>();
+}
+
 Json VersionDoc(const StoredVersion& v) {
-  return {{"stages", v.stages},
-          {"created", v.created},
-          {"last_accessed", v.last_accessed},
-          {"binary", v.binary}};
+  Json doc{{"stages", v.stages},
+           {"created", v.created},
+           {"last_accessed", v.last_accessed},
+           {"binary", v.binary}};
+  if (!v.has_value) doc["no_value"] = true;
+  return doc;
 }
 
 // Fills `s` from its JSON doc; false when malformed. Catches json's throws.
@@ -117,6 +170,8 @@ bool ParseSecretDoc(const std::string& text, StoredSecret& s) {
       s.tags.push_back(
           {t.at(0).get<std::string>(), t.at(1).get<std::string>()});
     }
+    ParseRotationDoc(j, s);
+    ParseReplicationDoc(j, s);
     return true;
   } catch (const std::exception&) {
     return false;
@@ -132,6 +187,7 @@ bool ParseVersionDoc(const std::string& text, StoredVersion& v) {
     v.created = j.at("created").get<double>();
     v.last_accessed = j.at("last_accessed").get<double>();
     v.binary = j.at("binary").get<bool>();
+    v.has_value = !j.value("no_value", false);
     return true;
   } catch (const std::exception&) {
     return false;
@@ -326,7 +382,7 @@ Status SecretStore::SaveChanges(const StoredSecret& after,
           "?, ?)");
   up.Text(1, after.arn);
   up.Text(2, after.name);
-  up.Text(3, SecretDoc(after).dump());
+  up.Text(3, FullSecretDoc(after).dump());
   up.Text(4, after.region.empty() ? ArnRegion(after.arn) : after.region);
   if (!up.ok() || up.Step() != SQLITE_DONE) return fail("save secret");
   std::map<std::string_view, const StoredVersion*> old;
@@ -381,7 +437,7 @@ Status SecretStore::SaveDocs(const std::vector<const StoredSecret*>& secrets) {
   };
   for (const StoredSecret* one : secrets) {
     Stmt up(db_, "UPDATE secrets SET doc = ? WHERE arn = ?");
-    up.Text(1, SecretDoc(*one).dump());
+    up.Text(1, FullSecretDoc(*one).dump());
     up.Text(2, one->arn);
     if (!up.ok() || up.Step() != SQLITE_DONE) return fail("save secret");
     for (const auto& v : one->versions) {
@@ -416,7 +472,7 @@ Status SecretStore::SaveMany(const std::vector<const StoredSecret*>& secrets,
             "?, ?, ?)");
     up.Text(1, secret.arn);
     up.Text(2, secret.name);
-    up.Text(3, SecretDoc(secret).dump());
+    up.Text(3, FullSecretDoc(secret).dump());
     up.Text(4, secret.region.empty() ? ArnRegion(secret.arn) : secret.region);
     if (!up.ok() || up.Step() != SQLITE_DONE) return fail("save secret");
     Stmt del(db_, "DELETE FROM versions WHERE arn = ?");

@@ -7,7 +7,9 @@
 // GetSecretValue, BatchGetSecretValue, DescribeSecret, ListSecrets,
 // CreateSecret, PutSecretValue, UpdateSecret, DeleteSecret, RestoreSecret,
 // ListSecretVersionIds, UpdateSecretVersionStage, TagResource,
-// UntagResource, GetRandomPassword.
+// UntagResource, GetRandomPassword, RotateSecret, CancelRotateSecret (run
+// through a RotationHook, see StartRotation), ReplicateSecretToRegions,
+// RemoveRegionsFromReplication, StopReplicationToReplica.
 //
 // Every write is committed to the store (fsync'd) before Handle returns.
 // Values are kept encrypted in memory as well and decrypted per request; a
@@ -19,6 +21,7 @@
 #ifndef KEYWARD_SERVER_SERVICE_H_
 #define KEYWARD_SERVER_SERVICE_H_
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,6 +34,7 @@
 #include "keyward/env.h"
 #include "keyward/secret_value.h"
 #include "keyward/server/policy.h"
+#include "keyward/server/rotation.h"
 #include "keyward/server/store.h"
 #include "keyward/server/value_cipher.h"
 #include "keyward/status.h"
@@ -50,6 +54,14 @@ struct ServiceOptions {
   // Receives operational warnings (e.g. a value that failed its integrity
   // check). Never given a value. Default: discard.
   std::function<void(const std::string&)> warn;
+};
+
+struct RotationOptions {
+  // How often the rotation schedules are checked. Default: a minute.
+  std::chrono::milliseconds check_interval{60000};
+  // The length of a day in rotation schedules (tests shrink it so that a
+  // schedule comes due within seconds). Default: 86400.
+  double day_seconds = 86400;
 };
 
 struct ApiResponse {
@@ -83,6 +95,13 @@ class SecretsService {
 
   ApiResponse Handle(std::string_view operation, std::string_view body,
                      const Caller& caller = {});
+
+  // Runs rotations from now on (RotateSecret, and each secret's schedule)
+  // through `hook`, on a thread of the service's own, one rotation at a
+  // time. Without it RotateSecret answers InvalidRequestException. Call once,
+  // before requests arrive.
+  void StartRotation(std::unique_ptr<RotationHook> hook,
+                     RotationOptions options = {});
 
   // Number of live (not deleted) secrets.
   std::size_t size() const;

@@ -45,7 +45,35 @@ struct StoredVersion {
   double last_accessed = 0;         // 0: never
   bool binary = false;
   std::string blob;  // ValueCipher::Encrypt output (ciphertext only)
+  // False for the version RotateSecret creates before the rotation hook has
+  // stored its value (AWSPENDING without a value, as in AWS).
+  bool has_value = true;
   bool operator==(const StoredVersion&) const = default;
+};
+
+// Rotation configuration and dates, as DescribeSecret reports them. Kept in
+// the secret's metadata document (optional keys: stores from before rotation
+// read as "never configured").
+struct StoredRotation {
+  bool configured = false;  // RotateSecret was called once (AWS then reports
+                            // RotationEnabled, even false)
+  bool enabled = false;
+  std::string lambda_arn;  // RotationLambdaARN, stored as given
+  std::int64_t after_days = 0;
+  std::string schedule;  // ScheduleExpression
+  std::string duration;
+  double next = 0;          // NextRotationDate; 0: none
+  double last_rotated = 0;  // LastRotatedDate; 0: never
+  bool operator==(const StoredRotation&) const = default;
+};
+
+// One replica region of a primary secret (ReplicationStatus).
+struct StoredReplica {
+  std::string region;
+  std::string kms_key_id;
+  std::string status;   // InSync | Failed
+  std::string message;  // StatusMessage
+  bool operator==(const StoredReplica&) const = default;
 };
 
 struct StoredSecret {
@@ -61,6 +89,11 @@ struct StoredSecret {
   double deletion_requested = 0;
   std::vector<secrets::Tag> tags;
   std::vector<StoredVersion> versions;  // oldest first
+  StoredRotation rotation;
+  // Replication: a replica names its primary's region (and is read-only); a
+  // primary lists its replicas. Kept in the metadata document like rotation.
+  std::string primary_region;
+  std::vector<StoredReplica> replicas;
 };
 
 class SecretStore {

@@ -1,0 +1,274 @@
+// ReplicateSecretToRegions, RemoveRegionsFromReplication and
+// StopReplicationToReplica, and the propagation of a primary's changes.
+//
+// As AWS documents it: a replica is a read-only copy of its primary in
+// another region, with the primary's ARN in that region (same name and
+// suffix), the same versions, values and metadata; every change of the
+// primary is copied to its replicas (here synchronously, in the same write);
+// writes on a replica are refused; StopReplicationToReplica, called in the
+// replica's region, promotes the replica to a standalone secret and removes
+// it from the primary's list; a primary cannot be deleted while it has
+// replicas.
+#include "keyward/server/auth.h"
+#include "server/service_internal.h"
+
+namespace keyward::server {
+
+namespace {
+
+constexpr std::string_view kDefaultReplicaKms = "alias/aws/secretsmanager";
+
+std::string ArnInRegion(const std::string& arn, const std::string& from,
+                        const std::string& to) {
+  std::string prefix = "arn:aws:secretsmanager:" + from + ":";
+  if (!arn.starts_with(prefix)) return arn;
+  return "arn:aws:secretsmanager:" + to + ":" + arn.substr(prefix.size());
+}
+
+Json ReplicationStatusJson(const std::vector<StoredReplica>& replicas) {
+  Json out = Json::array();
+  for (const auto& r : replicas) {
+    out.push_back({{"Region", r.region},
+                   {"KmsKeyId", r.kms_key_id},
+                   {"Status", r.status},
+                   {"StatusMessage", r.message}});
+  }
+  return out;
+}
+
+StatusOr<std::vector<ReplicaRequest>> ReadReplicaRegions(const Json& req,
+                                                         const char* key) {
+  auto it = req.find(key);
+  std::vector<ReplicaRequest> out;
+  if (it == req.end() || it->is_null()) return out;
+  if (!it->is_array()) {
+    return ApiFailure(Msg::kSerialization,
+                      {std::string("Expected list for ") + key});
+  }
+  for (const auto& e : *it) {
+    if (!e.is_object())
+      return ApiFailure(Msg::kSerialization, {"Expected ReplicaRegionType"});
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> region,
+                        OptString(e, "Region"));
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> kms,
+                        OptString(e, "KmsKeyId"));
+    out.push_back(
+        {region.value_or(""), kms.value_or(std::string(kDefaultReplicaKms))});
+  }
+  return out;
+}
+
+}  // namespace
+
+StatusOr<std::vector<ReplicaRequest>> ReadAddReplicaRegions(const Json& req) {
+  return ReadReplicaRegions(req, "AddReplicaRegions");
+}
+
+Json ReplicationStatusOf(const StoredSecret& s) {
+  return ReplicationStatusJson(s.replicas);
+}
+
+// PrimaryRegion and ReplicationStatus in DescribeSecret/ListSecrets.
+void AddReplicationJson(const StoredSecret& s, Json& out) {
+  if (!s.primary_region.empty()) {
+    out["PrimaryRegion"] = s.primary_region;
+  } else if (!s.replicas.empty()) {
+    out["PrimaryRegion"] = s.region;
+  }
+  if (!s.replicas.empty())
+    out["ReplicationStatus"] = ReplicationStatusJson(s.replicas);
+}
+
+Status RefuseOnReplica(const StoredSecret& s) {
+  if (!s.primary_region.empty()) return ApiFailure(Msg::kReplicaReadOnly);
+  return OkStatus();
+}
+
+Status RefuseDeleteWithReplicas(const StoredSecret& s, const std::string& id) {
+  if (s.replicas.empty()) return OkStatus();
+  std::string regions;
+  for (const auto& r : s.replicas)
+    regions += (regions.empty() ? "" : ",") + r.region;
+  return ApiFailure(Msg::kDeleteWithReplicas, {id, regions});
+}
+
+// The replica of `primary` in `region` as it should now be: the primary's
+// metadata and versions, values re-encrypted for the replica's ARN (bound
+// into the associated data) unless `old` already holds the same version.
+StatusOr<StoredSecret> SecretsService::Impl::ReplicaOf(
+    const StoredSecret& primary, const std::string& region,
+    const StoredSecret* old) {
+  StoredSecret r = primary;
+  r.arn = ArnInRegion(primary.arn, primary.region, region);
+  r.region = region;
+  r.primary_region = primary.region;
+  for (auto& v : r.versions) {
+    if (!v.has_value) continue;
+    const StoredVersion* same =
+        old ? FindVersion(const_cast<StoredSecret&>(*old), v.version_id)
+            : nullptr;
+    if (same != nullptr && same->stages == v.stages &&
+        same->binary == v.binary && same->has_value) {
+      v.blob = same->blob;
+      continue;
+    }
+    const StoredVersion* src =
+        FindVersion(const_cast<StoredSecret&>(primary), v.version_id);
+    KW_ASSIGN_OR_RETURN(SecureString plain, DecryptVersion(primary, *src));
+    auto blob = cipher->Encrypt(std::string_view(plain.data(), plain.size()),
+                                AadFor(r, v));
+    SecureWipe(plain.data(), plain.size());
+    if (!blob.ok()) return blob.status();
+    v.blob = std::move(blob).value();
+  }
+  return r;
+}
+
+// Writes `primary`'s state to each of its in-sync replicas. Requires
+// exclusive mu.
+Status SecretsService::Impl::SyncReplicas(const StoredSecret& primary) {
+  if (!primary.primary_region.empty()) return OkStatus();
+  for (const auto& rep : primary.replicas) {
+    if (rep.status != "InSync") continue;
+    std::string arn = ArnInRegion(primary.arn, primary.region, rep.region);
+    auto it = by_arn.find(arn);
+    const StoredSecret* old = it == by_arn.end() ? nullptr : &it->second;
+    KW_ASSIGN_OR_RETURN(StoredSecret copy, ReplicaOf(primary, rep.region, old));
+    Status st = old ? store->SaveChanges(copy, *old) : store->Save(copy);
+    if (!st.ok()) {
+      warn("store write failed (replica in " + rep.region +
+           "): " + st.message());
+      return ApiFailure(Msg::kInternal);
+    }
+    name_to_arn[NameKey(copy.region, copy.name)] = copy.arn;
+    by_arn[arn] = std::move(copy);
+  }
+  return OkStatus();
+}
+
+// Removes a secret (a replica being dropped, or a secret overwritten by a
+// replica) from the store and the maps. Requires exclusive mu.
+Status SecretsService::Impl::Drop(const std::string& arn) {
+  auto it = by_arn.find(arn);
+  if (it == by_arn.end()) return OkStatus();
+  if (Status st = store->Remove(arn); !st.ok()) {
+    warn("store write failed: " + st.message());
+    return ApiFailure(Msg::kInternal);
+  }
+  auto n = name_to_arn.find(NameKey(it->second.region, it->second.name));
+  if (n != name_to_arn.end() && n->second == arn) name_to_arn.erase(n);
+  by_arn.erase(it);
+  return OkStatus();
+}
+
+// Adds `regions` as replicas of `updated` (a primary, not yet persisted):
+// a region where another secret has the name fails (or, with `force`, that
+// secret is replaced).
+Status SecretsService::Impl::AddReplicas(
+    StoredSecret& updated, const std::vector<ReplicaRequest>& regions,
+    bool force) {
+  // Validated first: nothing is created when one region is wrong.
+  for (const auto& want : regions) {
+    if (want.region == updated.region || !IsPartitionRegion(want.region))
+      return ApiFailure(Msg::kInvalidReplicaRegion);
+  }
+  for (const auto& want : regions) {
+    auto known = std::find_if(
+        updated.replicas.begin(), updated.replicas.end(),
+        [&](const StoredReplica& r) { return r.region == want.region; });
+    if (known != updated.replicas.end() && known->status == "InSync") continue;
+    if (known != updated.replicas.end()) updated.replicas.erase(known);
+    StoredReplica rep{want.region, want.kms_key_id, "InSync",
+                      "Replication succeeded"};
+    if (StoredSecret* other = Find(updated.name, want.region)) {
+      if (!force) {
+        rep.status = "Failed";
+        rep.message =
+            FormatMessage(Msg::kReplicaNameTaken, {updated.name, want.region});
+      } else {
+        KW_RETURN_IF_ERROR(Drop(other->arn));
+      }
+    }
+    updated.replicas.push_back(std::move(rep));
+  }
+  return OkStatus();
+}
+
+StatusOr<Json> SecretsService::Impl::ReplicateSecretToRegions(
+    const Json& req, const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  if (!req.contains("AddReplicaRegions"))
+    return Validation("addReplicaRegions", "Member must not be null");
+  KW_ASSIGN_OR_RETURN(std::vector<ReplicaRequest> regions,
+                      ReadReplicaRegions(req, "AddReplicaRegions"));
+  KW_ASSIGN_OR_RETURN(bool force,
+                      OptBool(req, "ForceOverwriteReplicaSecret", false));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "ReplicateSecretToRegions", caller));
+  KW_RETURN_IF_ERROR(RefuseOnReplica(*s));
+  StoredSecret updated = *s;
+  KW_RETURN_IF_ERROR(AddReplicas(updated, regions, force));
+  updated.last_changed = Now();
+  KW_RETURN_IF_ERROR(Persist(updated, s));
+  *s = std::move(updated);
+  return Json{{"ARN", s->arn},
+              {"ReplicationStatus", ReplicationStatusJson(s->replicas)}};
+}
+
+StatusOr<Json> SecretsService::Impl::RemoveRegionsFromReplication(
+    const Json& req, const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  if (!req.contains("RemoveReplicaRegions"))
+    return Validation("removeReplicaRegions", "Member must not be null");
+  KW_ASSIGN_OR_RETURN(std::vector<std::string> regions,
+                      OptStringList(req, "RemoveReplicaRegions"));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "RemoveRegionsFromReplication", caller));
+  KW_RETURN_IF_ERROR(RefuseOnReplica(*s));
+  StoredSecret updated = *s;
+  std::erase_if(updated.replicas, [&](const StoredReplica& r) {
+    return std::find(regions.begin(), regions.end(), r.region) != regions.end();
+  });
+  for (const auto& r : s->replicas) {
+    if (std::find(regions.begin(), regions.end(), r.region) == regions.end() ||
+        r.status != "InSync") {
+      continue;
+    }
+    KW_RETURN_IF_ERROR(Drop(ArnInRegion(s->arn, s->region, r.region)));
+  }
+  updated.last_changed = Now();
+  KW_RETURN_IF_ERROR(Persist(updated, s));
+  *s = std::move(updated);
+  return Json{{"ARN", s->arn},
+              {"ReplicationStatus", ReplicationStatusJson(s->replicas)}};
+}
+
+StatusOr<Json> SecretsService::Impl::StopReplicationToReplica(
+    const Json& req, const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "StopReplicationToReplica", caller));
+  if (s->primary_region.empty()) return ApiFailure(Msg::kNotAReplica);
+  std::string primary_arn = ArnInRegion(s->arn, s->region, s->primary_region);
+  StoredSecret promoted = *s;
+  promoted.primary_region.clear();
+  promoted.replicas.clear();
+  promoted.last_changed = Now();
+  KW_RETURN_IF_ERROR(Persist(promoted, s));
+  *s = std::move(promoted);
+  if (auto it = by_arn.find(primary_arn); it != by_arn.end()) {
+    StoredSecret primary = it->second;
+    std::string region = s->region;
+    std::erase_if(primary.replicas, [&region](const StoredReplica& r) {
+      return r.region == region;
+    });
+    KW_RETURN_IF_ERROR(Persist(primary, &it->second));
+    it->second = std::move(primary);
+  }
+  return Json{{"ARN", s->arn}};
+}
+
+}  // namespace keyward::server
