@@ -163,6 +163,13 @@ StatusOr<Clock::time_point> ParseIso8601(std::string_view s) {
 }
 
 Clock::time_point FromEpochSeconds(double seconds) {
+  // Clock counts int64 nanoseconds (about year 1678 to 2262): a timestamp
+  // outside that (a garbled or hostile response) is clamped to the nearest
+  // end, never converted with an overflow (undefined behaviour).
+  constexpr double kLimit = 9.2e9;
+  if (seconds != seconds) return Clock::time_point();  // NaN
+  if (seconds >= kLimit) return Clock::time_point::max();
+  if (seconds <= -kLimit) return Clock::time_point::min();
   return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(seconds)));
 }

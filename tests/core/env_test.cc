@@ -15,6 +15,16 @@
 namespace keyward {
 namespace {
 
+// Found by client_response_fuzz: "CreatedDate": 17008000000.5 overflowed
+// the nanosecond conversion. Out-of-range timestamps clamp.
+TEST(FromEpochSecondsTest, OutOfRangeTimestampsClampInsteadOfOverflowing) {
+  EXPECT_EQ(FromEpochSeconds(17008000000.5), Clock::time_point::max());
+  EXPECT_EQ(FromEpochSeconds(1e300), Clock::time_point::max());
+  EXPECT_EQ(FromEpochSeconds(-1e300), Clock::time_point::min());
+  EXPECT_DOUBLE_EQ(ToEpochSeconds(FromEpochSeconds(1700800000.5)),
+                   1700800000.5);
+}
+
 TEST(RealFileSystemTest, DevNullReadsAsEmpty) {
   auto text = FileSystem::Real().ReadFile("/dev/null");
   ASSERT_TRUE(text.ok()) << text.status();
