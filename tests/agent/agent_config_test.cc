@@ -164,8 +164,7 @@ TEST(AgentConfigTest, DeepNestingIsRefusedWithItsPlace) {
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("agent.yaml:2:"), std::string::npos)
       << st.message();
-  EXPECT_NE(st.message().find("yaml-depth"), std::string::npos)
-      << st.message();
+  EXPECT_NE(st.message().find("yaml-depth"), std::string::npos) << st.message();
 }
 
 }  // namespace

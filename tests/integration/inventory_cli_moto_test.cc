@@ -121,8 +121,7 @@ TEST_F(InventoryCliTest, ReportVerdictAndRotationDates) {
   EXPECT_NE(r.out.find("\"Verdict\": \"met, 2 not checked\""),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("\"Phase0ExitCriteriaMet\": false"),
-            std::string::npos)
+  EXPECT_NE(r.out.find("\"Phase0ExitCriteriaMet\": false"), std::string::npos)
       << r.out;
 
   TempDir dir;
