@@ -1,11 +1,14 @@
 // keyward iam policy|policies: least-privilege identity policies from the
 // inventory (one per application, plus the operator policy).
+// keyward iam resource-policy: per-secret resource policies (deny everyone
+// but the secret's consumers and the operators), printed, written or applied.
 #include <filesystem>
 #include <fstream>
 
 #include "cli/cli.h"
 #include "keyward/iam/policy.h"
 #include "keyward/inventory/inventory.h"
+#include "keyward/secrets/client.h"
 
 namespace keyward::cli {
 namespace {
@@ -18,6 +21,10 @@ struct IamOptions {
   std::string account;
   std::string partition;
   bool batch_get = false;
+  // resource-policy
+  std::string secret;
+  std::vector<std::string> operator_arns;
+  bool apply = false;
 };
 
 StatusOr<inventory::Inventory> LoadForIam(Cli& cli, const IamOptions& o) {
@@ -105,6 +112,129 @@ int RunPolicies(Cli& cli, const IamOptions& o) {
   return kExitOk;
 }
 
+// The account for principals without an iam_principal: --account, else the
+// first declared iam_principal's.
+StatusOr<std::string> AccountFor(const inventory::Inventory& inv,
+                                 const IamOptions& o) {
+  if (!o.account.empty()) return o.account;
+  for (const auto& a : inv.applications) {
+    if (a.iam_principal.empty()) continue;
+    std::size_t start = 0;
+    for (int i = 0; i < 4 && start != std::string::npos; ++i)
+      start = a.iam_principal.find(':', start + (i ? 1 : 0));
+    std::size_t end = start == std::string::npos
+                          ? std::string::npos
+                          : a.iam_principal.find(':', start + 1);
+    if (end != std::string::npos)
+      return a.iam_principal.substr(start + 1, end - start - 1);
+  }
+  return InvalidArgumentError(
+      "no AWS account id for the resource policies: pass --account or "
+      "declare an application's iam_principal in the inventory");
+}
+
+// A file name for a secret name ("platform-data/x/y" -> "platform-data_x_y").
+std::string FileNameFor(std::string name) {
+  for (char& c : name) {
+    if (c == '/') c = '_';
+  }
+  return name;
+}
+
+// The secrets the command covers: --secret, else every secret.
+StatusOr<std::vector<const inventory::Secret*>> SelectSecrets(
+    const inventory::Inventory& inv, const IamOptions& o) {
+  std::vector<const inventory::Secret*> out;
+  if (o.secret.empty()) {
+    for (const auto& s : inv.secrets) out.push_back(&s);
+    return out;
+  }
+  const inventory::Secret* s = inv.FindSecret(o.secret);
+  if (s == nullptr) {
+    return NotFoundError("secret '" + o.secret + "' is not declared in " +
+                         inv.path);
+  }
+  out.push_back(s);
+  return out;
+}
+
+// Writes, prints and/or puts one secret's policy; false when the put failed.
+StatusOr<bool> EmitResourcePolicy(Cli& cli, const IamOptions& o,
+                                  const std::string& name,
+                                  const std::string& policy,
+                                  secrets::SecretsManagerClient* client) {
+  if (!o.out_dir.empty()) {
+    std::string path = o.out_dir + "/" + FileNameFor(name) + ".json";
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << policy;
+    if (!f.good()) return InternalError("cannot write " + path);
+    cli.out() << path << "\n";
+  } else if (client == nullptr) {
+    cli.out() << policy;
+  }
+  if (client == nullptr) return true;
+  Status st = client->PutResourcePolicy(name, policy, true);
+  if (!st.ok()) {
+    cli.err() << "keyward: error: " << name << ": " << st.message() << "\n";
+    return false;
+  }
+  cli.out() << "applied " << name << "\n";
+  return true;
+}
+
+StatusOr<iam::ResourcePolicyOptions> ResourcePolicyOptionsFor(
+    Cli& cli, const inventory::Inventory& inv, const IamOptions& o) {
+  KW_ASSIGN_OR_RETURN(std::string account, AccountFor(inv, o));
+  iam::ResourcePolicyOptions ro;
+  ro.partition = o.partition.empty() ? "aws" : o.partition;
+  ro.account = account;
+  ro.operator_arns = o.operator_arns;
+  if (ro.operator_arns.empty()) {
+    cli.err() << "keyward: note: no --operator-arn; the operators are "
+              << iam::DefaultOperatorArn(ro.partition, ro.account)
+              << " (keyward server --inventory's operator)\n";
+  }
+  return ro;
+}
+
+int RunResourcePolicy(Cli& cli, const IamOptions& o) {
+  auto inv = LoadForIam(cli, o);
+  if (!inv.ok()) return cli.Fail(inv.status());
+  auto ro = ResourcePolicyOptionsFor(cli, *inv, o);
+  if (!ro.ok()) return cli.Fail(ro.status());
+  auto secrets = SelectSecrets(*inv, o);
+  if (!secrets.ok()) return (cli.Fail(secrets.status()), kExitUsage);
+  if (!o.apply && o.out_dir.empty() && secrets->size() != 1) {
+    return cli.FailUsage(
+        "pass --secret NAME to print one policy, --out-dir DIR to write them "
+        "all, or --apply to put them");
+  }
+  std::unique_ptr<secrets::SecretsManagerClient> client;
+  if (o.apply) {
+    auto c = cli.MakeClient();
+    if (!c.ok()) return cli.Fail(c.status());
+    client = std::move(*c);
+  }
+  std::error_code ec;
+  if (!o.out_dir.empty()) std::filesystem::create_directories(o.out_dir, ec);
+  if (ec) {
+    return cli.Fail(InvalidArgumentError("cannot create " + o.out_dir + ": " +
+                                         ec.message()));
+  }
+  int failed = 0;
+  for (const inventory::Secret* s : *secrets) {
+    auto policy = iam::SecretResourcePolicy(*inv, s->name, *ro);
+    if (!policy.ok()) return cli.Fail(policy.status());
+    auto put = EmitResourcePolicy(cli, o, s->name, *policy, client.get());
+    if (!put.ok()) return cli.Fail(put.status());
+    failed += *put ? 0 : 1;
+  }
+  if (failed == 0) return kExitOk;
+  return cli.Fail(InternalError(std::to_string(failed) + " of " +
+                                std::to_string(secrets->size()) +
+                                " resource policies were not applied"));
+}
+
 void AddCommon(CLI::App* sub, IamOptions& o) {
   sub->add_option(
       "--file", o.file,
@@ -143,6 +273,32 @@ void Setup(CLI::App& app, Cli& cli) {
       ->required();
   AddCommon(ps, *all);
   cli.SetRunner(ps, [&cli, all] { return RunPolicies(cli, *all); });
+
+  auto rp = std::make_shared<IamOptions>();
+  CLI::App* r = iam->add_subcommand(
+      "resource-policy",
+      "Per-secret resource policies: deny everyone but the secret's consumers "
+      "and the operators");
+  r->add_option("--secret", rp->secret, "one secret (default: every secret)");
+  r->add_option("--out-dir", rp->out_dir,
+                "write one NAME.json per secret ('/' becomes '_')");
+  r->add_option("--operator-arn", rp->operator_arns,
+                "an operator principal never denied (repeatable; default "
+                "arn:aws:iam::ACCOUNT:user/keyward-operator)");
+  r->add_flag("--apply", rp->apply,
+              "PutResourcePolicy (BlockPublicPolicy) on each secret");
+  r->add_option(
+      "--file", rp->file,
+      "inventory file (default: --inventory or ./secrets-inventory.yaml)");
+  r->add_option("--account", rp->account,
+                "AWS account id (default: from an iam_principal)");
+  r->add_option("--partition", rp->partition,
+                "aws | aws-cn | aws-us-gov (default aws)");
+  r->footer(
+      "Examples:\n  keyward iam resource-policy --secret "
+      "platform-data/postgres/orders\n  keyward iam resource-policy --apply   "
+      "# against the endpoint and profile in use");
+  cli.SetRunner(r, [&cli, rp] { return RunResourcePolicy(cli, *rp); });
 }
 
 }  // namespace

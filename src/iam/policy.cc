@@ -153,16 +153,78 @@ StatusOr<std::string> OperatorPolicy(const inventory::Inventory& inventory,
          "secretsmanager:GetSecretValue", "secretsmanager:ListSecretVersionIds",
          "secretsmanager:UpdateSecretVersionStage",
          "secretsmanager:TagResource", "secretsmanager:UntagResource",
-         "secretsmanager:RestoreSecret"}},
+         "secretsmanager:RestoreSecret", "secretsmanager:GetResourcePolicy",
+         "secretsmanager:PutResourcePolicy",
+         "secretsmanager:DeleteResourcePolicy"}},
        {"Resource", {prefix("platform-data"), prefix("platform-config")}}});
   statements.push_back(
       {{"Sid", "ListAndGeneratePasswords"},
        {"Effect", "Allow"},
        {"Action",
         {"secretsmanager:ListSecrets", "secretsmanager:GetRandomPassword",
-         "secretsmanager:BatchGetSecretValue"}},
+         "secretsmanager:BatchGetSecretValue",
+         "secretsmanager:ValidateResourcePolicy"}},
        {"Resource", "*"}});
   Json policy = {{"Version", "2012-10-17"}, {"Statement", statements}};
+  return policy.dump(2) + "\n";
+}
+
+std::string ApplicationPrincipalArn(const inventory::Application& app,
+                                    std::string_view partition,
+                                    std::string_view account) {
+  if (!app.iam_principal.empty()) return app.iam_principal;
+  return "arn:" + std::string(partition) + ":iam::" + std::string(account) +
+         ":user/" + app.name;
+}
+
+std::string DefaultOperatorArn(std::string_view partition,
+                               std::string_view account) {
+  return "arn:" + std::string(partition) + ":iam::" + std::string(account) +
+         ":user/keyward-operator";
+}
+
+StatusOr<std::string> SecretResourcePolicy(
+    const inventory::Inventory& inventory, std::string_view secret,
+    const ResourcePolicyOptions& options) {
+  const inventory::Secret* s = inventory.FindSecret(secret);
+  if (s == nullptr) {
+    return NotFoundError("secret '" + std::string(secret) +
+                         "' is not declared in " + inventory.path);
+  }
+  if (!IsAccount(options.account)) {
+    return InvalidArgumentError("malformed account id '" + options.account +
+                                "' (expected 12 digits)");
+  }
+  Json allowed = Json::array();
+  auto add = [&allowed](const std::string& arn) {
+    if (std::find(allowed.begin(), allowed.end(), arn) == allowed.end())
+      allowed.push_back(arn);
+  };
+  for (const auto& consumer : s->consumers) {
+    const inventory::Application* app = inventory.FindApplication(consumer);
+    if (app != nullptr)
+      add(ApplicationPrincipalArn(*app, options.partition, options.account));
+  }
+  std::vector<std::string> operators = options.operator_arns;
+  if (operators.empty())
+    operators.push_back(DefaultOperatorArn(options.partition, options.account));
+  for (const auto& op : operators) {
+    if (!op.starts_with("arn:") || op.find(":iam::") == std::string::npos ||
+        op.find_first_of("*?") != std::string::npos) {
+      return InvalidArgumentError("malformed operator principal '" + op +
+                                  "' (expected an IAM user or role ARN)");
+    }
+    add(op);
+  }
+  Json statement = {
+      {"Sid", "DenyAllButConsumersAndOperators"},
+      {"Effect", "Deny"},
+      {"Principal", "*"},
+      {"Action", "secretsmanager:*"},
+      {"Resource", "*"},
+      {"Condition", {{"StringNotEquals", {{"aws:PrincipalArn", allowed}}}}}};
+  Json policy = {{"Version", "2012-10-17"},
+                 {"Statement", Json::array({statement})}};
   return policy.dump(2) + "\n";
 }
 

@@ -246,6 +246,17 @@ StatusOr<SecretValue> SecretsManagerApi::GetRandomPassword(
     const GetRandomPasswordRequest&) {
   KW_UNIMPLEMENTED(GetRandomPassword);
 }
+Status SecretsManagerApi::PutResourcePolicy(const std::string&,
+                                            const std::string&, bool) {
+  KW_UNIMPLEMENTED(PutResourcePolicy);
+}
+StatusOr<ResourcePolicyResult> SecretsManagerApi::GetResourcePolicy(
+    const std::string&) {
+  KW_UNIMPLEMENTED(GetResourcePolicy);
+}
+Status SecretsManagerApi::DeleteResourcePolicy(const std::string&) {
+  KW_UNIMPLEMENTED(DeleteResourcePolicy);
+}
 #undef KW_UNIMPLEMENTED
 
 StatusOr<std::vector<SecretMetadata>> SecretsManagerApi::ListAllSecrets(
@@ -640,6 +651,34 @@ Status SecretsManagerClient::UntagResource(
   Json j{{"SecretId", secret_id}, {"TagKeys", tag_keys}};
   KW_ASSIGN_OR_RETURN(SecureString raw,
                       impl_->Call("UntagResource", DumpAndWipe(j), secret_id));
+  return OkStatus();
+}
+
+Status SecretsManagerClient::PutResourcePolicy(const std::string& secret_id,
+                                               const std::string& policy,
+                                               bool block_public_policy) {
+  KW_RETURN_IF_ERROR(RequireId(secret_id));
+  Json j{{"SecretId", secret_id},
+         {"ResourcePolicy", policy},
+         {"BlockPublicPolicy", block_public_policy}};
+  KW_CALL(resp, "PutResourcePolicy", DumpAndWipe(j), secret_id);
+  return OkStatus();
+}
+
+StatusOr<ResourcePolicyResult> SecretsManagerClient::GetResourcePolicy(
+    const std::string& secret_id) {
+  KW_RETURN_IF_ERROR(RequireId(secret_id));
+  Json j{{"SecretId", secret_id}};
+  KW_CALL(resp, "GetResourcePolicy", DumpAndWipe(j), secret_id);
+  return ResourcePolicyResult{GetString(resp, "ARN"), GetString(resp, "Name"),
+                              GetString(resp, "ResourcePolicy")};
+}
+
+Status SecretsManagerClient::DeleteResourcePolicy(
+    const std::string& secret_id) {
+  KW_RETURN_IF_ERROR(RequireId(secret_id));
+  Json j{{"SecretId", secret_id}};
+  KW_CALL(resp, "DeleteResourcePolicy", DumpAndWipe(j), secret_id);
   return OkStatus();
 }
 

@@ -39,7 +39,8 @@ std::string RequestId() {
 bool IsWrite(std::string_view op) {
   return !(op == "GetSecretValue" || op == "BatchGetSecretValue" ||
            op == "DescribeSecret" || op == "ListSecrets" ||
-           op == "ListSecretVersionIds" || op == "GetRandomPassword");
+           op == "ListSecretVersionIds" || op == "GetRandomPassword" ||
+           op == "GetResourcePolicy" || op == "ValidateResourcePolicy");
 }
 
 }  // namespace
@@ -142,6 +143,9 @@ HttpReply HttpFrontEnd::Impl::Process(HttpRequestView& req) {
         op = std::string(amz_target.substr(kPrefix.size()));
         Caller caller{key_id, (*key)->policy ? &*(*key)->policy : nullptr,
                       key->region};
+        caller.principal = (*key)->principal.get();
+        caller.source_ip = req.remote();
+        caller.secure_transport = req.tls();
         api = service->Handle(
             op,
             std::string_view(signed_req.body.data(), signed_req.body.size()),

@@ -205,6 +205,11 @@ constexpr std::array kTable = {
                     "StopReplicationToReplica applies to a replica secret; "
                     "this secret is not a replica.",
                     ""},
+    MessageTemplate{Msg::kPublicPolicy, "PublicPolicyException",
+                    "The BlockPublicPolicy parameter is set to true, and the "
+                    "resource policy did not prevent broad access to the "
+                    "secret.",
+                    "AWS: API reference (PublicPolicyException)"},
 };
 
 constexpr bool InOrder() {

@@ -71,6 +71,7 @@ enum class Msg {
   kReplicaNameTaken,
   kDeleteWithReplicas,
   kNotAReplica,
+  kPublicPolicy,
 };
 
 struct MessageTemplate {

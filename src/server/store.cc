@@ -81,14 +81,16 @@ Status SqlError(sqlite3* db, const std::string& what) {
 Json SecretDoc(const StoredSecret& s) {
   Json tags = Json::array();
   for (const auto& t : s.tags) tags.push_back({t.key, t.value});
-  return {{"description", s.description},
-          {"kms_key_id", s.kms_key_id},
-          {"created", s.created},
-          {"last_changed", s.last_changed},
-          {"last_accessed", s.last_accessed},
-          {"deleted", s.deleted},
-          {"deletion_requested", s.deletion_requested},
-          {"tags", tags}};
+  Json doc = {{"description", s.description},
+              {"kms_key_id", s.kms_key_id},
+              {"created", s.created},
+              {"last_changed", s.last_changed},
+              {"last_accessed", s.last_accessed},
+              {"deleted", s.deleted},
+              {"deletion_requested", s.deletion_requested},
+              {"tags", tags}};
+  if (!s.resource_policy.empty()) doc["resource_policy"] = s.resource_policy;
+  return doc;
 }
 
 // Rotation settings ride in the secret's document under "rotation" (absent
@@ -166,6 +168,7 @@ bool ParseSecretDoc(const std::string& text, StoredSecret& s) {
     s.last_accessed = j.at("last_accessed").get<double>();
     s.deleted = j.at("deleted").get<double>();
     s.deletion_requested = j.value("deletion_requested", 0.0);
+    s.resource_policy = j.value("resource_policy", std::string());
     for (const auto& t : j.at("tags")) {
       s.tags.push_back(
           {t.at(0).get<std::string>(), t.at(1).get<std::string>()});

@@ -533,6 +533,11 @@ StatusOr<std::shared_ptr<const AccessKey>> StsService::SessionKey(
   key->user_id = role->role_id + ":" + s->session_name;
   key->role_arn = role->arn;
   key->profile = "assumed-role/" + role->name + "/" + s->session_name;
+  // The session as a principal for resource policies and condition keys.
+  if (auto p = ParsePrincipalArn(key->arn); p.ok()) {
+    p->user_id = key->user_id;
+    key->principal = std::make_shared<const Principal>(std::move(*p));
+  }
   return std::shared_ptr<const AccessKey>(std::move(key));
 }
 

@@ -112,7 +112,7 @@ TEST(IamPolicyTest, WildcardsAndDeny) {
       p->Allowed("secretsmanager:DeleteSecret", "arn:x:secret:prod-1"));
   EXPECT_FALSE(p->Allowed("kms:Decrypt", "*"));
   EXPECT_FALSE(IamPolicy::Parse(R"({"Statement":[{"Effect":"Allow","Action":"*",
-      "Resource":"*","Condition":{}}]})",
+      "Resource":"*","Condition":{"StringSorta":{"aws:PrincipalArn":"x"}}}]})",
                                 "p")
                    .ok());
   EXPECT_FALSE(IamPolicy::Parse("[]", "p").ok());

@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keyward/inventory/inventory.h"
 #include "keyward/status.h"
@@ -40,12 +41,43 @@ StatusOr<std::string> ApplicationPolicy(const inventory::Inventory& inventory,
                                         std::string_view app,
                                         const PolicyOptions& options);
 
-// The operator policy: create/update/tag/restore and read metadata of the
-// platform-data/* and platform-config/* secrets, list secrets, generate
-// passwords. No DeleteSecret (deletion is a deliberate, separate grant).
-// INVALID_ARGUMENT when region/account are missing or malformed.
+// The operator policy: create/update/tag/restore, read metadata and manage
+// the resource policies of the platform-data/* and platform-config/*
+// secrets, list secrets, generate passwords, validate resource policies. No
+// DeleteSecret (deletion is a deliberate, separate grant). INVALID_ARGUMENT
+// when region/account are missing or malformed.
 StatusOr<std::string> OperatorPolicy(const inventory::Inventory& inventory,
                                      const PolicyOptions& options);
+
+// The IAM principal ARN of `app`: its iam_principal when declared, else the
+// derived IAM user "arn:PARTITION:iam::ACCOUNT:user/APP" (what `keyward
+// server --inventory` creates).
+std::string ApplicationPrincipalArn(const inventory::Application& app,
+                                    std::string_view partition,
+                                    std::string_view account);
+
+// The default operator principal of `keyward server --inventory`.
+std::string DefaultOperatorArn(std::string_view partition,
+                               std::string_view account);
+
+struct ResourcePolicyOptions {
+  std::string partition = "aws";
+  // For consumers without an iam_principal (12 digits).
+  std::string account;
+  // Principals that manage secrets (populate, rotate, apply policies); never
+  // denied by the generated policy. Empty: DefaultOperatorArn().
+  std::vector<std::string> operator_arns;
+};
+
+// The resource policy for `secret` (JSON, 2-space indented): one Deny
+// statement for every principal except the secret's consumers and the
+// operators ("Principal": "*" with a StringNotEquals condition on
+// aws:PrincipalArn), so a too-broad identity policy elsewhere still cannot
+// read it. NOT_FOUND for an unknown secret; INVALID_ARGUMENT for a
+// malformed account or operator ARN.
+StatusOr<std::string> SecretResourcePolicy(
+    const inventory::Inventory& inventory, std::string_view secret,
+    const ResourcePolicyOptions& options);
 
 }  // namespace keyward::iam
 

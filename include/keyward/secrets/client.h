@@ -71,6 +71,15 @@ class SecretsManagerApi {
                                const std::vector<std::string>& tag_keys);
   virtual StatusOr<SecretValue> GetRandomPassword(
       const GetRandomPasswordRequest& req);
+  // Resource policies (JSON text). PutResourcePolicy with
+  // `block_public_policy` refuses policies that allow broad access
+  // (PublicPolicyException).
+  virtual Status PutResourcePolicy(const std::string& secret_id,
+                                   const std::string& policy,
+                                   bool block_public_policy);
+  virtual StatusOr<ResourcePolicyResult> GetResourcePolicy(
+      const std::string& secret_id);
+  virtual Status DeleteResourcePolicy(const std::string& secret_id);
 
   // Convenience: every page of ListSecrets.
   StatusOr<std::vector<SecretMetadata>> ListAllSecrets(ListSecretsRequest req);
@@ -160,6 +169,12 @@ class SecretsManagerClient : public SecretsManagerApi {
                        const std::vector<std::string>& tag_keys) override;
   StatusOr<SecretValue> GetRandomPassword(
       const GetRandomPasswordRequest& req) override;
+  Status PutResourcePolicy(const std::string& secret_id,
+                           const std::string& policy,
+                           bool block_public_policy) override;
+  StatusOr<ResourcePolicyResult> GetResourcePolicy(
+      const std::string& secret_id) override;
+  Status DeleteResourcePolicy(const std::string& secret_id) override;
 
   const std::string& endpoint() const;
   const std::string& region() const;

@@ -160,6 +160,13 @@ struct RestoreSecretResult {
   std::string name;
 };
 
+// GetResourcePolicy: the secret and its resource policy ("" when none).
+struct ResourcePolicyResult {
+  std::string arn;
+  std::string name;
+  std::string resource_policy;
+};
+
 struct SecretVersion {
   std::string version_id;
   std::vector<std::string> version_stages;

@@ -26,6 +26,7 @@
 #include "keyward/http/http_client.h"
 #include "keyward/secret_value.h"
 #include "keyward/server/policy.h"
+#include "keyward/server/principals.h"
 #include "keyward/status.h"
 
 namespace keyward::server {
@@ -42,6 +43,10 @@ struct AccessKey {
   std::string arn;
   std::string user_id;   // STS sessions: ROLE_ID:SESSION; else derived
   std::string role_arn;  // STS sessions: the role they act as
+  // Who signs with this key (principals.h), for policy evaluation (resource
+  // policies' Principal, aws:PrincipalArn, aws:PrincipalTag/...). Null: the
+  // server names the caller arn:aws:iam::ACCOUNT:user/<access key id>.
+  std::shared_ptr<const Principal> principal;
 };
 
 // Temporary (STS session) keys, which are not in any file: given an access

@@ -82,6 +82,12 @@ struct Caller {
   // The region the request was signed for; empty: ServiceOptions::region.
   // Each region's secrets are separate, as in AWS.
   std::string region;
+  // Who the key belongs to; null: arn:aws:iam::ACCOUNT:user/<key id>.
+  const Principal* principal = nullptr;
+  // The client's address (aws:SourceIp; a view of the connection's, valid
+  // during Handle) and whether it came over TLS.
+  std::string_view source_ip;
+  bool secure_transport = false;
 };
 
 class SecretsService {

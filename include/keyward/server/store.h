@@ -25,6 +25,8 @@ struct sqlite3;
 
 namespace keyward::server {
 
+class IamPolicy;
+
 enum class PathKind { kDirectory, kCredentialsFile };
 
 // Refuses (FAILED_PRECONDITION, naming the path and the fix) a path that
@@ -88,6 +90,13 @@ struct StoredSecret {
   double deleted = 0;        // 0: live; else the scheduled deletion date
   double deletion_requested = 0;
   std::vector<secrets::Tag> tags;
+  // The resource policy as PutResourcePolicy received it; empty: none.
+  // Kept in the metadata document ("resource_policy"; stores from before it
+  // simply lack the member), never near a value.
+  std::string resource_policy;
+  // Its parsed form (not stored; set when put or loaded), evaluated with
+  // every request on the secret.
+  std::shared_ptr<const IamPolicy> parsed_policy;
   std::vector<StoredVersion> versions;  // oldest first
   StoredRotation rotation;
   // Replication: a replica names its primary's region (and is read-only); a
