@@ -352,12 +352,6 @@ class PolicyParser {
     KW_RETURN_IF_ERROR(ParsePrincipals(s, where, kind, st));
     KW_RETURN_IF_ERROR(ParseActionsAndResources(s, where, st));
     if (auto c = s.find("Condition"); c != s.end()) {
-      // IAM-SLICE-1: identity-policy conditions need the request context
-      // the service passes from the next change on.
-      if (kind == PolicyKind::kIdentity) {
-        return Bad(where +
-                   ": \"Condition\" is not supported by keyward server");
-      }
       KW_RETURN_IF_ERROR(ParseConditions(*c, where, st.conditions));
     }
     return OkStatus();

@@ -23,12 +23,15 @@ constexpr Operation kOperations[] = {
     {"BatchGetSecretValue", &I::BatchGetSecretValue},
     {"CancelRotateSecret", &I::CancelRotateSecret},
     {"CreateSecret", &I::CreateSecret},
+    {"DeleteResourcePolicy", &I::DeleteResourcePolicy},
     {"DeleteSecret", &I::DeleteSecret},
     {"DescribeSecret", &I::DescribeSecret},
     {"GetRandomPassword", &I::GetRandomPassword},
+    {"GetResourcePolicy", &I::GetResourcePolicy},
     {"GetSecretValue", &I::GetSecretValueOp},
     {"ListSecretVersionIds", &I::ListSecretVersionIds},
     {"ListSecrets", &I::ListSecrets},
+    {"PutResourcePolicy", &I::PutResourcePolicy},
     {"PutSecretValue", &I::PutSecretValue},
     {"RemoveRegionsFromReplication", &I::RemoveRegionsFromReplication},
     {"ReplicateSecretToRegions", &I::ReplicateSecretToRegions},
@@ -39,6 +42,7 @@ constexpr Operation kOperations[] = {
     {"UntagResource", &I::UntagResource},
     {"UpdateSecret", &I::UpdateSecret},
     {"UpdateSecretVersionStage", &I::UpdateSecretVersionStage},
+    {"ValidateResourcePolicy", &I::ValidateResourcePolicy},
 };
 
 const Operation* FindOperation(std::string_view name) {
@@ -87,6 +91,7 @@ StatusOr<std::unique_ptr<SecretsService>> SecretsService::Create(
   KW_ASSIGN_OR_RETURN(std::vector<StoredSecret> all, impl->store->LoadAll());
   KW_RETURN_IF_ERROR(impl->MigrateValueAad(all));
   for (auto& s : all) {
+    KW_RETURN_IF_ERROR(LoadResourcePolicy(s));
     impl->name_to_arn[Impl::NameKey(s.region, s.name)] = s.arn;
     std::string arn = s.arn;
     impl->by_arn[arn] = std::move(s);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -53,6 +54,15 @@ Status LimitExceeded();
 Status MarkedForDeletion();
 
 Status Validation(std::string_view member, std::string_view constraint);
+
+// A resource policy's text parsed for evaluation (resource_policy_ops.cc);
+// MalformedPolicyDocumentException when it does not parse.
+StatusOr<std::shared_ptr<const IamPolicy>> ParseResourcePolicy(
+    std::string_view text);
+// Parses a loaded secret's stored resource policy (none: nothing to do).
+// FAILED_PRECONDITION naming the secret when it no longer parses: the
+// server refuses to start rather than serve the secret without it.
+Status LoadResourcePolicy(StoredSecret& s);
 
 Status Serialization(std::string_view what);
 
@@ -219,18 +229,52 @@ struct SecretsService::Impl {
   // message names the resource as the request `named` it, never the
   // resolved ARN: the same text whether or not the secret exists, so a
   // denied caller learns nothing about other secrets.
+  //
+  // The caller's identity policy and, when the secret `s` exists, its
+  // resource policy are evaluated together (policy.h: AWS's logic).
+  // `stage`/`version_id`: the request's VersionStage/VersionId condition keys.
   Status Authorize(const Caller& caller, std::string_view op,
-                   const std::string& resource, std::string_view named) {
-    if (caller.policy == nullptr) return OkStatus();
-    std::string action = "secretsmanager:" + std::string(op);
-    if (caller.policy->Allowed(action, resource)) return OkStatus();
-    return ApiFailure(Msg::kAccessDenied, {"arn:aws:iam::" + opt.account_id +
-                                               ":user/" + caller.access_key_id,
-                                           action, named});
+                   std::string_view resource, std::string_view named,
+                   const StoredSecret* s = nullptr, std::string_view stage = {},
+                   std::string_view version_id = {}) const {
+    const IamPolicy* rp = s != nullptr ? s->parsed_policy.get() : nullptr;
+    if (caller.policy == nullptr && rp == nullptr) return OkStatus();
+    // "secretsmanager:" + op without allocating (op names are short).
+    constexpr std::string_view kService = "secretsmanager:";
+    char action[96];
+    std::size_t n = std::min(op.size(), sizeof action - kService.size());
+    std::memcpy(action, kService.data(), kService.size());
+    std::memcpy(action + kService.size(), op.data(), n);
+    RequestContext ctx;
+    ctx.action = std::string_view(action, kService.size() + n);
+    ctx.resource = resource;
+    ctx.principal = caller.principal;
+    ctx.source_ip = caller.source_ip;
+    ctx.secure_transport = caller.secure_transport;
+    ctx.region = RegionOf(caller);
+    if (s != nullptr) {
+      ctx.resource_tags = &s->tags;
+      ctx.secret_id = s->arn;
+    }
+    ctx.version_stage = stage;
+    ctx.version_id = version_id;
+    if (Evaluate(caller.policy, rp, ctx, opt.account_id) == Verdict::kAllowed)
+      return OkStatus();
+    // One text for every denial (F6): which policy denied would tell a
+    // denied caller that the secret exists.
+    std::string who = caller.principal != nullptr
+                          ? caller.principal->arn
+                          : "arn:aws:iam::" + opt.account_id + ":user/" +
+                                caller.access_key_id;
+    return ApiFailure(Msg::kAccessDenied, {who, ctx.action, named});
   }
   Status AuthorizeId(const Caller& caller, std::string_view op,
-                     const std::string& id) {
-    return Authorize(caller, op, ResourceFor(id, RegionOf(caller)), id);
+                     const std::string& id, std::string_view stage = {},
+                     std::string_view version_id = {}) {
+    const std::string& region = RegionOf(caller);
+    if (const StoredSecret* s = Find(id, region))
+      return Authorize(caller, op, s->arn, id, s, stage, version_id);
+    return Authorize(caller, op, ResourceFor(id, region), id);
   }
 
   // Persists `s` (already modified in memory; `before` is its stored state,
@@ -541,6 +585,11 @@ struct SecretsService::Impl {
   Status Drop(const std::string& arn);
   Status AddReplicas(StoredSecret& updated,
                      const std::vector<ReplicaRequest>& regions, bool force);
+  // resource_policy_ops.cc
+  StatusOr<Json> PutResourcePolicy(const Json& req, const Caller& caller);
+  StatusOr<Json> GetResourcePolicy(const Json& req, const Caller& caller);
+  StatusOr<Json> DeleteResourcePolicy(const Json& req, const Caller& caller);
+  StatusOr<Json> ValidateResourcePolicy(const Json& req, const Caller& caller);
 
   // Looks up a live secret for a write, authorizing `op` first.
   StatusOr<StoredSecret*> ForWrite(const std::string& id, std::string_view op,

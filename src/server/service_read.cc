@@ -16,7 +16,8 @@ StatusOr<Json> SecretsService::Impl::GetOne(const std::string& id,
   Json out;
   {
     std::shared_lock lock(mu);
-    KW_RETURN_IF_ERROR(AuthorizeId(caller, "GetSecretValue", id));
+    KW_RETURN_IF_ERROR(
+        AuthorizeId(caller, "GetSecretValue", id, stage, version_id));
     StoredSecret* s = Find(id, RegionOf(caller));
     if (s == nullptr) return NotFound();
     if (s->deleted != 0) return MarkedForDeletion();

@@ -1,0 +1,150 @@
+// PutResourcePolicy, GetResourcePolicy, DeleteResourcePolicy and
+// ValidateResourcePolicy (docs/server.md, "Resource policies"). A policy is
+// parsed once, when it is put (or loaded from the store), and kept next to
+// the secret; requests evaluate the parsed form (policy.h).
+#include <mutex>
+
+#include "server/messages.h"
+#include "server/service_internal.h"
+
+namespace keyward::server {
+
+namespace {
+
+constexpr std::size_t kMaxPolicyBytes = 20480;
+
+StatusOr<std::string> ReadPolicyText(const Json &req) {
+  KW_ASSIGN_OR_RETURN(std::string text, RequiredString(req, "ResourcePolicy"));
+  if (text.empty()) {
+    return Validation("resourcePolicy",
+                      "Member must have length greater than or equal to 1");
+  }
+  if (text.size() > kMaxPolicyBytes) {
+    return Validation("resourcePolicy",
+                      "Member must have length less than or equal to 20480");
+  }
+  return text;
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<const IamPolicy>> ParseResourcePolicy(
+    std::string_view text) {
+  KW_ASSIGN_OR_RETURN(
+      IamPolicy parsed,
+      IamPolicy::Parse(text, "ResourcePolicy", PolicyKind::kResource));
+  return std::make_shared<const IamPolicy>(std::move(parsed));
+}
+
+Status LoadResourcePolicy(StoredSecret &s) {
+  if (s.resource_policy.empty()) return OkStatus();
+  auto parsed = ParseResourcePolicy(s.resource_policy);
+  if (!parsed.ok()) {
+    return FailedPreconditionError(
+        "store: the resource policy of secret " + s.name + " does not parse (" +
+        parsed.status().message() +
+        "); refusing to start rather than serve the secret without it");
+  }
+  s.parsed_policy = std::move(*parsed);
+  return OkStatus();
+}
+
+StatusOr<Json> SecretsService::Impl::PutResourcePolicy(const Json &req,
+                                                       const Caller &caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(std::string text, ReadPolicyText(req));
+  KW_ASSIGN_OR_RETURN(bool block, OptBool(req, "BlockPublicPolicy", false));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "PutResourcePolicy", caller));
+  KW_ASSIGN_OR_RETURN(std::shared_ptr<const IamPolicy> parsed,
+                      ParseResourcePolicy(text));
+  if (block && !parsed->BroadAccessStatement(opt.account_id).empty()) {
+    return ApiFailure(Msg::kPublicPolicy);
+  }
+  StoredSecret before = *s;
+  s->resource_policy = std::move(text);
+  s->parsed_policy = std::move(parsed);
+  if (Status st = Persist(*s, &before); !st.ok()) {
+    *s = std::move(before);
+    return st;
+  }
+  return Json{{"ARN", s->arn}, {"Name", s->name}};
+}
+
+StatusOr<Json> SecretsService::Impl::GetResourcePolicy(const Json &req,
+                                                       const Caller &caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  std::shared_lock lock(mu);
+  KW_RETURN_IF_ERROR(AuthorizeId(caller, "GetResourcePolicy", id));
+  StoredSecret *s = Find(id, RegionOf(caller));
+  if (s == nullptr) return ApiFailure(Msg::kSecretNotFound);
+  Json out{{"ARN", s->arn}, {"Name", s->name}};
+  if (!s->resource_policy.empty()) out["ResourcePolicy"] = s->resource_policy;
+  return out;
+}
+
+StatusOr<Json> SecretsService::Impl::DeleteResourcePolicy(
+    const Json &req, const Caller &caller) {
+  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+  std::unique_lock lock(mu);
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(id, "DeleteResourcePolicy", caller));
+  if (!s->resource_policy.empty()) {
+    StoredSecret before = *s;
+    s->resource_policy.clear();
+    s->parsed_policy.reset();
+    if (Status st = Persist(*s, &before); !st.ok()) {
+      *s = std::move(before);
+      return st;
+    }
+  }
+  return Json{{"ARN", s->arn}, {"Name", s->name}};
+}
+
+// AWS runs three checks: the policy's syntax, broad access (a "*" or
+// foreign principal without a pinning condition) and, with a SecretId,
+// that the secret exists. Findings come back as ValidationErrors; only a
+// document that is not JSON at all is an error.
+StatusOr<Json> SecretsService::Impl::ValidateResourcePolicy(
+    const Json &req, const Caller &caller) {
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> id,
+                      OptString(req, "SecretId"));
+  KW_ASSIGN_OR_RETURN(std::string text, ReadPolicyText(req));
+  {
+    std::shared_lock lock(mu);
+    if (id) {
+      KW_RETURN_IF_ERROR(AuthorizeId(caller, "ValidateResourcePolicy", *id));
+      if (Find(*id, RegionOf(caller)) == nullptr)
+        return ApiFailure(Msg::kSecretNotFound);
+    } else {
+      KW_RETURN_IF_ERROR(Authorize(caller, "ValidateResourcePolicy", "*", "*"));
+    }
+  }
+  if (!secrets::ParseJson(text)) {
+    return Status(StatusCode::kInvalidArgument,
+                  "The resource policy is not valid JSON.",
+                  "MalformedPolicyDocumentException");
+  }
+  Json errors = Json::array();
+  auto parsed = ParseResourcePolicy(text);
+  if (!parsed.ok()) {
+    errors.push_back({{"CheckName", "SYNTAX_CHECK"},
+                      {"ErrorMessage", parsed.status().message()}});
+  } else {
+    std::string broad = (*parsed)->BroadAccessStatement(opt.account_id);
+    if (!broad.empty()) {
+      errors.push_back(
+          {{"CheckName", "PUBLIC_ACCESS_CHECK"},
+           {"ErrorMessage",
+            "The policy's " + broad +
+                " allows broad access to the secret (a \"*\" or another "
+                "account's principal without a condition on "
+                "aws:PrincipalArn, aws:PrincipalAccount or aws:SourceIp)."}});
+    }
+  }
+  return Json{{"PolicyValidationPassed", errors.empty()},
+              {"ValidationErrors", errors}};
+}
+
+}  // namespace keyward::server
