@@ -50,6 +50,18 @@ Status AttachInventoryPrincipals(const inventory::Inventory& inv,
                                  const std::string& account_id,
                                  std::vector<server::AccessKey>& keys);
 
+// Writes `content` to a new file with mode 0600 (fails if it exists).
+Status WriteNew0600(const std::string& path, std::string_view content);
+
+// The generated credentials file for a store ([keyward-local]): created
+// once, then reused. `*created` tells whether this call wrote it.
+Status EnsureGeneratedCredentials(const std::string& path, bool* created);
+
+// Every key is a principal: the inventory's, else the IAM user named like
+// its profile (what STS GetCallerIdentity reports for it).
+void AttachDefaultPrincipals(const std::string& account_id,
+                             std::vector<server::AccessKey>& keys);
+
 }  // namespace keyward::cli
 
 #endif  // KEYWARD_CLI_SERVER_INVENTORY_H_

@@ -147,4 +147,40 @@ StatusOr<Json> SecretsService::Impl::ValidateResourcePolicy(
               {"ValidationErrors", errors}};
 }
 
+Status SecretsService::Impl::Authorize(
+    const Caller &caller, std::string_view op, std::string_view resource,
+    std::string_view named, const StoredSecret *s, std::string_view stage,
+    std::string_view version_id) const {
+  const IamPolicy *rp = s != nullptr ? s->parsed_policy.get() : nullptr;
+  if (caller.policy == nullptr && rp == nullptr) return OkStatus();
+  // "secretsmanager:" + op without allocating (op names are short).
+  constexpr std::string_view kService = "secretsmanager:";
+  char action[96];
+  std::size_t n = std::min(op.size(), sizeof action - kService.size());
+  std::memcpy(action, kService.data(), kService.size());
+  std::memcpy(action + kService.size(), op.data(), n);
+  RequestContext ctx;
+  ctx.action = std::string_view(action, kService.size() + n);
+  ctx.resource = resource;
+  ctx.principal = caller.principal;
+  ctx.source_ip = caller.source_ip;
+  ctx.secure_transport = caller.secure_transport;
+  ctx.region = RegionOf(caller);
+  if (s != nullptr) {
+    ctx.resource_tags = &s->tags;
+    ctx.secret_id = s->arn;
+  }
+  ctx.version_stage = stage;
+  ctx.version_id = version_id;
+  if (Evaluate(caller.policy, rp, ctx, opt.account_id) == Verdict::kAllowed)
+    return OkStatus();
+  // One text for every denial (F6): which policy denied would tell a
+  // denied caller that the secret exists.
+  std::string who =
+      caller.principal != nullptr
+          ? caller.principal->arn
+          : "arn:aws:iam::" + opt.account_id + ":user/" + caller.access_key_id;
+  return ApiFailure(Msg::kAccessDenied, {who, ctx.action, named});
+}
+
 }  // namespace keyward::server
