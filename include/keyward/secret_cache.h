@@ -79,6 +79,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keyward/attributes.h"
 #include "keyward/env.h"
 #include "keyward/function_ref.h"
 #include "keyward/secret_value.h"
@@ -101,20 +102,20 @@ class Secret {
  public:
   Secret() = default;
 
-  const std::string& name() const;
-  const std::string& version_id() const;
+  const std::string& name() const KEYWARD_LIFETIMEBOUND;
+  const std::string& version_id() const KEYWARD_LIFETIMEBOUND;
   // True when the secret was stored as SecretBinary.
   bool is_binary() const;
   // True when the value is a JSON object (it then exposes properties).
   bool is_json() const;
   // The whole SecretString (or the decoded SecretBinary bytes).
-  const SecretValue& value() const;
+  const SecretValue& value() const KEYWARD_LIFETIMEBOUND;
   // When this version was fetched from the store.
   Clock::time_point fetched_at() const;
   // ARN, staging labels (as of the fetch) and creation date as
   // GetSecretValue returned them; empty / nullopt when the store sent none.
-  const std::string& arn() const;
-  const std::vector<std::string>& version_stages() const;
+  const std::string& arn() const KEYWARD_LIFETIMEBOUND;
+  const std::vector<std::string>& version_stages() const KEYWARD_LIFETIMEBOUND;
   std::optional<Clock::time_point> created_date() const;
 
   // Property names of a JSON value (names are not secret), sorted.
@@ -127,7 +128,8 @@ class Secret {
   // The property's value without copying it (null when there is no such
   // property); valid as long as this Secret (or the `const Secret&` passed to
   // a Read callback) is.
-  const SecretValue* FindProperty(std::string_view key) const;
+  const SecretValue* FindProperty(std::string_view key) const
+      KEYWARD_LIFETIMEBOUND;
   // A property that holds an integer (JSON number or decimal string).
   // INVALID_ARGUMENT when it is not one (the value is never quoted).
   StatusOr<std::int64_t> Int(std::string_view key) const;

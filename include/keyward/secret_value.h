@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "keyward/attributes.h"
+
 namespace keyward {
 
 // Overwrites `n` bytes at `p` with zeros in a way the compiler cannot elide.
@@ -66,7 +68,7 @@ class SecretValue {
 
   // The secret bytes. The view is valid while this object is alive and
   // unmodified. Every call site that reveals a secret should be deliberate.
-  std::string_view Reveal() const { return bytes_; }
+  std::string_view Reveal() const KEYWARD_LIFETIMEBOUND { return bytes_; }
   std::size_t size() const { return bytes_.size(); }
   bool empty() const { return bytes_.empty(); }
 

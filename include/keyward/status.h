@@ -17,6 +17,8 @@
 #include <utility>
 #include <variant>
 
+#include "keyward/attributes.h"
+
 namespace keyward {
 
 // Canonical codes, numerically identical to absl::StatusCode.
@@ -54,10 +56,12 @@ class [[nodiscard]] Status {
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
-  const std::string& message() const { return message_; }
+  const std::string& message() const KEYWARD_LIFETIMEBOUND { return message_; }
   // The service error type ("ThrottlingException", ...) or "" when the error
   // did not come from a service response.
-  const std::string& error_type() const { return error_type_; }
+  const std::string& error_type() const KEYWARD_LIFETIMEBOUND {
+    return error_type_;
+  }
 
   // "NOT_FOUND: message" (plus " [ErrorType]" when known); "OK" for ok().
   std::string ToString() const;
@@ -121,14 +125,14 @@ class [[nodiscard]] StatusOr {
   Status status() && { return ok() ? Status() : std::get<0>(std::move(rep_)); }
 
   // Precondition: ok().
-  const T& value() const& { return std::get<1>(rep_); }
-  T& value() & { return std::get<1>(rep_); }
-  T&& value() && { return std::get<1>(std::move(rep_)); }
-  const T& operator*() const& { return value(); }
-  T& operator*() & { return value(); }
-  T&& operator*() && { return std::move(*this).value(); }
-  const T* operator->() const { return &value(); }
-  T* operator->() { return &value(); }
+  const T& value() const& KEYWARD_LIFETIMEBOUND { return std::get<1>(rep_); }
+  T& value() & KEYWARD_LIFETIMEBOUND { return std::get<1>(rep_); }
+  T&& value() && KEYWARD_LIFETIMEBOUND { return std::get<1>(std::move(rep_)); }
+  const T& operator*() const& KEYWARD_LIFETIMEBOUND { return value(); }
+  T& operator*() & KEYWARD_LIFETIMEBOUND { return value(); }
+  T&& operator*() && KEYWARD_LIFETIMEBOUND { return std::move(*this).value(); }
+  const T* operator->() const KEYWARD_LIFETIMEBOUND { return &value(); }
+  T* operator->() KEYWARD_LIFETIMEBOUND { return &value(); }
 
   template <typename U>
   T value_or(U&& fallback) const& {
