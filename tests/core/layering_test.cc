@@ -1,5 +1,6 @@
 // The layers of keyward may only include downwards (docs/architecture.md):
-//   core  (src/core, keyward/status.h, env.h, secret_value.h, naming.h)
+//   core  (src/core, keyward/status.h, env.h, secret_value.h, naming.h,
+//          attributes.h)
 //   http  (src/http, keyward/http/)        may include core
 //   aws   (src/aws, keyward/aws/)          may include core, http
 //   everything else (secrets, config, server, agent, inventory, cli, ...)
@@ -25,7 +26,8 @@ Layer LayerOfInclude(const std::string& path) {
       {"keyward/status.h", kCore},
       {"keyward/env.h", kCore},
       {"keyward/secret_value.h", kCore},
-      {"keyward/naming.h", kCore}};
+      {"keyward/naming.h", kCore},
+      {"keyward/attributes.h", kCore}};
   if (auto it = kCoreHeaders.find(path); it != kCoreHeaders.end())
     return it->second;
   if (path.starts_with("core/")) return kCore;
@@ -73,7 +75,8 @@ TEST(LayeringTest, LowerLayersNeverIncludeHigherOnes) {
     auto v = Violations(root, dir, layer);
     all.insert(all.end(), v.begin(), v.end());
   }
-  for (const char* h : {"status.h", "env.h", "secret_value.h", "naming.h"}) {
+  for (const char* h :
+       {"status.h", "env.h", "secret_value.h", "naming.h", "attributes.h"}) {
     std::ifstream in(root / "include/keyward" / h);
     std::string line;
     int n = 0;
