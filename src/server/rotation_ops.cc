@@ -322,8 +322,11 @@ void SecretsService::Impl::StartDueRotations() {
 }
 
 // DescribeSecret/ListSecrets members for rotation, as AWS reports them once
-// rotation was configured.
-void AddRotationJson(const StoredSecret& s, Json& out) {
+// rotation was configured. The API reference differs per operation on
+// LastRotatedDate: DescribeSecret returns null "if the secret isn't configured
+// for rotation or rotation has been disabled", ListSecrets only "if the secret
+// hasn't ever rotated"; the date stays stored for a later RotateSecret.
+void AddRotationJson(const StoredSecret& s, bool list, Json& out) {
   const StoredRotation& r = s.rotation;
   if (!r.configured) return;
   out["RotationEnabled"] = r.enabled;
@@ -333,7 +336,8 @@ void AddRotationJson(const StoredSecret& s, Json& out) {
   if (!r.schedule.empty()) rules["ScheduleExpression"] = r.schedule;
   if (!r.duration.empty()) rules["Duration"] = r.duration;
   if (!rules.empty()) out["RotationRules"] = rules;
-  if (r.last_rotated != 0) out["LastRotatedDate"] = r.last_rotated;
+  if (r.last_rotated != 0 && (r.enabled || list))
+    out["LastRotatedDate"] = r.last_rotated;
   if (r.enabled && r.next != 0) out["NextRotationDate"] = r.next;
 }
 

@@ -147,7 +147,7 @@ StatusOr<int> PageSize(const Json& req, int max, int fallback);
 
 class Rotator;
 // rotation_ops.cc / replication_ops.cc
-void AddRotationJson(const StoredSecret& s, Json& out);
+void AddRotationJson(const StoredSecret& s, bool list, Json& out);
 struct ReplicaRequest {
   std::string region;
   std::string kms_key_id;
@@ -437,7 +437,7 @@ struct SecretsService::Impl {
     if (s.last_accessed != 0) out["LastAccessedDate"] = s.last_accessed;
     if (s.deleted != 0) out["DeletedDate"] = s.deletion_requested;
     if (!s.tags.empty()) out["Tags"] = TagsJson(s.tags);
-    AddRotationJson(s, out);
+    AddRotationJson(s, list, out);
     AddReplicationJson(s, out);
     return out;
   }

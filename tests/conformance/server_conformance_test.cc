@@ -1,7 +1,8 @@
 // The conformance scenario (tests/conformance/scenario.json: every operation,
-// including error cases, and STS GetCallerIdentity/AssumeRole) run with
-// boto3, the aws CLI and @aws-sdk/client-secrets-manager + client-sts against
-// keyward server and moto_server;
+// including error cases, STS GetCallerIdentity/AssumeRole, resource policies,
+// rotation and replication) run with boto3, the aws CLI and
+// @aws-sdk/client-secrets-manager + client-sts against keyward server and
+// moto_server;
 // responses compared field by field by run_conformance.py. Differences must
 // be listed in known_differences.json (docs/server-conformance.md).
 #include <gtest/gtest.h>
@@ -27,8 +28,13 @@ TEST_P(ServerConformanceTest, MatchesMotoFieldByField) {
     ASSERT_EQ(install.exit_code, 0) << install.err;
   }
   TempDir tmp;
-  // The STS steps assume a role declared like this (docs/server.md, STS).
-  auto server = KeywardServer::Start(tmp, {"--roles", dir + "/roles.json"});
+  // The STS steps assume a role declared like this (docs/server.md, STS); the
+  // rotation steps run the example single-user hook (boto3) where AWS would
+  // invoke the rotation Lambda (docs/server.md, Rotation).
+  auto server = KeywardServer::Start(
+      tmp, {"--roles", dir + "/roles.json", "--rotation-hook",
+            "python3 " + std::string(KEYWARD_SOURCE_DIR) +
+                "/examples/rotation/single_user_hook.py"});
   ASSERT_TRUE(server.ok()) << server.status();
   auto moto = MotoServer::Start();
   ASSERT_TRUE(moto.ok()) << moto.status();

@@ -124,6 +124,16 @@ wait_for(lambda: stages('app/db').get(second) == ['AWSCURRENT'], 'second rotatio
 s = stages('app/db')
 check(s.get(first) == ['AWSPREVIOUS'], 'AWSPREVIOUS moved to the first rotation')
 check(not any('AWSPENDING' in v for v in s.values()), 'no AWSPENDING left')
+# Cancelled: the API reference says DescribeSecret returns null for
+# NextRotationDate and LastRotatedDate once rotation is disabled, ListSecrets
+# keeps LastRotatedDate (null there only if the secret never rotated).
+out = c.cancel_rotate_secret(SecretId='app/db')
+check('VersionId' not in out, 'no unfinished version to name')
+d = c.describe_secret(SecretId='app/db')
+check(d['RotationEnabled'] is False, 'RotationEnabled false')
+check('NextRotationDate' not in d and 'LastRotatedDate' not in d, 'dates null when disabled')
+listed = [s for s in c.list_secrets()['SecretList'] if s['Name'] == 'app/db'][0]
+check('LastRotatedDate' in listed and 'NextRotationDate' not in listed, 'ListSecrets dates')
 )PY");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   ExpectNoCanary(dir, r);

@@ -1,19 +1,30 @@
 // Runs the conformance scenario with @aws-sdk/client-secrets-manager (and
 // @aws-sdk/client-sts for steps with "service": "sts") and
 // prints the results as JSON: [{ok, response} | {ok: false, error}].
-// Usage: node run.mjs ENDPOINT SCENARIO.json (credentials from the
-// environment / shared files, region us-east-1).
+// Usage: node run.mjs ENDPOINT SCENARIO.json [--poll] (credentials from the
+// environment / shared files; a step's "region", default us-east-1). With
+// --poll a step with "poll": {"present": KEY, "seconds": N} is repeated until
+// its response has KEY or N seconds passed (run_conformance.py says why).
 import { readFileSync } from "node:fs";
 import * as sm from "@aws-sdk/client-secrets-manager";
 import * as sts from "@aws-sdk/client-sts";
 
-const [endpoint, scenarioPath] = process.argv.slice(2);
+const [endpoint, scenarioPath, pollFlag] = process.argv.slice(2);
+const polls = pollFlag === "--poll";
 const scenario = JSON.parse(readFileSync(scenarioPath, "utf8"));
-const options = { endpoint, region: "us-east-1", maxAttempts: 1 };
-const clients = {
-  secretsmanager: [new sm.SecretsManagerClient(options), sm],
-  sts: [new sts.STSClient(options), sts],
-};
+const modules = { secretsmanager: [sm, "SecretsManagerClient"], sts: [sts, "STSClient"] };
+const clients = new Map();
+
+function clientFor(step) {
+  const service = step.service || "secretsmanager";
+  const region = step.region || "us-east-1";
+  const key = `${service} ${region}`;
+  const [mod, ctor] = modules[service];
+  if (!clients.has(key)) {
+    clients.set(key, new mod[ctor]({ endpoint, region, maxAttempts: 1 }));
+  }
+  return [clients.get(key), mod];
+}
 
 function plain(value) {
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
@@ -29,16 +40,29 @@ function plain(value) {
   return value;
 }
 
-const results = [];
-for (const step of scenario) {
+async function call(step) {
   const params = { ...step.params };
   if (params.SecretBinary) params.SecretBinary = Buffer.from(params.SecretBinary, "base64");
   try {
-    const [client, mod] = clients[step.service || "secretsmanager"];
+    const [client, mod] = clientFor(step);
     const resp = await client.send(new mod[`${step.op}Command`](params));
-    results.push({ ok: true, response: plain(resp) });
+    return { ok: true, response: plain(resp) };
   } catch (e) {
-    results.push({ ok: false, error: e.name || "UnknownError" });
+    return { ok: false, error: e.name || "UnknownError" };
   }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const results = [];
+for (const step of scenario) {
+  let result = await call(step);
+  if (polls && step.poll) {
+    const deadline = Date.now() + step.poll.seconds * 1000;
+    while (!(result.ok && step.poll.present in result.response) && Date.now() < deadline) {
+      await sleep(500);
+      result = await call(step);
+    }
+  }
+  results.push(result);
 }
 process.stdout.write(JSON.stringify(results));
