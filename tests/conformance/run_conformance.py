@@ -111,7 +111,7 @@ def run_cli(endpoint, env, polls):
             path = os.path.join(tmp, "in%d.json" % i)
             json.dump(params, open(path, "w"))
             cmd += ["--cli-input-json", "file://" + path]
-            p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+            p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
             if p.returncode == 0:
                 return {"ok": True, "response": json.loads(p.stdout) if p.stdout.strip() else {}}
             if "Parameter validation failed" in p.stderr:
