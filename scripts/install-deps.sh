@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev lld
   # libraries
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libsqlite3-dev libcpp-httplib-dev libboost-dev
