@@ -68,14 +68,15 @@ Json ReplicationStatusOf(const StoredSecret& s) {
   return ReplicationStatusJson(s.replicas);
 }
 
-// PrimaryRegion and ReplicationStatus in DescribeSecret/ListSecrets.
-void AddReplicationJson(const StoredSecret& s, Json& out) {
+// PrimaryRegion in DescribeSecret/ListSecrets; ReplicationStatus in
+// DescribeSecret only (botocore's SecretListEntry has no such member).
+void AddReplicationJson(const StoredSecret& s, bool list, Json& out) {
   if (!s.primary_region.empty()) {
     out["PrimaryRegion"] = s.primary_region;
   } else if (!s.replicas.empty()) {
     out["PrimaryRegion"] = s.region;
   }
-  if (!s.replicas.empty())
+  if (!list && !s.replicas.empty())
     out["ReplicationStatus"] = ReplicationStatusJson(s.replicas);
 }
 

@@ -152,7 +152,7 @@ struct ReplicaRequest {
   std::string region;
   std::string kms_key_id;
 };
-void AddReplicationJson(const StoredSecret& s, Json& out);
+void AddReplicationJson(const StoredSecret& s, bool list, Json& out);
 Status RefuseOnReplica(const StoredSecret& s);
 Status RefuseDeleteWithReplicas(const StoredSecret& s, const std::string& id);
 StatusOr<std::vector<ReplicaRequest>> ReadAddReplicaRegions(const Json& req);
@@ -438,7 +438,7 @@ struct SecretsService::Impl {
     if (s.deleted != 0) out["DeletedDate"] = s.deletion_requested;
     if (!s.tags.empty()) out["Tags"] = TagsJson(s.tags);
     AddRotationJson(s, list, out);
-    AddReplicationJson(s, out);
+    AddReplicationJson(s, list, out);
     return out;
   }
 

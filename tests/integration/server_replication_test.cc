@@ -66,6 +66,16 @@ d = west.describe_secret(SecretId='app/key')
 check(d['PrimaryRegion'] == 'us-east-1', 'replica PrimaryRegion')
 p = east.describe_secret(SecretId='app/key')
 check(p['PrimaryRegion'] == 'us-east-1' and len(p['ReplicationStatus']) == 1, 'primary reports replication')
+# ListSecrets entries carry PrimaryRegion but no ReplicationStatus (the SDKs
+# would drop it: SecretListEntry has no such member), so read the raw body.
+import json
+raw = {}
+east.meta.events.register('after-call.secretsmanager.ListSecrets',
+    lambda http_response, **kw: raw.update(body=http_response.text))
+east.list_secrets()
+entries = json.loads(raw['body'])['SecretList']
+check([e.get('PrimaryRegion') for e in entries] == ['us-east-1'], 'ListSecrets PrimaryRegion')
+check(all('ReplicationStatus' not in e for e in entries), 'no ReplicationStatus in ListSecrets')
 # The primary's changes propagate.
 east.put_secret_value(SecretId='app/key', SecretString=CANARY + '-2')
 east.tag_resource(SecretId='app/key', Tags=[{'Key': 'team', 'Value': 'a'}])
