@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 
 #include "keyward/aws/shared_config.h"
 #include "keyward/aws/sigv4.h"
@@ -103,6 +104,11 @@ StatusOr<const AccessKey*> RequestAuthenticator::FindKey(
   KW_ASSIGN_OR_RETURN(*session,
                       options_.sessions->SessionKey(access_key_id, *token));
   return session->get();
+}
+
+aws::SigningKeyCache& RequestAuthenticator::KeyCacheFor(
+    std::string_view access_key_id) const {
+  return key_caches_[std::hash<std::string_view>{}(access_key_id) % kKeyCaches];
 }
 
 StatusOr<VerifiedRequest> RequestAuthenticator::Verify(
@@ -216,7 +222,8 @@ StatusOr<VerifiedRequest> RequestAuthenticator::Verify(
     }
   }
   Status sig = aws::VerifySignature(request, auth, key.secret_access_key, date,
-                                    /*normalize_path=*/true, key_cache_.get());
+                                    /*normalize_path=*/true,
+                                    &KeyCacheFor(key.access_key_id));
   if (!sig.ok()) {
     return AuthError(
         "InvalidSignatureException",

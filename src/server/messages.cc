@@ -148,6 +148,15 @@ constexpr std::array kTable = {
                     "resource: {2} because no identity-based policy allows "
                     "the {1} action",
                     "AWS: IAM's AccessDenied format"},
+    MessageTemplate{
+        Msg::kAccessDeniedOtherAccount, "AccessDeniedException",
+        "User: {0} is not authorized to perform: {1} on "
+        "resource: {2} because no identity-based policy allows "
+        "the {1} action. The caller's policy names resources of "
+        "account {3}, but this keyward server's account is {4} "
+        "(start keyward server with --account-id {3}, or fix the "
+        "policy's ARNs)",
+        "keyward: AWS's AccessDenied text plus the cause (issue 12)"},
     MessageTemplate{Msg::kIntegrityFailure, "InternalServiceError",
                     "The stored value of this secret version failed its "
                     "integrity check.",

@@ -53,6 +53,7 @@ enum class Msg {
   kPasswordImpossible,
   kQuotaExceeded,
   kAccessDenied,
+  kAccessDeniedOtherAccount,
   kIntegrityFailure,
   kInternal,
   kUnknownOperation,

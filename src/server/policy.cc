@@ -1,9 +1,11 @@
 // IamPolicy evaluation (parsing: policy_parse.cc).
 #include "keyward/server/policy.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
+#include "server/policy_accounts.h"
 #include "server/policy_internal.h"
 
 namespace keyward::server {
@@ -12,14 +14,33 @@ using policy_internal::EqualsIgnoreCase;
 using policy_internal::InCidr;
 using policy_internal::ParseCidr;
 
-bool WildcardMatch(std::string_view p, std::string_view t, bool ignore_case) {
+namespace {
+
+// ASCII only, as IAM's case-insensitive comparisons (no locale lookup).
+inline char AsciiLower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// WildcardMatch for a pattern whose first `lit` characters hold no
+// wildcard. The literal prefix is compared first: most patterns in a policy
+// (one ARN per secret) differ from the resource before their first
+// wildcard, and a block compare rejects them without the per-character loop.
+bool MatchFrom(std::string_view p, std::size_t lit, std::string_view t,
+               bool ignore_case) {
   auto eq = [ignore_case](char a, char b) {
-    return ignore_case ? std::tolower(static_cast<unsigned char>(a)) ==
-                             std::tolower(static_cast<unsigned char>(b))
-                       : a == b;
+    return ignore_case ? AsciiLower(a) == AsciiLower(b) : a == b;
   };
+  if (lit > t.size()) return false;
+  if (!ignore_case) {
+    if (std::memcmp(p.data(), t.data(), lit) != 0) return false;
+  } else {
+    for (std::size_t i = 0; i < lit; ++i) {
+      if (!eq(p[i], t[i])) return false;
+    }
+  }
+  if (lit == p.size()) return lit == t.size();
   // Iterative glob match with single backtrack point (linear for '*').
-  std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
+  std::size_t pi = lit, ti = lit, star = std::string_view::npos, mark = 0;
   while (ti < t.size()) {
     if (pi < p.size() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti])))) {
       ++pi;
@@ -36,6 +57,13 @@ bool WildcardMatch(std::string_view p, std::string_view t, bool ignore_case) {
   }
   while (pi < p.size() && p[pi] == '*') ++pi;
   return pi == p.size();
+}
+
+}  // namespace
+
+bool WildcardMatch(std::string_view p, std::string_view t, bool ignore_case) {
+  return MatchFrom(p, std::min(p.find_first_of("*?"), p.size()), t,
+                   ignore_case);
 }
 
 bool IamPolicy::PrincipalMatches(const Statement& st,
@@ -195,8 +223,9 @@ Decision IamPolicy::Evaluate(const RequestContext& ctx) const {
     }
     if (!action_match) continue;
     bool resource_match = false;
-    for (const auto& r : st.resources) {
-      if (WildcardMatch(r, ctx.resource, false)) {
+    for (std::size_t i = 0; i < st.resources.size(); ++i) {
+      if (MatchFrom(st.resources[i], st.resource_literals[i], ctx.resource,
+                    false)) {
         resource_match = true;
         break;
       }
@@ -215,6 +244,20 @@ Decision IamPolicy::Evaluate(const RequestContext& ctx) const {
     d = Decision::kAllow;
   }
   return d;
+}
+
+std::vector<std::string> IamPolicy::ResourceAccounts() const {
+  std::vector<std::string> out;
+  for (const auto& st : statements_) {
+    if (!st.allow) continue;
+    for (const auto& r : st.resources) {
+      std::string account = ArnAccount(r);
+      if (!account.empty() &&
+          std::find(out.begin(), out.end(), account) == out.end())
+        out.push_back(std::move(account));
+    }
+  }
+  return out;
 }
 
 bool IamPolicy::Allowed(std::string_view action,

@@ -9,9 +9,21 @@ namespace {
 
 using secrets::Json;
 
-// The account field of an ARN ("arn:PARTITION:SERVICE:REGION:ACCOUNT:..."),
-// or "" when it is not an ARN or the field is empty or has a wildcard.
-std::string AccountOf(std::string_view arn) {
+void Collect(const Json& resources, std::string_view account_id,
+             std::vector<std::string>& out) {
+  Json list = resources.is_array() ? resources : Json::array({resources});
+  for (const auto& r : list) {
+    if (!r.is_string()) continue;
+    std::string account = ArnAccount(r.get<std::string>());
+    if (account.empty() || account == account_id) continue;
+    if (std::find(out.begin(), out.end(), account) == out.end())
+      out.push_back(account);
+  }
+}
+
+}  // namespace
+
+std::string ArnAccount(std::string_view arn) {
   std::size_t start = 0;
   for (int field = 0; field < 4; ++field) {
     std::size_t colon = arn.find(':', start);
@@ -25,20 +37,6 @@ std::string AccountOf(std::string_view arn) {
   if (account.find_first_of("*?") != std::string_view::npos) return "";
   return std::string(account);
 }
-
-void Collect(const Json& resources, std::string_view account_id,
-             std::vector<std::string>& out) {
-  Json list = resources.is_array() ? resources : Json::array({resources});
-  for (const auto& r : list) {
-    if (!r.is_string()) continue;
-    std::string account = AccountOf(r.get<std::string>());
-    if (account.empty() || account == account_id) continue;
-    if (std::find(out.begin(), out.end(), account) == out.end())
-      out.push_back(account);
-  }
-}
-
-}  // namespace
 
 std::vector<std::string> ForeignResourceAccounts(std::string_view policy_json,
                                                  std::string_view account_id) {

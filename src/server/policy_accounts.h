@@ -15,6 +15,10 @@
 
 namespace keyward::server {
 
+// The account field of an ARN ("arn:PARTITION:SERVICE:REGION:ACCOUNT:..."),
+// or "" when it is not an ARN or the field is empty or has a wildcard.
+std::string ArnAccount(std::string_view arn);
+
 // The distinct account ids other than `account_id` named by the Resource
 // ARNs of `policy_json`'s Allow statements (in first-seen order). ARNs with
 // a wildcard or an empty account field are skipped; malformed JSON yields

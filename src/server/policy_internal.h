@@ -7,9 +7,18 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace keyward::server::policy_internal {
+
+// A policy element that is a string or a non-empty list of strings
+// (Action, Resource, principal lists), appended to `out`; false otherwise.
+// Shared by identity/resource policies (policy_parse.cc) and STS trust
+// policies (sts_roles.cc).
+bool StringList(const nlohmann::json& j, std::vector<std::string>& out);
 
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

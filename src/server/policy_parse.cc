@@ -1,4 +1,5 @@
 // IamPolicy::Parse: policy JSON to the pre-parsed form policy.cc evaluates.
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -11,11 +12,10 @@ namespace keyward::server {
 using policy_internal::EqualsIgnoreCase;
 using policy_internal::ParseCidr;
 using policy_internal::StartsWithIgnoreCase;
+using policy_internal::StringList;
 using secrets::Json;
 
-namespace {
-
-bool StringList(const Json& j, std::vector<std::string>& out) {
+bool policy_internal::StringList(const Json& j, std::vector<std::string>& out) {
   if (j.is_string()) {
     out.push_back(j.get<std::string>());
     return true;
@@ -27,6 +27,8 @@ bool StringList(const Json& j, std::vector<std::string>& out) {
   }
   return true;
 }
+
+namespace {
 
 bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> set) {
   for (std::string_view e : set) {
@@ -334,6 +336,8 @@ class PolicyParser {
     if (!s.contains("Resource") || !StringList(s["Resource"], st.resources)) {
       return Bad(where + ": Resource must be a string or a list of strings");
     }
+    for (const auto& r : st.resources)
+      st.resource_literals.push_back(std::min(r.find_first_of("*?"), r.size()));
     return OkStatus();
   }
 

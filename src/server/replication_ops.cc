@@ -105,16 +105,13 @@ StatusOr<StoredSecret> SecretsService::Impl::ReplicaOf(
   r.primary_region = primary.region;
   for (auto& v : r.versions) {
     if (!v.has_value) continue;
-    const StoredVersion* same =
-        old ? FindVersion(const_cast<StoredSecret&>(*old), v.version_id)
-            : nullptr;
+    const StoredVersion* same = old ? FindVersion(*old, v.version_id) : nullptr;
     if (same != nullptr && same->stages == v.stages &&
         same->binary == v.binary && same->has_value) {
       v.blob = same->blob;
       continue;
     }
-    const StoredVersion* src =
-        FindVersion(const_cast<StoredSecret&>(primary), v.version_id);
+    const StoredVersion* src = FindVersion(primary, v.version_id);
     KW_ASSIGN_OR_RETURN(SecureString plain, DecryptVersion(primary, *src));
     auto blob = cipher->Encrypt(std::string_view(plain.data(), plain.size()),
                                 AadFor(r, v));
@@ -142,6 +139,7 @@ Status SecretsService::Impl::SyncReplicas(const StoredSecret& primary) {
       return ApiFailure(Msg::kInternal);
     }
     name_to_arn[NameKey(copy.region, copy.name)] = copy.arn;
+    index.Put(copy);
     by_arn[arn] = std::move(copy);
   }
   return OkStatus();
@@ -158,6 +156,7 @@ Status SecretsService::Impl::Drop(const std::string& arn) {
   }
   auto n = name_to_arn.find(NameKey(it->second.region, it->second.name));
   if (n != name_to_arn.end() && n->second == arn) name_to_arn.erase(n);
+  index.Remove(arn);
   by_arn.erase(it);
   return OkStatus();
 }

@@ -2,6 +2,7 @@
 // ValidateResourcePolicy (docs/server.md, "Resource policies"). A policy is
 // parsed once, when it is put (or loaded from the store), and kept next to
 // the secret; requests evaluate the parsed form (policy.h).
+#include <algorithm>
 #include <mutex>
 
 #include "server/messages.h"
@@ -180,6 +181,17 @@ Status SecretsService::Impl::Authorize(
       caller.principal != nullptr
           ? caller.principal->arn
           : "arn:aws:iam::" + opt.account_id + ":user/" + caller.access_key_id;
+  // A policy that names only another account's resources: say so (the
+  // text depends on the caller's own policy only, not on the secret).
+  if (caller.policy != nullptr) {
+    std::vector<std::string> accounts = caller.policy->ResourceAccounts();
+    if (!accounts.empty() && std::find(accounts.begin(), accounts.end(),
+                                       opt.account_id) == accounts.end()) {
+      return ApiFailure(
+          Msg::kAccessDeniedOtherAccount,
+          {who, ctx.action, named, accounts.front(), opt.account_id});
+    }
+  }
   return ApiFailure(Msg::kAccessDenied, {who, ctx.action, named});
 }
 

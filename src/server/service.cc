@@ -97,6 +97,9 @@ StatusOr<std::unique_ptr<SecretsService>> SecretsService::Create(
     impl->by_arn[arn] = std::move(s);
   }
   impl->PurgeExpired();
+  std::vector<const StoredSecret*> loaded;
+  for (const auto& [arn, s] : impl->by_arn) loaded.push_back(&s);
+  impl->index.Load(loaded);
   return std::unique_ptr<SecretsService>(new SecretsService(std::move(impl)));
 }
 

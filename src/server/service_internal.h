@@ -24,6 +24,7 @@
 #include "keyward/server/service.h"
 #include "secrets/json_codec.h"
 #include "server/messages.h"
+#include "server/read_index.h"
 
 namespace keyward::server {
 
@@ -171,6 +172,12 @@ struct SecretsService::Impl {
   // when the oldest such change happened (guarded by mu).
   std::set<std::string> touched;
   double first_touch = 0;
+  // The earliest scheduled deletion date (0: none; may be early, never late).
+  double next_expiry = 1;  // 1: scan once after loading
+  void NoteExpiry(const StoredSecret& s) {
+    if (s.deleted != 0 && (next_expiry == 0 || s.deleted < next_expiry))
+      next_expiry = s.deleted;
+  }
 
   double Now() const { return Round3(ToEpochSeconds(opt.clock->Now())); }
 
@@ -178,10 +185,7 @@ struct SecretsService::Impl {
     return c.region.empty() ? opt.region : c.region;
   }
   static std::string NameKey(std::string_view region, std::string_view name) {
-    std::string key(region);
-    key.push_back('\n');
-    key.append(name);
-    return key;
+    return ReadIndex::NameKey(region, name);
   }
   std::string ArnFor(std::string_view region, std::string_view name,
                      std::string_view suffix) const {
@@ -264,6 +268,8 @@ struct SecretsService::Impl {
       warn("store write failed: " + st.message());
       return ApiFailure(Msg::kInternal);
     }
+    index.Put(s);
+    NoteExpiry(s);
     return SyncReplicas(s);
   }
 
@@ -274,9 +280,13 @@ struct SecretsService::Impl {
   // Removes secrets whose recovery window has passed. Requires exclusive mu.
   void PurgeExpired() {
     double now = Now();
+    // Nothing due: skip the scan (CreateSecret calls this on every create).
+    if (next_expiry == 0 || now < next_expiry) return;
+    next_expiry = 0;
     for (auto it = by_arn.begin(); it != by_arn.end();) {
       if (it->second.deleted != 0 && it->second.deleted <= now) {
         if (!store->Remove(it->first).ok()) {
+          NoteExpiry(it->second);
           ++it;
           continue;
         }
@@ -285,8 +295,10 @@ struct SecretsService::Impl {
             n != name_to_arn.end() && n->second == it->first) {
           name_to_arn.erase(n);
         }
+        index.Remove(it->first);
         it = by_arn.erase(it);
       } else {
+        NoteExpiry(it->second);
         ++it;
       }
     }
@@ -374,8 +386,13 @@ struct SecretsService::Impl {
     }
   }
 
-  StoredVersion* FindVersion(StoredSecret& s, std::string_view id) {
-    for (auto& v : s.versions) {
+  static StoredVersion* FindVersion(StoredSecret& s, std::string_view id) {
+    return const_cast<StoredVersion*>(
+        FindVersion(static_cast<const StoredSecret&>(s), id));
+  }
+  static const StoredVersion* FindVersion(const StoredSecret& s,
+                                          std::string_view id) {
+    for (const auto& v : s.versions) {
       if (v.version_id == id) return &v;
     }
     return nullptr;
@@ -442,34 +459,10 @@ struct SecretsService::Impl {
     return out;
   }
 
-  // Selects the version GetSecretValue asks for.
-  StatusOr<StoredVersion*> SelectVersion(StoredSecret& s,
-                                         const std::string& version_id,
-                                         const std::string& stage_in) {
-    std::string stage = stage_in.empty() && version_id.empty()
-                            ? std::string(kCurrent)
-                            : stage_in;
-    StoredVersion* v = nullptr;
-    if (!version_id.empty()) {
-      v = FindVersion(s, version_id);
-      if (v == nullptr) {
-        return ApiFailure(Msg::kNoValueForVersion, {version_id});
-      }
-      if (!stage.empty() && !HasStage(*v, stage)) {
-        return ApiFailure(Msg::kStageNotOnVersion);
-      }
-      if (!v->has_value)
-        return ApiFailure(Msg::kNoValueForVersion, {version_id});
-      return v;
-    }
-    for (auto& c : s.versions) {
-      if (HasStage(c, stage)) v = &c;
-    }
-    if (v == nullptr || !v->has_value) {
-      return ApiFailure(Msg::kNoValueForStage, {stage});
-    }
-    return v;
-  }
+  // Selects the version GetSecretValue asks for (service_read.cc).
+  StatusOr<const StoredVersion*> SelectVersion(
+      const StoredSecret& s, const std::string& version_id,
+      const std::string& stage_in) const;
 
   // Stores written before staging labels were bound into the associated
   // data ("value_aad" meta absent) are re-encrypted once, all secrets and
@@ -576,6 +569,10 @@ struct SecretsService::Impl {
     }
     return s;
   }
+
+  // The lock-free copy of every secret that GetSecretValue reads
+  // (read_index.h); published under exclusive mu after each durable change.
+  ReadIndex index;
 
   // Declared last: destroyed first, so its thread stops while the rest of
   // the service still exists.

@@ -11,31 +11,62 @@ StatusOr<Json> SecretsService::Impl::GetOne(const std::string& id,
                                             const std::string& version_id,
                                             const std::string& stage,
                                             const Caller& caller) {
-  std::string arn, vid;
-  bool touch = false;
-  Json out;
-  {
-    std::shared_lock lock(mu);
-    KW_RETURN_IF_ERROR(
-        AuthorizeId(caller, "GetSecretValue", id, stage, version_id));
-    StoredSecret* s = Find(id, RegionOf(caller));
-    if (s == nullptr) return NotFound();
-    if (s->deleted != 0) return MarkedForDeletion();
-    KW_ASSIGN_OR_RETURN(StoredVersion * v,
-                        SelectVersion(*s, version_id, stage));
-    KW_ASSIGN_OR_RETURN(SecureString plain, DecryptVersion(*s, *v));
-    out = ValueJson(*s, *v, plain);
-    double today = std::floor(Now() / kDay) * kDay;
-    touch = s->last_accessed != today || v->last_accessed != today;
-    arn = s->arn;
-    vid = v->version_id;
+  // The read index (read_index.h): no lock on this path. `s` is an
+  // immutable copy, valid until this thread's next index lookup.
+  const std::string& region = RegionOf(caller);
+  const std::string prefix = ArnPrefix(region);
+  ReadIndex::Slot tmp;
+  const StoredSecret* s = index.Find(id, region, prefix, &tmp);
+  if (s != nullptr && s->deleted != 0 && s->deleted <= Now())
+    s = nullptr;  // expired, as Find
+  if (s == nullptr) {
+    KW_RETURN_IF_ERROR(Authorize(caller, "GetSecretValue",
+                                 id.starts_with("arn:") ? id : prefix + id,
+                                 id));
+    return NotFound();
   }
-  if (touch) TouchAccessed(arn, vid);
+  KW_RETURN_IF_ERROR(
+      Authorize(caller, "GetSecretValue", s->arn, id, s, stage, version_id));
+  if (s->deleted != 0) return MarkedForDeletion();
+  KW_ASSIGN_OR_RETURN(const StoredVersion* v,
+                      SelectVersion(*s, version_id, stage));
+  KW_ASSIGN_OR_RETURN(SecureString plain, DecryptVersion(*s, *v));
+  Json out = ValueJson(*s, *v, plain);
+  double today = std::floor(Now() / kDay) * kDay;
+  if (s->last_accessed != today || v->last_accessed != today)
+    TouchAccessed(s->arn, v->version_id);
   return out;
 }
 
+// Selects the version GetSecretValue asks for.
+StatusOr<const StoredVersion*> SecretsService::Impl::SelectVersion(
+    const StoredSecret& s, const std::string& version_id,
+    const std::string& stage_in) const {
+  std::string stage =
+      stage_in.empty() && version_id.empty() ? std::string(kCurrent) : stage_in;
+  const StoredVersion* v = nullptr;
+  if (!version_id.empty()) {
+    v = FindVersion(s, version_id);
+    if (v == nullptr) {
+      return ApiFailure(Msg::kNoValueForVersion, {version_id});
+    }
+    if (!stage.empty() && !HasStage(*v, stage)) {
+      return ApiFailure(Msg::kStageNotOnVersion);
+    }
+    if (!v->has_value) return ApiFailure(Msg::kNoValueForVersion, {version_id});
+    return v;
+  }
+  for (const auto& c : s.versions) {
+    if (HasStage(c, stage)) v = &c;
+  }
+  if (v == nullptr || !v->has_value) {
+    return ApiFailure(Msg::kNoValueForStage, {stage});
+  }
+  return v;
+}
+
 // LastAccessedDate has day granularity (as in AWS), so this happens at most
-// once a day per version and the hot read path stays lock-shared. The date
+// once a day per version and the hot read path stays lock-free. The date
 // is updated in memory now and written with the next write, at most a
 // minute later, or at shutdown, in one batched transaction: a read never
 // waits for an fsync of its own.
@@ -49,6 +80,7 @@ void SecretsService::Impl::TouchAccessed(const std::string& arn,
   it->second.last_accessed = today;
   if (StoredVersion* v = FindVersion(it->second, version_id))
     v->last_accessed = today;
+  index.Put(it->second);
   if (touched.empty()) first_touch = now;
   touched.insert(arn);
   if (now - first_touch >= 60) FlushTouched();

@@ -179,6 +179,7 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
     }
     Json out{{"ARN", s->arn}, {"Name", s->name}, {"DeletionDate", now}};
     name_to_arn.erase(NameKey(s->region, s->name));
+    index.Remove(s->arn);
     by_arn.erase(s->arn);
     return out;
   }

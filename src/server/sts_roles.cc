@@ -7,25 +7,14 @@
 
 #include "keyward/aws/sigv4.h"
 #include "secrets/json_codec.h"
+#include "server/policy_internal.h"
 #include "server/sts_service.h"
 
 namespace keyward::server {
 namespace {
 
+using policy_internal::StringList;
 using secrets::Json;
-
-bool StringList(const Json& j, std::vector<std::string>& out) {
-  if (j.is_string()) {
-    out.push_back(j.get<std::string>());
-    return true;
-  }
-  if (!j.is_array() || j.empty()) return false;
-  for (const auto& e : j) {
-    if (!e.is_string()) return false;
-    out.push_back(e.get<std::string>());
-  }
-  return true;
-}
 
 Status Malformed(std::string_view source, std::string message) {
   return Status(StatusCode::kInvalidArgument,

@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/integration/agent_fixture.h"
 
@@ -109,7 +111,23 @@ TEST(AgentPerAppTest,
   EXPECT_NE(ob.find("pw-orders"), std::string::npos);
   auto [bb, bc] = read("billing", "platform-data/postgres/billing");
   EXPECT_EQ(bc, 200) << bb;
-  std::size_t log_before = Slurp(dir.File("access.log")).size();
+  // The access log is flushed every 200 ms: wait until both applications'
+  // prefetches (BatchGetSecretValue) are in it, so that only the requests
+  // made after this point count below.
+  std::size_t log_before = 0;
+  for (int i = 0; i < 200 && log_before == 0; ++i) {
+    std::string l = Slurp(dir.File("access.log"));
+    int n = 0;
+    for (std::size_t p = l.find("\"op\":\"BatchGetSecretValue\"");
+         p != std::string::npos;
+         p = l.find("\"op\":\"BatchGetSecretValue\"", p + 1))
+      ++n;
+    if (n >= 2)
+      log_before = l.size();
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(log_before, 0u) << "the prefetches never reached the access log";
   auto [xb, xc] = read("billing", "platform-data/postgres/orders");
   EXPECT_EQ(xc, 403) << xb;
   EXPECT_NE(xb.find("AccessDeniedException"), std::string::npos);

@@ -432,6 +432,45 @@ TEST_F(ServiceTest, AccessDeniedTextIsTheSameWhetherOrNotTheSecretExists) {
   EXPECT_EQ(create, create_new);
 }
 
+// Issue 12 (3.5): a policy written for another account than the server's
+// denies everything; the denial says so (and names both accounts) instead of
+// leaving the operator to compare ARNs by eye. A policy for the server's own
+// account keeps AWS's plain text.
+TEST_F(ServiceTest, AccessDeniedNamesTheAccountMismatch) {
+  Call("CreateSecret",
+       {{"Name", "platform-data/pg/app"}, {"SecretString", "v"}});
+  auto other = IamPolicy::Parse(R"({"Statement":[{"Effect":"Allow",
+      "Action":"secretsmanager:GetSecretValue",
+      "Resource":"arn:aws:secretsmanager:us-east-1:111122223333:secret:platform-data/pg/app-??????"}]})",
+                                "p.json");
+  ASSERT_TRUE(other.ok()) << other.status();
+  Caller app{"AKIAAPP", &*other};
+  std::string msg = Call(
+      "GetSecretValue", {{"SecretId", "platform-data/pg/app"}}, app)["message"];
+  EXPECT_EQ(last_type_, "AccessDeniedException");
+  EXPECT_NE(msg.find("names resources of account 111122223333, but this "
+                     "keyward server's account is 123456789012"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("--account-id 111122223333"), std::string::npos) << msg;
+  // The same text for a secret that does not exist (F6 still holds).
+  std::string missing = Call(
+      "GetSecretValue", {{"SecretId", "platform-data/pg/zzz"}}, app)["message"];
+  missing.replace(missing.find("zzz"), 3, "app");
+  EXPECT_EQ(msg, missing);
+
+  auto own = IamPolicy::Parse(R"({"Statement":[{"Effect":"Allow",
+      "Action":"secretsmanager:GetSecretValue",
+      "Resource":"arn:aws:secretsmanager:us-east-1:123456789012:secret:other-??????"}]})",
+                              "p.json");
+  ASSERT_TRUE(own.ok());
+  Caller mine{"AKIAOWN", &*own};
+  msg = Call("GetSecretValue", {{"SecretId", "platform-data/pg/app"}},
+             mine)["message"];
+  EXPECT_EQ(last_type_, "AccessDeniedException");
+  EXPECT_EQ(msg.find("account"), std::string::npos) << msg;
+}
+
 // Issue 15 F11: strict base64 for SecretBinary (OpenSSL's decoder took '='
 // inside the text and stored junk bytes).
 TEST_F(ServiceTest, InvalidBase64BinaryIsRefused) {

@@ -102,6 +102,23 @@ TEST(IamPolicyTest, WildcardsAndDeny) {
   EXPECT_TRUE(WildcardMatch("*", "", false));
   EXPECT_TRUE(WildcardMatch("SecretsManager:get*",
                             "secretsmanager:GetSecretValue", true));
+  // The literal-prefix fast path: exact patterns, prefixes longer or
+  // shorter than the text, case folding before the first wildcard.
+  EXPECT_TRUE(WildcardMatch("abc", "abc", false));
+  EXPECT_FALSE(WildcardMatch("abc", "abcd", false));
+  EXPECT_FALSE(WildcardMatch("abcd", "abc", false));
+  EXPECT_FALSE(WildcardMatch("ABC", "abc", false));
+  EXPECT_TRUE(WildcardMatch("ABC", "abc", true));
+  EXPECT_TRUE(WildcardMatch("ab*", "ab", false));
+  EXPECT_FALSE(WildcardMatch("ab?", "ab", false));
+  EXPECT_TRUE(WildcardMatch("AB*x", "abyyx", true));
+  EXPECT_FALSE(WildcardMatch("ab*x", "acyyx", false));
+  EXPECT_TRUE(WildcardMatch(
+      "arn:aws:secretsmanager:us-east-1:1:secret:pg/app-??????",
+      "arn:aws:secretsmanager:us-east-1:1:secret:pg/app-AbCdEf", false));
+  EXPECT_FALSE(WildcardMatch(
+      "arn:aws:secretsmanager:us-east-1:1:secret:pg/app-??????",
+      "arn:aws:secretsmanager:us-east-1:1:secret:pg/app-x-AbCdEf", false));
   auto p = IamPolicy::Parse(R"({"Statement":[
       {"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"},
       {"Effect":"Deny","Action":"secretsmanager:DeleteSecret","Resource":"arn:*:secret:prod*"}]})",

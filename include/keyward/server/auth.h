@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "keyward/aws/sigv4.h"
 #include "keyward/env.h"
@@ -112,9 +113,15 @@ class RequestAuthenticator {
 
   std::map<std::string, AccessKey, std::less<>> keys_;
   AuthOptions options_;
-  // Signing keys derived once per key, day, region and service.
-  std::unique_ptr<aws::SigningKeyCache> key_cache_ =
-      std::make_unique<aws::SigningKeyCache>();
+  // Signing keys derived once per key, day, region and service, in
+  // kKeyCaches caches chosen by the access key id: each holds a few keys, so
+  // a server with many principals (one per application) neither re-derives
+  // keys that a small cache would evict nor serializes every verification
+  // on one mutex.
+  static constexpr std::size_t kKeyCaches = 64;
+  aws::SigningKeyCache& KeyCacheFor(std::string_view access_key_id) const;
+  std::unique_ptr<aws::SigningKeyCache[]> key_caches_ =
+      std::make_unique<aws::SigningKeyCache[]>(kKeyCaches);
 };
 
 }  // namespace keyward::server

@@ -79,6 +79,11 @@ class IamPolicy {
   // check refuses it; empty when there is none.
   std::string BroadAccessStatement(std::string_view own_account) const;
 
+  // The account ids named by the Resource ARNs of Allow statements (ARNs
+  // with a wildcard account skipped), first seen first: a policy written for
+  // another account than the server's is the likely cause of a denial.
+  std::vector<std::string> ResourceAccounts() const;
+
  private:
   enum class Op : std::uint8_t {
     kStringEquals,
@@ -136,6 +141,9 @@ class IamPolicy {
     bool allow = true;
     std::vector<std::string> actions;
     std::vector<std::string> resources;
+    // Length of each resource pattern's literal prefix (before its first
+    // '*' or '?'), computed at parse time for the fast reject in Evaluate.
+    std::vector<std::size_t> resource_literals;
     bool has_principal = false;  // Principal or NotPrincipal present
     bool not_principal = false;
     std::vector<PrincipalMatch> principals;

@@ -16,8 +16,8 @@
 // value that fails authentication is reported (InternalServiceError and the
 // log hook) and never served.
 //
-// Thread-safety: Handle is safe to call concurrently (reads share a lock,
-// writes are serialized).
+// Thread-safety: Handle is safe to call concurrently (GetSecretValue takes
+// no lock, other reads share one, writes are serialized).
 #ifndef KEYWARD_SERVER_SERVICE_H_
 #define KEYWARD_SERVER_SERVICE_H_
 
