@@ -10,11 +10,12 @@
 # generated identity policy, and a resource policy on every read secret
 # (`keyward iam resource-policy --apply`); each request is signed by the key
 # of the application that consumes the secret. Printed as "keyward-iam", with
-# its throughput relative to plain keyward (target: >= 90%).
+# its throughput relative to plain keyward (target: >= 90%): ROUNDS IAM runs
+# alternate with plain runs and the medians are compared.
 #
 # Usage: bench/server_throughput.sh [KEYWARD_BIN]
 # Env: SECRETS (10000), DURATION (10s), CONNECTIONS (32), THREADS (2), MOTO_SECRETS (100),
-#      KEYWARD_IAM (0), IAM_APPS (50)
+#      KEYWARD_IAM (0), IAM_APPS (50), ROUNDS (3: alternating plain/IAM runs)
 set -euo pipefail
 KEYWARD_BIN=${1:-${KEYWARD_BIN:-$(dirname "$0")/../build/keyward}}
 SECRETS=${SECRETS:-10000}
@@ -23,6 +24,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 KEYWARD_IAM=${KEYWARD_IAM:-0}
+ROUNDS=${ROUNDS:-3}
 IAM_APPS=${IAM_APPS:-50}
 for tool in wrk nginx moto_server python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
@@ -197,9 +199,17 @@ run() {  # name url [script]
 echo "GetSecretValue, keep-alive, wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores"
 KW=$(run keyward "$AWS_ENDPOINT_URL" "$WORK/kw.lua")
 if [ "$KEYWARD_IAM" = 1 ]; then
-  KWI=$(run keyward-iam "$KWI_ENDPOINT" "$WORK/kwi.lua")
-  # A second plain run after it: the machine's load drifts; report both.
-  KW2=$(run keyward-again "$AWS_ENDPOINT_URL" "$WORK/kw.lua")
+  # The machine's load drifts by more than the 10% being measured: plain and
+  # IAM runs alternate ROUNDS times and the medians are compared.
+  KW_ALL=("$KW") KWI_ALL=()
+  for ((r = 1; r <= ROUNDS; r++)); do
+    KWI_ALL+=("$(run keyward-iam "$KWI_ENDPOINT" "$WORK/kwi.lua")")
+    KW_ALL+=("$(run keyward-again "$AWS_ENDPOINT_URL" "$WORK/kw.lua")")
+  done
+  median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+  KW_MED=$(for l in "${KW_ALL[@]}"; do awk '{print $2}' <<<"$l"; done | median)
+  KWI_MED=$(for l in "${KWI_ALL[@]}"; do awk '{print $2}' <<<"$l"; done | median)
+  KWI=${KWI_ALL[-1]} KW2=${KW_ALL[-1]}
 fi
 MOTO=$(run moto "http://127.0.0.1:$MOTO_PORT" "$WORK/moto.lua")
 NGX=$(run nginx "http://127.0.0.1:$NGINX_PORT/secret.json")
@@ -220,8 +230,10 @@ awk -v k="$KW_RPS" -v m="$MOTO_RPS" -v n="$NGX_RPS" 'BEGIN {
   printf "keyward/moto  = %.1fx (target >= 50x)\n", k / m;
   printf "keyward/nginx = %.0f%% (target >= 50%%)\n", 100 * k / n }'
 if [ "$KEYWARD_IAM" = 1 ]; then
-  awk -v k="$KW_RPS" -v k2="$(awk '{print $2}' <<<"$KW2")" -v i="$(awk '{print $2}' <<<"$KWI")" 'BEGIN {
-    printf "keyward-iam/keyward = %.0f%% of the mean of the runs before and after (target >= 90%%)\n", 200 * i / (k + k2) }'
+  echo "keyward runs (req/s):     $(for l in "${KW_ALL[@]}"; do awk '{printf "%d ", $2}' <<<"$l"; done)"
+  echo "keyward-iam runs (req/s): $(for l in "${KWI_ALL[@]}"; do awk '{printf "%d ", $2}' <<<"$l"; done)"
+  awk -v k="$KW_MED" -v i="$KWI_MED" 'BEGIN {
+    printf "keyward-iam/keyward = %.0f%% (medians %d / %d req/s; target >= 90%%)\n", 100 * i / k, i, k }'
   echo "keyward-iam: $IAM_APPS application principals, $(( SECRETS < 1000 ? SECRETS : 1000 )) secrets with resource policies"
 fi
 echo "secrets stored in keyward: $SECRETS (moto: $MOTO_SECRETS)"
