@@ -207,7 +207,11 @@ HttpReply HttpFrontEnd::Impl::StsReply(
                           key.status().message(), request_id);
   } else {
     key_id = (*key)->access_key_id;
-    r = sts->Handle(FormOf(req.method(), signed_req), *key->key, request_id);
+    StsRequestContext context;
+    context.source_ip = req.remote();
+    context.secure_transport = req.tls();
+    r = sts->Handle(FormOf(req.method(), signed_req), *key->key, request_id,
+                    context);
     op = "sts:" + r.action;
   }
   ApiResponse api;

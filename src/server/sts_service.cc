@@ -182,8 +182,10 @@ struct StsService::Impl {
   }
   using Params = std::map<std::string, std::string, std::less<>>;
   StsResponse GetCallerIdentity(const Params& p, const AccessKey& caller,
+                                const StsRequestContext& context,
                                 std::string_view request_id) const;
   StsResponse AssumeRole(const Params& p, const AccessKey& caller,
+                         const StsRequestContext& context,
                          std::string_view request_id) const;
 };
 
@@ -258,7 +260,8 @@ StatusOr<std::unique_ptr<StsService>> StsService::Create(
 std::size_t StsService::role_count() const { return impl_->roles.size(); }
 
 StsResponse StsService::Handle(std::string_view form, const AccessKey& caller,
-                               std::string_view request_id) const {
+                               std::string_view request_id,
+                               const StsRequestContext& context) const {
   auto params = ParseForm(form);
   if (!params) {
     return Error("MalformedQueryString",
@@ -275,15 +278,17 @@ StsResponse StsService::Handle(std::string_view form, const AccessKey& caller,
                      " for version " + v->second,
                  request_id);
   }
-  using Handler = StsResponse (Impl::*)(const Impl::Params&, const AccessKey&,
-                                        std::string_view) const;
+  using Handler =
+      StsResponse (Impl::*)(const Impl::Params&, const AccessKey&,
+                            const StsRequestContext&, std::string_view) const;
   static const std::pair<std::string_view, Handler> kActions[] = {
       {"GetCallerIdentity", &Impl::GetCallerIdentity},
       {"AssumeRole", &Impl::AssumeRole},
   };
   for (const auto& [name, handler] : kActions) {
     if (action->second == name) {
-      StsResponse r = (impl_.get()->*handler)(*params, caller, request_id);
+      StsResponse r =
+          (impl_.get()->*handler)(*params, caller, context, request_id);
       r.action = std::string(name);
       return r;
     }
@@ -298,7 +303,8 @@ StsResponse StsService::Handle(std::string_view form, const AccessKey& caller,
 }
 
 StsResponse StsService::Impl::GetCallerIdentity(
-    const Params&, const AccessKey& caller, std::string_view request_id) const {
+    const Params&, const AccessKey& caller, const StsRequestContext&,
+    std::string_view request_id) const {
   // Needs no permission (AWS: even an explicit deny cannot block it).
   SecureString result;
   Append(result, "    ");
@@ -428,6 +434,7 @@ SecureString AssumeRoleResult(const Session& s, std::string_view secret,
 std::optional<Refusal> Authorize(const std::vector<Role>& roles,
                                  const StsServiceOptions& options,
                                  const AccessKey& caller,
+                                 const StsRequestContext& context,
                                  const AssumeRoleInput& in, const Role** role) {
   const std::string caller_arn = PrincipalArn(caller, options.account_id);
   Refusal denied{"AccessDenied",
@@ -442,8 +449,16 @@ std::optional<Refusal> Authorize(const std::vector<Role>& roles,
   if (*role == nullptr) return denied;
   int trust = (*role)->trust.Evaluate(caller_arn, caller.role_arn,
                                       options.account_id, "sts:AssumeRole");
+  // The caller's identity policy with the request's context, as every
+  // Secrets Manager request (a Deny conditioned on aws:SourceIp applies).
+  RequestContext ctx;
+  ctx.action = "sts:AssumeRole";
+  ctx.resource = in.role_arn;
+  ctx.principal = caller.principal.get();
+  ctx.source_ip = context.source_ip;
+  ctx.secure_transport = context.secure_transport;
   bool identity =
-      !caller.policy || caller.policy->Allowed("sts:AssumeRole", in.role_arn);
+      !caller.policy || caller.policy->Evaluate(ctx) == Decision::kAllow;
   if (trust != 1 || !identity) return denied;
   if (!caller.role_arn.empty() && in.duration > kChainedMaxDuration) {
     return Refusal{"ValidationError",
@@ -462,11 +477,12 @@ std::optional<Refusal> Authorize(const std::vector<Role>& roles,
 
 StsResponse StsService::Impl::AssumeRole(const Params& p,
                                          const AccessKey& caller,
+                                         const StsRequestContext& context,
                                          std::string_view request_id) const {
   AssumeRoleInput in;
   const Role* role = nullptr;
   std::optional<Refusal> refusal = ParseAssumeRole(p, &in);
-  if (!refusal) refusal = Authorize(roles, options, caller, in, &role);
+  if (!refusal) refusal = Authorize(roles, options, caller, context, in, &role);
   if (refusal)
     return StsService::Error(refusal->code, refusal->message, request_id);
 

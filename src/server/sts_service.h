@@ -98,6 +98,13 @@ bool IamNameChars(std::string_view s);
 // `prefix` ("AIDA", "AROA") + 17 characters derived from `seed`: a stable id.
 std::string DerivedId(std::string_view prefix, std::string_view seed);
 
+// Where a request came from, for the condition keys of the caller's identity
+// policy (aws:SourceIp, aws:SecureTransport) when AssumeRole evaluates it.
+struct StsRequestContext {
+  std::string_view source_ip;
+  bool secure_transport = false;
+};
+
 struct StsServiceOptions {
   std::string account_id = "123456789012";
   const Clock* clock = nullptr;  // default: real
@@ -121,7 +128,8 @@ class StsService : public SessionKeys {
   // Answers one Query request (the form-encoded parameters, from the body of
   // a POST or the query string of a GET) from an authenticated `caller`.
   StsResponse Handle(std::string_view form, const AccessKey& caller,
-                     std::string_view request_id) const;
+                     std::string_view request_id,
+                     const StsRequestContext& context = {}) const;
 
   std::size_t role_count() const;
 

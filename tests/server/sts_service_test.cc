@@ -50,7 +50,8 @@ constexpr char kRoles[] = R"({"Roles": [
 
 class StsServer {
  public:
-  StsServer() {
+  // `ops_policy`: an identity policy for the "ops" key (none by default).
+  explicit StsServer(const char* ops_policy = nullptr) {
     auto store = SecretStore::Open(":memory:");
     ServiceOptions opts;
     opts.clock = &clock;
@@ -68,6 +69,8 @@ class StsServer {
     auto keys = ParseCredentialsFile(kCredentials, "credentials");
     // "stranger" may do nothing at all (not even sts:AssumeRole).
     (*keys)[2].policy = *IamPolicy::Parse(R"({"Statement":[]})", "none");
+    if (ops_policy != nullptr)
+      (*keys)[0].policy = *IamPolicy::Parse(ops_policy, "ops.json");
     AuthOptions ao;
     ao.clock = &clock;
     ao.sessions = sts_.get();
@@ -197,6 +200,29 @@ TEST(StsServiceTest, ProfileNamesWithSeparatorsGetWorkingSessions) {
   auto id = server.Sts()->GetCallerIdentity(s->credentials);
   ASSERT_TRUE(id.ok()) << id.status();
   EXPECT_EQ(id->arn, "arn:aws:sts::123456789012:assumed-role/long/odd");
+}
+
+// AssumeRole evaluates the caller's identity policy with the request's
+// context, as every other request: a Deny conditioned on aws:SourceIp
+// applies (it was skipped when evaluated without context), and an Allow
+// conditioned on it grants (it never did).
+TEST(StsServiceTest, IdentityPolicyConditionsSeeTheRequestContext) {
+  {
+    StsServer server(R"({"Statement":[
+        {"Effect":"Allow","Action":"*","Resource":"*"},
+        {"Effect":"Deny","Action":"sts:AssumeRole","Resource":"*",
+         "Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]})");
+    auto a = server.Sts()->AssumeRole(kOps, {kReader, "x1", "", 0});
+    EXPECT_EQ(a.status().error_type(), "AccessDenied") << a.status();
+  }
+  {
+    StsServer server(R"({"Statement":[
+        {"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*",
+         "Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"},
+                      "Bool":{"aws:SecureTransport":"false"}}}]})");
+    auto a = server.Sts()->AssumeRole(kOps, {kReader, "x1", "", 0});
+    EXPECT_TRUE(a.ok()) << a.status();
+  }
 }
 
 TEST(StsServiceTest, DurationSecondsBounds) {
