@@ -308,25 +308,29 @@ class Session : public SessionBase,
       if (r) return Write(std::move(*r));
     }
     // Declined inline: the guard keeps this loop running until the reply is
-    // posted back.
+    // posted back. `mutable`, so that `self` really moves into the reply's
+    // handler: a copy left in this lambda could drop the session's last
+    // reference on the pool thread, and ~Session touches w_->sessions, which
+    // only the loop's thread may (a data race ThreadSanitizer reported).
     auto req = std::make_shared<Request>(std::move(local));
-    net::post(*impl_->blocking, [self = this->shared_from_this(), req,
-                                 guard = net::make_work_guard(w_->ioc)] {
-      HttpRequestView::Impl vi{req.get()};
-      HttpRequestView view(&vi, &self->remote_, kTls, self->over_limit_);
-      std::optional<HttpReply> answer;
-      try {
-        answer = self->impl_->handler->Handle(view, true);
-      } catch (const std::exception&) {
-        answer.reset();
-      }
-      auto r = std::make_shared<HttpReply>(
-          answer ? std::move(*answer)
-                 : self->impl_->handler->Refuse(500, "internal error"));
-      auto ex = self->Tcp().get_executor();
-      net::post(ex,
-                [self = std::move(self), r] { self->Write(std::move(*r)); });
-    });
+    net::post(
+        *impl_->blocking, [self = this->shared_from_this(), req,
+                           guard = net::make_work_guard(w_->ioc)]() mutable {
+          HttpRequestView::Impl vi{req.get()};
+          HttpRequestView view(&vi, &self->remote_, kTls, self->over_limit_);
+          std::optional<HttpReply> answer;
+          try {
+            answer = self->impl_->handler->Handle(view, true);
+          } catch (const std::exception&) {
+            answer.reset();
+          }
+          auto r = std::make_shared<HttpReply>(
+              answer ? std::move(*answer)
+                     : self->impl_->handler->Refuse(500, "internal error"));
+          auto ex = self->Tcp().get_executor();
+          net::post(
+              ex, [self = std::move(self), r] { self->Write(std::move(*r)); });
+        });
   }
 
   void Write(HttpReply r) {
