@@ -4,18 +4,19 @@
 # CTest label (unit, integration, conformance), builds the Debian packages,
 # then one clang-14 ASan+UBSan build directory that holds both the libFuzzer
 # targets (run for a bounded time each) and the unit tests, which run there
-# too. Two more sanitizer lanes are opt-in (they do not fit CI's 45 minutes
-# on 2 cores; docs/reliability.md has the figures): ASan+UBSan over the
-# integration tests that drive keyward's own binaries, and a clang-14 TSan
-# build of the concurrency-heavy tests. Every step prints its duration, and a
-# summary of all of them ends the output (also on failure).
+# too, and a clang-14 TSan build of the concurrency-heavy unit tests. Two more
+# sanitizer lanes are opt-in (they do not fit CI's 45 minutes on 2 cores;
+# docs/reliability.md has the figures): ASan+UBSan over the integration tests
+# that drive keyward's own binaries, and TSan over the concurrency-heavy
+# integration tests. Every step prints its duration, and a summary of all of
+# them ends the output (also on failure).
 #
-#   ./scripts/test.sh              # everything, ASan+UBSan over the unit tests
+#   ./scripts/test.sh              # everything; unit tests under ASan+UBSan and TSan
 #   KEYWARD_FUZZ_SECONDS=60 ./scripts/test.sh
-#   KEYWARD_SKIP_FUZZ=1 ./scripts/test.sh     # no fuzzing (the ASan unit lane still runs)
-#   KEYWARD_SANITIZERS=all ./scripts/test.sh  # + ASan integration and TSan lanes
-#   KEYWARD_SANITIZERS=asan,tsan ./scripts/test.sh  # pick lanes: asan (unit),
-#                                             # asan-integration, tsan
+#   KEYWARD_SKIP_FUZZ=1 ./scripts/test.sh     # no fuzzing (the sanitizer lanes still run)
+#   KEYWARD_SANITIZERS=all ./scripts/test.sh  # + the two integration lanes
+#   KEYWARD_SANITIZERS=asan ./scripts/test.sh # pick lanes: asan, tsan (unit tests),
+#                                             # asan-integration, tsan-integration
 #   KEYWARD_SANITIZERS=0 ./scripts/test.sh    # no sanitizer test lane
 #
 # Integration tests need moto_server, boto3 and the aws CLI (pip). Without
@@ -26,10 +27,11 @@ cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
 FUZZ_SECONDS=${KEYWARD_FUZZ_SECONDS:-20}
 # Sanitizer test lanes (docs/reliability.md, "Sanitizer lanes"). The default,
-# asan, runs the unit tests under ASan+UBSan; the fuzzers always build in
-# build-asan.
-SANITIZERS=${KEYWARD_SANITIZERS-asan}
-[[ $SANITIZERS == 1 || $SANITIZERS == all ]] && SANITIZERS=asan,asan-integration,tsan
+# asan,tsan, runs the unit tests under ASan+UBSan and the concurrency-heavy
+# ones under TSan; the fuzzers always build in build-asan.
+SANITIZERS=${KEYWARD_SANITIZERS-asan,tsan}
+[[ $SANITIZERS == 1 || $SANITIZERS == all ]] &&
+  SANITIZERS=asan,tsan,asan-integration,tsan-integration
 [[ $SANITIZERS == 0 ]] && SANITIZERS=
 lane() { [[ ,$SANITIZERS, == *,$1,* ]]; }
 
@@ -73,7 +75,8 @@ clang_dir() {  # DIR FLAGS...
 }
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+# tests/tsan-suppressions.txt: documented third-party false positives only.
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan-suppressions.txt
 
 step "installing dependencies"
 ./scripts/install-deps.sh
@@ -97,7 +100,7 @@ step "Debian packages of this build (CPack, lintian, installed into a throwaway 
 # ASan builds); the other integration tests mostly exercise python/aws CLI
 # peers, whose time would not buy sanitizer coverage. TSan: the
 # concurrency-heavy tests (caches, snapshot reads, agent, supervisor, the
-# server's front end and store) and the CLI they start.
+# server's front end and store); the integration ones need a TSan `keyward`.
 mapfile -t UNIT_TESTS < <(find tests -name '*_test.cc' ! -path 'tests/integration/*' \
   ! -path 'tests/conformance/*' -printf '%f\n' | sed 's/\.cc$//' | sort)
 ASAN_INTEGRATION_TESTS=(server_client_test server_durability_test server_files_test
@@ -105,10 +108,10 @@ ASAN_INTEGRATION_TESTS=(server_client_test server_durability_test server_files_t
   faults_cli_test faults_migrate_test faults_agent_test agent_clients_test agent_per_app_test
   agent_template_test cli_ops_test cli_put_test cli_canary_test cli_exec_test
   read_commands_test config_peers_test supervise_test)
-TSAN_TESTS=(snapshot_cell_test secret_cache_test secret_config_test caching_provider_test
-  agent_handler_test supervisor_test template_runner_test http_front_end_test service_test
-  server_client_test server_durability_test faults_cache_test faults_agent_test
-  agent_clients_test)
+TSAN_UNIT_TESTS=(snapshot_cell_test secret_cache_test secret_config_test caching_provider_test
+  agent_handler_test supervisor_test template_runner_test http_front_end_test service_test)
+TSAN_INTEGRATION_TESTS=(server_client_test server_durability_test faults_cache_test
+  faults_agent_test agent_clients_test)
 
 # Runs test binaries of build DIR directly, each once ($JOBS at a time; a
 # failing one's log is shown): one process per binary rather than CTest's one
@@ -173,12 +176,23 @@ if lane asan-integration; then
   run_binaries build-asan "${ASAN_INTEGRATION_TESTS[@]}"
 fi
 
-if lane tsan; then
-  step "sanitizer lane TSan: building ${#TSAN_TESTS[@]} test binaries + keyward (clang-14, build-tsan)"
+tsan_targets=()
+lane tsan && tsan_targets+=("${TSAN_UNIT_TESTS[@]}")
+lane tsan-integration && tsan_targets+=(keyward_cli "${TSAN_INTEGRATION_TESTS[@]}")
+if ((${#tsan_targets[@]})); then
+  step "building ${#tsan_targets[@]} targets (clang-14, TSan, build-tsan)"
   clang_dir build-tsan -DKEYWARD_TSAN=ON
-  ninja -C build-tsan -j "$JOBS" keyward_cli "${TSAN_TESTS[@]}"
-  step "sanitizer lane TSan: caches, agent, supervisor, server"
-  run_binaries build-tsan "${TSAN_TESTS[@]}"
+  ninja -C build-tsan -j "$JOBS" "${tsan_targets[@]}"
+fi
+
+if lane tsan; then
+  step "sanitizer lane TSan: ${#TSAN_UNIT_TESTS[@]} concurrency-heavy unit test binaries"
+  run_binaries build-tsan "${TSAN_UNIT_TESTS[@]}"
+fi
+
+if lane tsan-integration; then
+  step "sanitizer lane TSan: ${#TSAN_INTEGRATION_TESTS[@]} integration test binaries"
+  run_binaries build-tsan "${TSAN_INTEGRATION_TESTS[@]}"
 fi
 
 step "all tests passed"
