@@ -100,7 +100,8 @@ step "Debian packages of this build (CPack, lintian, installed into a throwaway 
 # ASan builds); the other integration tests mostly exercise python/aws CLI
 # peers, whose time would not buy sanitizer coverage. TSan: the
 # concurrency-heavy tests (caches, snapshot reads, agent, supervisor, the
-# server's front end and store); the integration ones need a TSan `keyward`.
+# server's front end, read index and store); the integration ones need a
+# TSan `keyward`.
 mapfile -t UNIT_TESTS < <(find tests -name '*_test.cc' ! -path 'tests/integration/*' \
   ! -path 'tests/conformance/*' -printf '%f\n' | sed 's/\.cc$//' | sort)
 ASAN_INTEGRATION_TESTS=(server_client_test server_durability_test server_files_test
@@ -109,7 +110,8 @@ ASAN_INTEGRATION_TESTS=(server_client_test server_durability_test server_files_t
   agent_template_test cli_ops_test cli_put_test cli_canary_test cli_exec_test
   read_commands_test config_peers_test supervise_test)
 TSAN_UNIT_TESTS=(snapshot_cell_test secret_cache_test secret_config_test caching_provider_test
-  agent_handler_test supervisor_test template_runner_test http_front_end_test service_test)
+  agent_handler_test supervisor_test template_runner_test http_front_end_test service_test
+  read_index_test)
 TSAN_INTEGRATION_TESTS=(server_client_test server_durability_test faults_cache_test
   faults_agent_test agent_clients_test)
 
