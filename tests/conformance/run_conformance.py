@@ -9,7 +9,8 @@ reported but tolerated; any other difference fails (exit 1).
 A step may name a "region" (default us-east-1; the replication steps read
 and write replicas in their own regions) and a "poll": {"present": KEY,
 "seconds": N} repeats the step until its response has KEY (or N seconds
-passed) and keeps the last answer. Polling waits for keyward's asynchronous
+passed, which is reported as an unexpected difference) and keeps the last
+answer. Polling waits for keyward's asynchronous
 rotation (AWS rotates asynchronously too); moto rotates inside RotateSecret
 (it invokes its Lambda inline), so its answer is final and is not polled
 (polling it would only wait out the N seconds). The two servers are driven
@@ -76,6 +77,9 @@ def run_steps(call, polls):
             while not polled(result, poll) and time.monotonic() < deadline:
                 time.sleep(0.5)
                 result = call(i, step)
+            if not polled(result, poll):
+                # Never a known difference: the awaited state never came.
+                result["poll_timed_out"] = poll["present"]
         out.append(result)
     return out
 

@@ -62,6 +62,10 @@ for (const step of scenario) {
       await sleep(500);
       result = await call(step);
     }
+    // Never a known difference: the awaited state never came.
+    if (!(result.ok && step.poll.present in result.response)) {
+      result.poll_timed_out = step.poll.present;
+    }
   }
   results.push(result);
 }
