@@ -156,8 +156,15 @@ StatusOr<Clock::time_point> ParseIso8601(std::string_view s) {
   tm.tm_hour = h;
   tm.tm_min = mi;
   tm.tm_sec = sec;
-  std::time_t tt = timegm(&tm);
-  auto tp = std::chrono::system_clock::from_time_t(tt - offset_seconds);
+  std::time_t tt = timegm(&tm) - offset_seconds;
+  // Clock counts int64 nanoseconds (years 1678 to 2262): a later or earlier
+  // date (e.g. a credential_process "Expiration" in 2430) is clamped like
+  // FromEpochSeconds, never converted with an overflow (found by
+  // credential_process_fuzz).
+  constexpr std::time_t kLimit = 9'200'000'000;
+  if (tt >= kLimit) return Clock::time_point::max();
+  if (tt <= -kLimit) return Clock::time_point::min();
+  auto tp = std::chrono::system_clock::from_time_t(tt);
   return tp + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                   std::chrono::duration<double>(frac));
 }

@@ -25,6 +25,20 @@ TEST(FromEpochSecondsTest, OutOfRangeTimestampsClampInsteadOfOverflowing) {
                    1700800000.5);
 }
 
+// Found by credential_process_fuzz: "Expiration": "2430-01-01T00:00:00Z"
+// overflowed from_time_t's nanosecond conversion. Such dates clamp too.
+TEST(ParseIso8601Test, DatesOutsideTheClockClampInsteadOfOverflowing) {
+  auto late = ParseIso8601("2430-01-01T00:00:00Z");
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(*late, Clock::time_point::max());
+  auto early = ParseIso8601("1500-01-01T00:00:00Z");
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(*early, Clock::time_point::min());
+  auto normal = ParseIso8601("2026-12-01T00:00:00.5Z");
+  ASSERT_TRUE(normal.ok());
+  EXPECT_DOUBLE_EQ(ToEpochSeconds(*normal), 1796083200.5);  // 2026-12-01
+}
+
 TEST(RealFileSystemTest, DevNullReadsAsEmpty) {
   auto text = FileSystem::Real().ReadFile("/dev/null");
   ASSERT_TRUE(text.ok()) << text.status();
