@@ -11,7 +11,8 @@
 
 #if CASE == 1
 std::string_view Dangling(const keyward::SecretConfig& config) {
-  std::string_view pw = config.Property("platform-data/pg/app", "password")->Reveal();
+  std::string_view pw =
+      config.Property("platform-data/pg/app", "password")->Reveal();
   return pw;
 }
 #elif CASE == 2
@@ -21,7 +22,8 @@ std::string_view Dangling(const keyward::SecretConfig& config) {
 }
 #elif CASE == 3
 const keyward::SecretValue* Dangling(const keyward::SecretConfig& config) {
-  const keyward::SecretValue* pw = config.Get("platform-data/pg/app")->FindProperty("password");
+  const keyward::SecretValue* pw =
+      config.Get("platform-data/pg/app")->FindProperty("password");
   return pw;
 }
 #elif CASE == 4
