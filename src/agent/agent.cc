@@ -12,6 +12,7 @@
 #include "agent/request.h"
 #include "agent/response.h"
 #include "agent/token.h"
+#include "aws/error_table.h"
 #include "keyward/inventory/inventory.h"
 
 namespace keyward::agent {
@@ -500,11 +501,8 @@ std::optional<HttpReply> Agent::Impl::GetSecret(const State& st,
   int status = 400;
   std::string body;
   if (!e.error_type().empty()) {
-    const std::string& t = e.error_type();
-    status = (t == "InternalServiceError" || t == "InternalFailure") ? 500
-             : t == "ServiceUnavailable"                             ? 503
-                                                                     : 400;
-    body = AwsErrorBody(t, e.message());
+    status = aws::HttpStatusForAwsError(e.error_type());
+    body = AwsErrorBody(e.error_type(), e.message());
   } else if (e.code() == StatusCode::kDeadlineExceeded) {
     status = 504;
     body = AwsErrorBody("TimeoutError", "Timeout");

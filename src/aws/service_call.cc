@@ -5,19 +5,16 @@
 #include <random>
 #include <thread>
 
+#include "aws/error_table.h"
+
 namespace keyward::aws {
 
 bool IsRetryable(const Status& status) {
   if (status.ok()) return false;
-  const std::string& t = status.error_type();
-  if (t == "ThrottlingException" || t == "Throttling" ||
-      t == "TooManyRequestsException" || t == "RequestLimitExceeded" ||
-      t == "InternalServiceError" || t == "InternalFailure" ||
-      t == "ServiceUnavailable" || t == "RequestTimeout" ||
-      t == "RequestTimeoutException") {
-    return true;
-  }
-  if (t == "LimitExceededException") return false;
+  // A known AWS error type decides by its row (LimitExceededException is a
+  // quota, not throttling: never retried); anything else by its code.
+  if (const AwsErrorInfo* row = FindAwsError(status.error_type()))
+    return row->retryable;
   return status.code() == StatusCode::kUnavailable ||
          status.code() == StatusCode::kDeadlineExceeded;
 }

@@ -1,95 +1,10 @@
 #include "keyward/secrets/errors.h"
 
-#include <array>
-
+#include "aws/error_table.h"
 #include "keyward/aws/retry.h"
 
 namespace keyward::secrets {
 namespace {
-
-struct ErrorRule {
-  std::string_view type;
-  StatusCode code;
-  // What to check; "{id}" is replaced by the secret id (or "the secret").
-  std::string_view advice;
-};
-
-constexpr std::array<ErrorRule, 29> kRules{{
-    {"ResourceNotFoundException", StatusCode::kNotFound,
-     "{id} was not found: check the name, the region and the endpoint (a "
-     "secret deleted "
-     "without recovery is gone)"},
-    {"AccessDeniedException", StatusCode::kPermissionDenied,
-     "access denied to {id}: the principal's IAM policy does not allow this "
-     "action on it "
-     "(check the policy attached to the application's principal)"},
-    {"AccessDenied", StatusCode::kPermissionDenied,
-     "access denied: the principal's IAM policy does not allow this action"},
-    {"UnrecognizedClientException", StatusCode::kUnauthenticated,
-     "the access key id is not recognized: verify the credentials "
-     "(AWS_ACCESS_KEY_ID / "
-     "profile); rotate them if they may be compromised"},
-    {"InvalidClientTokenId", StatusCode::kUnauthenticated,
-     "the access key id is not recognized: verify the credentials"},
-    {"InvalidSignatureException", StatusCode::kUnauthenticated,
-     "signature does not match: the secret access key is wrong for this access "
-     "key id "
-     "(verify the credentials), or the request was altered in transit"},
-    {"SignatureDoesNotMatch", StatusCode::kUnauthenticated,
-     "signature does not match: the secret access key is wrong for this access "
-     "key id"},
-    {"IncompleteSignature", StatusCode::kUnauthenticated,
-     "the request signature is incomplete"},
-    {"IncompleteSignatureException", StatusCode::kUnauthenticated,
-     "the request signature is incomplete"},
-    {"MissingAuthenticationToken", StatusCode::kUnauthenticated,
-     "the request was not signed: configure credentials"},
-    {"MissingAuthenticationTokenException", StatusCode::kUnauthenticated,
-     "the request was not signed: configure credentials"},
-    {"ExpiredTokenException", StatusCode::kUnauthenticated,
-     "the session token has expired: refresh the temporary credentials"},
-    {"ExpiredToken", StatusCode::kUnauthenticated,
-     "the session token has expired: refresh the temporary credentials"},
-    {"RequestExpired", StatusCode::kUnauthenticated,
-     "the request time is too far from the server's: check this machine's "
-     "clock"},
-    {"ThrottlingException", StatusCode::kResourceExhausted,
-     "throttled by the service: reduce the request rate (keyward retries with "
-     "backoff)"},
-    {"Throttling", StatusCode::kResourceExhausted, "throttled by the service"},
-    {"TooManyRequestsException", StatusCode::kResourceExhausted,
-     "throttled by the service"},
-    {"RequestLimitExceeded", StatusCode::kResourceExhausted,
-     "throttled by the service"},
-    {"LimitExceededException", StatusCode::kResourceExhausted,
-     "a Secrets Manager quota was exceeded (e.g. too many versions or "
-     "secrets)"},
-    {"InvalidParameterException", StatusCode::kInvalidArgument,
-     "invalid parameter"},
-    {"ValidationException", StatusCode::kInvalidArgument,
-     "the request failed validation"},
-    {"SerializationException", StatusCode::kInvalidArgument,
-     "the request was malformed"},
-    {"InvalidNextTokenException", StatusCode::kInvalidArgument,
-     "the pagination token is invalid or expired"},
-    {"InvalidRequestException", StatusCode::kFailedPrecondition,
-     "the request is not valid for the current state of {id} (for example it "
-     "is scheduled "
-     "for deletion: restore it first)"},
-    {"ResourceExistsException", StatusCode::kAlreadyExists,
-     "{id} already exists (or this ClientRequestToken was used with a "
-     "different value)"},
-    {"DecryptionFailure", StatusCode::kPermissionDenied,
-     "KMS could not decrypt {id}: check the principal's kms:Decrypt permission "
-     "on its key"},
-    {"EncryptionFailure", StatusCode::kFailedPrecondition,
-     "KMS could not encrypt the value: check the KMS key and "
-     "kms:GenerateDataKey permission"},
-    {"InternalServiceError", StatusCode::kUnavailable,
-     "the service had an internal error (transient; retried)"},
-    {"PreconditionNotMetException", StatusCode::kFailedPrecondition,
-     "a precondition was not met"},
-}};
 
 std::string Advice(std::string_view tmpl, std::string_view id) {
   std::string out(tmpl);
@@ -156,10 +71,7 @@ Status MapAwsError(int http_status, std::string_view type,
   std::string t = NormalizeErrorType(type);
   StatusCode code;
   std::string text;
-  const ErrorRule* rule = nullptr;
-  for (const ErrorRule& r : kRules) {
-    if (r.type == t) rule = &r;
-  }
+  const aws::AwsErrorInfo* rule = aws::FindAwsError(t);
   if ((t == "InvalidSignatureException" || t == "SignatureDoesNotMatch") &&
       message.find("scoped to a valid region") != std::string_view::npos) {
     code = StatusCode::kUnauthenticated;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "aws/error_table.h"
 #include "keyward/env.h"
 #include "keyward/secrets/client.h"
 #include "server/sts_service.h"
@@ -127,7 +128,7 @@ HttpReply HttpFrontEnd::Impl::Process(HttpRequestView& req) {
     auto key = auth->Verify(signed_req);
     if (!key.ok()) {
       api.error_type = key.status().error_type();
-      api.http_status = HttpStatusForError(api.error_type);
+      api.http_status = aws::HttpStatusForAwsError(api.error_type);
       api.body = ErrorBody(api.error_type, key.status().message());
     } else {
       key_id = (*key)->access_key_id;

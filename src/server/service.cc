@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "aws/error_table.h"
 #include "keyward/naming.h"
 #include "server/service_internal.h"
 
@@ -150,7 +151,7 @@ ApiResponse SecretsService::Handle(std::string_view operation,
   }
   resp.error_type = result.status().error_type();
   if (resp.error_type.empty()) resp.error_type = "InternalServiceError";
-  resp.http_status = HttpStatusForError(resp.error_type);
+  resp.http_status = aws::HttpStatusForAwsError(resp.error_type);
   resp.body = ErrorBody(resp.error_type, result.status().message());
   return resp;
 }
@@ -159,12 +160,6 @@ SecureString ErrorBody(std::string_view type, std::string_view message) {
   Json j{{"__type", type}, {"message", message}};
   std::string s = j.dump(-1, ' ', false, Json::error_handler_t::replace);
   return SecureString(s.begin(), s.end());
-}
-
-int HttpStatusForError(std::string_view type) {
-  if (type == "InternalServiceError" || type == "InternalFailure") return 500;
-  if (type == "ServiceUnavailable") return 503;
-  return 400;
 }
 
 }  // namespace keyward::server

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <map>
 
+#include "aws/error_table.h"
 #include "keyward/aws/sigv4.h"
 #include "secrets/json_codec.h"
 
@@ -212,20 +213,12 @@ SecureString Envelope(std::string_view action, const SecureString& result,
   return out;
 }
 
-int StatusForCode(std::string_view code) {
-  if (code == "AccessDenied" || code == "InvalidClientTokenId" ||
-      code == "SignatureDoesNotMatch" || code == "MissingAuthenticationToken")
-    return 403;
-  if (code == "InternalFailure") return 500;
-  return 400;
-}
-
 }  // namespace
 
 StsResponse StsService::Error(std::string_view code, std::string_view message,
                               std::string_view request_id) {
   StsResponse r;
-  r.http_status = StatusForCode(code);
+  r.http_status = aws::HttpStatusForAwsError(code);
   r.error_type = std::string(code);
   SecureString& out = r.body;
   Append(out, "<ErrorResponse xmlns=\"");

@@ -1,6 +1,7 @@
-// The one table that maps AWS error responses to keyward status codes, with
-// messages that say what to check. Used by the client; `keyward server` uses
-// the inverse (AwsErrorHttpStatus) to answer like AWS.
+// Maps AWS error responses to keyward status codes, with messages that say
+// what to check. The types, codes and advice come from the one AWS error
+// table (src/aws/error_table.h), which also gives the retry classifier and
+// `keyward server` their answers.
 #ifndef KEYWARD_SECRETS_ERRORS_H_
 #define KEYWARD_SECRETS_ERRORS_H_
 

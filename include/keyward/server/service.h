@@ -123,10 +123,9 @@ class SecretsService {
 // them (AWS-verified splitting; see service.cc). Exposed for tests.
 std::vector<std::string> FilterWords(std::string_view text);
 
-// A JSON error body as AWS sends it, and the HTTP status for an error type
-// (400 for client errors, 500 for InternalServiceError).
+// A JSON error body as AWS sends it. (The HTTP status of an error type is
+// the error table's: aws::HttpStatusForAwsError, src/aws/error_table.h.)
 SecureString ErrorBody(std::string_view type, std::string_view message);
-int HttpStatusForError(std::string_view type);
 
 }  // namespace keyward::server
 
