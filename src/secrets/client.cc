@@ -9,6 +9,7 @@
 #include "keyward/naming.h"
 #include "keyward/secrets/errors.h"
 #include "secrets/json_codec.h"
+#include "secrets/wire.h"
 
 namespace keyward::secrets {
 namespace {
@@ -22,54 +23,9 @@ std::string XmlString(std::string_view xml, std::string_view tag) {
   return std::string(text->data(), text->size());
 }
 
-std::optional<Clock::time_point> GetTime(const Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end()) return std::nullopt;
-  if (it->is_number()) return FromEpochSeconds(it->get<double>());
-  if (it->is_string()) {
-    auto t = ParseIso8601(it->get<std::string>());
-    if (t.ok()) return *t;
-  }
-  return std::nullopt;
-}
-
-std::vector<std::string> GetStrings(const Json& j, const char* key) {
-  std::vector<std::string> out;
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_array()) return out;
-  for (const auto& v : *it) {
-    if (v.is_string()) out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-std::vector<Tag> GetTags(const Json& j) {
-  std::vector<Tag> out;
-  auto it = j.find("Tags");
-  if (it == j.end() || !it->is_array()) return out;
-  for (const auto& t : *it) {
-    if (t.is_object())
-      out.push_back({GetString(t, "Key"), GetString(t, "Value")});
-  }
-  return out;
-}
-
-Json FiltersToJson(const std::vector<Filter>& filters) {
-  Json arr = Json::array();
-  for (const Filter& f : filters)
-    arr.push_back({{"Key", f.key}, {"Values", f.values}});
-  return arr;
-}
-
-Json TagsToJson(const std::vector<Tag>& tags) {
-  Json arr = Json::array();
-  for (const Tag& t : tags) arr.push_back({{"Key", t.key}, {"Value", t.value}});
-  return arr;
-}
-
-// Adds SecretString / SecretBinary; INVALID_ARGUMENT when both are set or
-// the value is over Secrets Manager's limit.
-Status AddPayload(Json& j, const SecretPayload& p, bool required) {
+// INVALID_ARGUMENT when both a string and a binary value are given, when a
+// required value is missing, or when it is over Secrets Manager's limit.
+Status CheckPayload(const SecretPayload& p, bool required) {
   if (p.string && p.binary) {
     return InvalidArgumentError(
         "give either a string or a binary value, not both");
@@ -85,76 +41,7 @@ Status AddPayload(Json& j, const SecretPayload& p, bool required) {
     return InvalidArgumentError("secret value is " + std::to_string(v->size()) +
                                 " bytes; Secrets Manager allows at most 65536");
   }
-  if (p.string) {
-    j["SecretString"] = std::string(v->Reveal());
-  } else {
-    j["SecretBinary"] = Base64Encode(v->Reveal());
-  }
   return OkStatus();
-}
-
-Status ParsePayload(Json& j, SecretPayload& out) {
-  auto s = j.find("SecretString");
-  if (s != j.end() && s->is_string()) {
-    std::string& ref = s->get_ref<std::string&>();
-    out.string = SecretValue(ref);
-  }
-  auto b = j.find("SecretBinary");
-  if (b != j.end() && b->is_string()) {
-    auto decoded = Base64Decode(b->get_ref<const std::string&>());
-    if (!decoded)
-      return InternalError("malformed response: SecretBinary is not base64");
-    out.binary = SecretValue::Adopt(std::move(*decoded));
-  }
-  return OkStatus();
-}
-
-SecretValueResult ParseValueResult(Json& j, Status* status) {
-  SecretValueResult r;
-  r.arn = GetString(j, "ARN");
-  r.name = GetString(j, "Name");
-  r.version_id = GetString(j, "VersionId");
-  r.version_stages = GetStrings(j, "VersionStages");
-  r.created_date = GetTime(j, "CreatedDate");
-  *status = ParsePayload(j, r.payload);
-  return r;
-}
-
-SecretMetadata ParseMetadata(const Json& j) {
-  SecretMetadata m;
-  m.arn = GetString(j, "ARN");
-  m.name = GetString(j, "Name");
-  m.description = GetString(j, "Description");
-  m.kms_key_id = GetString(j, "KmsKeyId");
-  auto rot = j.find("RotationEnabled");
-  m.rotation_enabled = rot != j.end() && rot->is_boolean() && rot->get<bool>();
-  m.tags = GetTags(j);
-  for (const char* key : {"VersionIdsToStages", "SecretVersionsToStages"}) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_object()) continue;
-    for (auto v = it->begin(); v != it->end(); ++v) {
-      std::vector<std::string> stages;
-      if (v.value().is_array()) {
-        for (const auto& s : v.value()) {
-          if (s.is_string()) stages.push_back(s.get<std::string>());
-        }
-      }
-      m.version_ids_to_stages[v.key()] = std::move(stages);
-    }
-  }
-  m.created_date = GetTime(j, "CreatedDate");
-  m.last_changed_date = GetTime(j, "LastChangedDate");
-  m.last_accessed_date = GetTime(j, "LastAccessedDate");
-  m.last_rotated_date = GetTime(j, "LastRotatedDate");
-  m.deleted_date = GetTime(j, "DeletedDate");
-  m.primary_region = GetString(j, "PrimaryRegion");
-  m.owning_service = GetString(j, "OwningService");
-  return m;
-}
-
-WriteResult ParseWriteResult(const Json& j) {
-  return {GetString(j, "ARN"), GetString(j, "Name"), GetString(j, "VersionId"),
-          GetStrings(j, "VersionStages")};
 }
 
 }  // namespace
@@ -284,6 +171,11 @@ struct SecretsManagerClient::Impl {
 
   StatusOr<SecureString> Call(std::string_view operation, SecureString body,
                               std::string_view secret_id);
+  template <class T>
+  StatusOr<T> Exchange(std::string_view operation, Json request,
+                       std::string_view secret_id);
+  Status Send(std::string_view operation, Json request,
+              std::string_view secret_id, bool check_body);
   Status ErrorFrom(const HttpResponse& resp, std::string_view operation,
                    std::string_view secret_id);
   StatusOr<std::shared_ptr<const aws::Credentials>> Credentials();
@@ -441,28 +333,48 @@ Status RequireId(const std::string& id, std::string_view what = "secret id") {
   return OkStatus();
 }
 
+std::string TokenOrNew(const std::string& token) {
+  return token.empty() ? NewUuid() : token;
+}
+
 }  // namespace
 
-#define KW_CALL(json_out, op, body, id)                                        \
-  KW_ASSIGN_OR_RETURN(SecureString json_out##_raw, impl_->Call(op, body, id)); \
-  KW_ASSIGN_OR_RETURN(Json json_out, ParseBody(json_out##_raw, op))
+// Sends `request` (wiped once serialized) and decodes the response body
+// with the wire codec (the tree is wiped after decoding).
+template <class T>
+StatusOr<T> SecretsManagerClient::Impl::Exchange(std::string_view operation,
+                                                 Json request,
+                                                 std::string_view secret_id) {
+  KW_ASSIGN_OR_RETURN(SecureString raw,
+                      Call(operation, DumpAndWipe(request), secret_id));
+  KW_ASSIGN_OR_RETURN(Json resp, ParseBody(raw, operation));
+  StatusOr<T> out = wire::FromJson<T>(resp);
+  WipeJson(resp);
+  return out;
+}
+
+// An operation whose response has no members keyward uses; with
+// `check_body`, the body must still be a JSON object.
+Status SecretsManagerClient::Impl::Send(std::string_view operation,
+                                        Json request,
+                                        std::string_view secret_id,
+                                        bool check_body) {
+  KW_ASSIGN_OR_RETURN(SecureString raw,
+                      Call(operation, DumpAndWipe(request), secret_id));
+  if (check_body) KW_RETURN_IF_ERROR(ParseBody(raw, operation).status());
+  return OkStatus();
+}
 
 StatusOr<SecretValueResult> SecretsManagerClient::GetSecretValue(
     const GetSecretValueRequest& req) {
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
-  Json j{{"SecretId", req.secret_id}};
-  if (!req.version_id.empty()) j["VersionId"] = req.version_id;
-  if (!req.version_stage.empty()) j["VersionStage"] = req.version_stage;
+  GetSecretValueRequest sent = req;
   // AWS defaults to AWSCURRENT; saying so explicitly also keeps emulators
   // that cache a "default version" honest after a stage move.
-  if (req.version_id.empty() && req.version_stage.empty())
-    j["VersionStage"] = kAwsCurrent;
-  KW_CALL(resp, "GetSecretValue", DumpAndWipe(j), req.secret_id);
-  Status s;
-  SecretValueResult r = ParseValueResult(resp, &s);
-  WipeJson(resp);
-  KW_RETURN_IF_ERROR(s);
-  return r;
+  if (sent.version_id.empty() && sent.version_stage.empty())
+    sent.version_stage = kAwsCurrent;
+  return impl_->Exchange<SecretValueResult>("GetSecretValue",
+                                            wire::ToJson(sent), req.secret_id);
 }
 
 StatusOr<BatchGetSecretValueResult> SecretsManagerClient::BatchGetSecretValue(
@@ -476,99 +388,53 @@ StatusOr<BatchGetSecretValueResult> SecretsManagerClient::BatchGetSecretValue(
     return InvalidArgumentError(
         "BatchGetSecretValue takes secret ids or filters, not both");
   }
-  Json j = Json::object();
-  if (!req.secret_ids.empty()) j["SecretIdList"] = req.secret_ids;
-  if (!req.filters.empty()) j["Filters"] = FiltersToJson(req.filters);
-  if (req.max_results > 0) j["MaxResults"] = req.max_results;
-  if (!req.next_token.empty()) j["NextToken"] = req.next_token;
-  KW_CALL(resp, "BatchGetSecretValue", DumpAndWipe(j), "");
-  BatchGetSecretValueResult out;
-  out.next_token = GetString(resp, "NextToken");
-  Status status;
-  if (auto it = resp.find("SecretValues"); it != resp.end() && it->is_array()) {
-    for (auto& v : *it) {
-      if (!v.is_object()) continue;
-      Status s;
-      out.values.push_back(ParseValueResult(v, &s));
-      if (!s.ok()) status = s;
-    }
-  }
-  if (auto it = resp.find("Errors"); it != resp.end() && it->is_array()) {
-    for (const auto& e : *it) {
-      out.errors.push_back({GetString(e, "SecretId"), GetString(e, "ErrorCode"),
-                            GetString(e, "Message")});
-    }
-  }
-  WipeJson(resp);
-  KW_RETURN_IF_ERROR(status);
-  return out;
+  return impl_->Exchange<BatchGetSecretValueResult>("BatchGetSecretValue",
+                                                    wire::ToJson(req), "");
 }
 
 StatusOr<SecretMetadata> SecretsManagerClient::DescribeSecret(
     const std::string& secret_id) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
-  Json j{{"SecretId", secret_id}};
-  KW_CALL(resp, "DescribeSecret", DumpAndWipe(j), secret_id);
-  return ParseMetadata(resp);
+  return impl_->Exchange<SecretMetadata>(
+      "DescribeSecret", wire::ToJson(wire::SecretIdRequest{secret_id}),
+      secret_id);
 }
 
 StatusOr<ListSecretsResult> SecretsManagerClient::ListSecrets(
     const ListSecretsRequest& req) {
-  Json j = Json::object();
-  if (!req.filters.empty()) j["Filters"] = FiltersToJson(req.filters);
-  if (req.max_results > 0) j["MaxResults"] = req.max_results;
-  if (!req.next_token.empty()) j["NextToken"] = req.next_token;
-  if (req.include_planned_deletion) j["IncludePlannedDeletion"] = true;
-  if (!req.sort_order.empty()) j["SortOrder"] = req.sort_order;
-  KW_CALL(resp, "ListSecrets", DumpAndWipe(j), "");
-  ListSecretsResult out;
-  out.next_token = GetString(resp, "NextToken");
-  if (auto it = resp.find("SecretList"); it != resp.end() && it->is_array()) {
-    for (const auto& s : *it) out.secrets.push_back(ParseMetadata(s));
-  }
-  return out;
+  return impl_->Exchange<ListSecretsResult>("ListSecrets", wire::ToJson(req),
+                                            "");
 }
 
 StatusOr<WriteResult> SecretsManagerClient::CreateSecret(
     const CreateSecretRequest& req) {
   KW_RETURN_IF_ERROR(CheckStoreNameLimits(req.name));
-  Json j{{"Name", req.name},
-         {"ClientRequestToken", req.client_request_token.empty()
-                                    ? NewUuid()
-                                    : req.client_request_token}};
-  if (!req.description.empty()) j["Description"] = req.description;
-  if (!req.kms_key_id.empty()) j["KmsKeyId"] = req.kms_key_id;
-  if (!req.tags.empty()) j["Tags"] = TagsToJson(req.tags);
-  KW_RETURN_IF_ERROR(AddPayload(j, req.payload, false));
-  KW_CALL(resp, "CreateSecret", DumpAndWipe(j), req.name);
-  return ParseWriteResult(resp);
+  KW_RETURN_IF_ERROR(CheckPayload(req.payload, false));
+  CreateSecretRequest sent = req;
+  sent.client_request_token = TokenOrNew(req.client_request_token);
+  return impl_->Exchange<WriteResult>("CreateSecret", wire::ToJson(sent),
+                                      req.name);
 }
 
 StatusOr<WriteResult> SecretsManagerClient::PutSecretValue(
     const PutSecretValueRequest& req) {
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
-  Json j{{"SecretId", req.secret_id},
-         {"ClientRequestToken", req.client_request_token.empty()
-                                    ? NewUuid()
-                                    : req.client_request_token}};
-  if (!req.version_stages.empty()) j["VersionStages"] = req.version_stages;
-  KW_RETURN_IF_ERROR(AddPayload(j, req.payload, true));
-  KW_CALL(resp, "PutSecretValue", DumpAndWipe(j), req.secret_id);
-  return ParseWriteResult(resp);
+  KW_RETURN_IF_ERROR(CheckPayload(req.payload, true));
+  PutSecretValueRequest sent = req;
+  sent.client_request_token = TokenOrNew(req.client_request_token);
+  return impl_->Exchange<WriteResult>("PutSecretValue", wire::ToJson(sent),
+                                      req.secret_id);
 }
 
 StatusOr<WriteResult> SecretsManagerClient::UpdateSecret(
     const UpdateSecretRequest& req) {
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
-  Json j{{"SecretId", req.secret_id}};
-  if (req.description) j["Description"] = *req.description;
-  if (req.kms_key_id) j["KmsKeyId"] = *req.kms_key_id;
+  KW_RETURN_IF_ERROR(CheckPayload(req.payload, false));
+  UpdateSecretRequest sent = req;
   // Always sent, like the AWS SDKs' idempotency-token autofill.
-  j["ClientRequestToken"] =
-      req.client_request_token.empty() ? NewUuid() : req.client_request_token;
-  KW_RETURN_IF_ERROR(AddPayload(j, req.payload, false));
-  KW_CALL(resp, "UpdateSecret", DumpAndWipe(j), req.secret_id);
-  return ParseWriteResult(resp);
+  sent.client_request_token = TokenOrNew(req.client_request_token);
+  return impl_->Exchange<WriteResult>("UpdateSecret", wire::ToJson(sent),
+                                      req.secret_id);
 }
 
 StatusOr<DeleteSecretResult> SecretsManagerClient::DeleteSecret(
@@ -584,128 +450,82 @@ StatusOr<DeleteSecretResult> SecretsManagerClient::DeleteSecret(
     return InvalidArgumentError("recovery window must be 7-30 days, got " +
                                 std::to_string(*req.recovery_window_days));
   }
-  Json j{{"SecretId", req.secret_id}};
-  if (req.recovery_window_days)
-    j["RecoveryWindowInDays"] = *req.recovery_window_days;
-  if (req.force_delete_without_recovery) j["ForceDeleteWithoutRecovery"] = true;
-  KW_CALL(resp, "DeleteSecret", DumpAndWipe(j), req.secret_id);
-  return DeleteSecretResult{GetString(resp, "ARN"), GetString(resp, "Name"),
-                            GetTime(resp, "DeletionDate")};
+  return impl_->Exchange<DeleteSecretResult>("DeleteSecret", wire::ToJson(req),
+                                             req.secret_id);
 }
 
 StatusOr<RestoreSecretResult> SecretsManagerClient::RestoreSecret(
     const std::string& secret_id) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
-  Json j{{"SecretId", secret_id}};
-  KW_CALL(resp, "RestoreSecret", DumpAndWipe(j), secret_id);
-  return RestoreSecretResult{GetString(resp, "ARN"), GetString(resp, "Name")};
+  return impl_->Exchange<RestoreSecretResult>(
+      "RestoreSecret", wire::ToJson(wire::SecretIdRequest{secret_id}),
+      secret_id);
 }
 
 StatusOr<ListSecretVersionIdsResult> SecretsManagerClient::ListSecretVersionIds(
     const ListSecretVersionIdsRequest& req) {
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
-  Json j{{"SecretId", req.secret_id}};
-  if (req.max_results > 0) j["MaxResults"] = req.max_results;
-  if (!req.next_token.empty()) j["NextToken"] = req.next_token;
-  if (req.include_deprecated) j["IncludeDeprecated"] = true;
-  KW_CALL(resp, "ListSecretVersionIds", DumpAndWipe(j), req.secret_id);
-  ListSecretVersionIdsResult out;
-  out.arn = GetString(resp, "ARN");
-  out.name = GetString(resp, "Name");
-  out.next_token = GetString(resp, "NextToken");
-  if (auto it = resp.find("Versions"); it != resp.end() && it->is_array()) {
-    for (const auto& v : *it) {
-      out.versions.push_back(
-          {GetString(v, "VersionId"), GetStrings(v, "VersionStages"),
-           GetTime(v, "CreatedDate"), GetTime(v, "LastAccessedDate")});
-    }
-  }
-  return out;
+  return impl_->Exchange<ListSecretVersionIdsResult>(
+      "ListSecretVersionIds", wire::ToJson(req), req.secret_id);
 }
 
 Status SecretsManagerClient::UpdateSecretVersionStage(
     const UpdateSecretVersionStageRequest& req) {
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
   KW_RETURN_IF_ERROR(RequireId(req.version_stage, "version stage"));
-  Json j{{"SecretId", req.secret_id}, {"VersionStage", req.version_stage}};
-  if (!req.remove_from_version_id.empty())
-    j["RemoveFromVersionId"] = req.remove_from_version_id;
-  if (!req.move_to_version_id.empty())
-    j["MoveToVersionId"] = req.move_to_version_id;
-  KW_CALL(resp, "UpdateSecretVersionStage", DumpAndWipe(j), req.secret_id);
-  return OkStatus();
+  return impl_->Send("UpdateSecretVersionStage", wire::ToJson(req),
+                     req.secret_id, true);
 }
 
 Status SecretsManagerClient::TagResource(const std::string& secret_id,
                                          const std::vector<Tag>& tags) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
-  Json j{{"SecretId", secret_id}, {"Tags", TagsToJson(tags)}};
-  KW_ASSIGN_OR_RETURN(SecureString raw,
-                      impl_->Call("TagResource", DumpAndWipe(j), secret_id));
-  return OkStatus();
+  return impl_->Send("TagResource",
+                     wire::ToJson(wire::TagResourceRequest{secret_id, tags}),
+                     secret_id, false);
 }
 
 Status SecretsManagerClient::UntagResource(
     const std::string& secret_id, const std::vector<std::string>& tag_keys) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
-  Json j{{"SecretId", secret_id}, {"TagKeys", tag_keys}};
-  KW_ASSIGN_OR_RETURN(SecureString raw,
-                      impl_->Call("UntagResource", DumpAndWipe(j), secret_id));
-  return OkStatus();
+  return impl_->Send(
+      "UntagResource",
+      wire::ToJson(wire::UntagResourceRequest{secret_id, tag_keys}), secret_id,
+      false);
 }
 
 Status SecretsManagerClient::PutResourcePolicy(const std::string& secret_id,
                                                const std::string& policy,
                                                bool block_public_policy) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
-  Json j{{"SecretId", secret_id},
-         {"ResourcePolicy", policy},
-         {"BlockPublicPolicy", block_public_policy}};
-  KW_CALL(resp, "PutResourcePolicy", DumpAndWipe(j), secret_id);
-  return OkStatus();
+  return impl_->Send("PutResourcePolicy",
+                     wire::ToJson(wire::PutResourcePolicyRequest{
+                         secret_id, policy, block_public_policy}),
+                     secret_id, true);
 }
 
 StatusOr<ResourcePolicyResult> SecretsManagerClient::GetResourcePolicy(
     const std::string& secret_id) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
-  Json j{{"SecretId", secret_id}};
-  KW_CALL(resp, "GetResourcePolicy", DumpAndWipe(j), secret_id);
-  return ResourcePolicyResult{GetString(resp, "ARN"), GetString(resp, "Name"),
-                              GetString(resp, "ResourcePolicy")};
+  return impl_->Exchange<ResourcePolicyResult>(
+      "GetResourcePolicy", wire::ToJson(wire::SecretIdRequest{secret_id}),
+      secret_id);
 }
 
 Status SecretsManagerClient::DeleteResourcePolicy(
     const std::string& secret_id) {
   KW_RETURN_IF_ERROR(RequireId(secret_id));
-  Json j{{"SecretId", secret_id}};
-  KW_CALL(resp, "DeleteResourcePolicy", DumpAndWipe(j), secret_id);
-  return OkStatus();
+  return impl_->Send("DeleteResourcePolicy",
+                     wire::ToJson(wire::SecretIdRequest{secret_id}), secret_id,
+                     true);
 }
 
 StatusOr<SecretValue> SecretsManagerClient::GetRandomPassword(
     const GetRandomPasswordRequest& req) {
-  Json j = Json::object();
-  if (req.password_length) j["PasswordLength"] = *req.password_length;
-  if (!req.exclude_characters.empty())
-    j["ExcludeCharacters"] = req.exclude_characters;
-  if (req.exclude_numbers) j["ExcludeNumbers"] = true;
-  if (req.exclude_punctuation) j["ExcludePunctuation"] = true;
-  if (req.exclude_uppercase) j["ExcludeUppercase"] = true;
-  if (req.exclude_lowercase) j["ExcludeLowercase"] = true;
-  if (req.include_space) j["IncludeSpace"] = true;
-  if (req.require_each_included_type)
-    j["RequireEachIncludedType"] = *req.require_each_included_type;
-  KW_CALL(resp, "GetRandomPassword", DumpAndWipe(j), "");
-  auto it = resp.find("RandomPassword");
-  if (it == resp.end() || !it->is_string()) {
-    return InternalError(
-        "GetRandomPassword: malformed response (no RandomPassword)");
-  }
-  SecretValue v(it->get_ref<const std::string&>());
-  WipeJson(resp);
-  return v;
+  KW_ASSIGN_OR_RETURN(wire::RandomPasswordResult r,
+                      impl_->Exchange<wire::RandomPasswordResult>(
+                          "GetRandomPassword", wire::ToJson(req), ""));
+  return std::move(r.password);
 }
-
-#undef KW_CALL
 
 }  // namespace keyward::secrets

@@ -1,0 +1,304 @@
+// The wire codec (src/secrets/wire.h): every shape survives ToJson ->
+// FromJson, members are named as in botocore's model, unset members are not
+// sent, and the trees that held secret material can be wiped.
+#include "secrets/wire.h"
+
+#include <gtest/gtest.h>
+
+namespace keyward::secrets::wire {
+namespace {
+
+// Whole milliseconds: the wire carries epoch seconds as a double.
+Clock::time_point At(std::int64_t ms) {
+  return Clock::time_point(std::chrono::milliseconds(ms));
+}
+
+template <class T>
+T RoundTrip(const T& in) {
+  Json j = ToJson(in);
+  // Through text, as on the wire.
+  std::optional<Json> parsed = ParseJson(j.dump());
+  EXPECT_TRUE(parsed.has_value());
+  StatusOr<T> out = FromJson<T>(*parsed);
+  EXPECT_TRUE(out.ok()) << out.status();
+  WipeJson(j);
+  WipeJson(*parsed);
+  return std::move(out).value();
+}
+
+std::vector<Tag> Tags() { return {{"team", "payments"}, {"env", ""}}; }
+std::vector<Filter> Filters() {
+  return {{"name", {"app/", "!app/old"}}, {"tag-key", {"team"}}};
+}
+
+TEST(WireTest, SharedShapes) {
+  EXPECT_EQ(RoundTrip(Tags()), Tags());
+  EXPECT_EQ(RoundTrip(Filters()), Filters());
+  EXPECT_EQ(ToJson(Tags())[0], (Json{{"Key", "team"}, {"Value", "payments"}}));
+  EXPECT_EQ(ToJson(Filters())[1],
+            (Json{{"Key", "tag-key"}, {"Values", {"team"}}}));
+}
+
+TEST(WireTest, PayloadStringAndBinary) {
+  SecretPayload s{SecretValue("p@ss"), std::nullopt};
+  Json j = Json::object();
+  AddPayload(s, j);
+  EXPECT_EQ(j["SecretString"], "p@ss");
+  EXPECT_EQ(FromJson<SecretPayload>(j).value(), s);
+  SecretPayload b{std::nullopt, SecretValue(std::string("\x00\xff\x10", 3))};
+  Json k = Json::object();
+  AddPayload(b, k);
+  EXPECT_EQ(k["SecretBinary"], "AP8Q");
+  EXPECT_EQ(FromJson<SecretPayload>(k).value(), b);
+  Json bad{{"SecretBinary", "not base64!"}};
+  EXPECT_EQ(FromJson<SecretPayload>(bad).status().code(),
+            StatusCode::kInternal);
+  WipeJson(j);
+  EXPECT_EQ(j.dump().find("p@ss"), std::string::npos);
+}
+
+TEST(WireTest, Requests) {
+  GetSecretValueRequest g{"app/db", "v1", "AWSPREVIOUS"};
+  auto g2 = RoundTrip(g);
+  EXPECT_EQ(g2.secret_id, g.secret_id);
+  EXPECT_EQ(g2.version_id, g.version_id);
+  EXPECT_EQ(g2.version_stage, g.version_stage);
+  EXPECT_EQ(ToJson(GetSecretValueRequest{"x", "", ""}),
+            (Json{{"SecretId", "x"}}));
+
+  BatchGetSecretValueRequest bg{{"a", "b"}, Filters(), 5, "tok"};
+  auto bg2 = RoundTrip(bg);
+  EXPECT_EQ(bg2.secret_ids, bg.secret_ids);
+  EXPECT_EQ(bg2.filters, bg.filters);
+  EXPECT_EQ(bg2.max_results, 5);
+  EXPECT_EQ(bg2.next_token, "tok");
+  EXPECT_EQ(ToJson(BatchGetSecretValueRequest{}), Json::object());
+
+  ListSecretsRequest ls{Filters(), 10, "t", true, "desc"};
+  auto ls2 = RoundTrip(ls);
+  EXPECT_EQ(ls2.filters, ls.filters);
+  EXPECT_EQ(ls2.max_results, 10);
+  EXPECT_EQ(ls2.next_token, "t");
+  EXPECT_TRUE(ls2.include_planned_deletion);
+  EXPECT_EQ(ls2.sort_order, "desc");
+  EXPECT_EQ(ToJson(ListSecretsRequest{}), Json::object());
+}
+
+TEST(WireTest, WriteRequests) {
+  CreateSecretRequest c;
+  c.name = "app/db";
+  c.client_request_token = "11111111-2222-4333-8444-555555555555";
+  c.description = "d";
+  c.kms_key_id = "alias/k";
+  c.payload.string = SecretValue("v");
+  c.tags = Tags();
+  auto c2 = RoundTrip(c);
+  EXPECT_EQ(c2.name, c.name);
+  EXPECT_EQ(c2.client_request_token, c.client_request_token);
+  EXPECT_EQ(c2.description, "d");
+  EXPECT_EQ(c2.kms_key_id, "alias/k");
+  EXPECT_EQ(c2.payload, c.payload);
+  EXPECT_EQ(c2.tags, c.tags);
+
+  PutSecretValueRequest p;
+  p.secret_id = "app/db";
+  p.client_request_token = "tok";
+  p.payload.binary = SecretValue("bin");
+  p.version_stages = {"AWSPENDING"};
+  auto p2 = RoundTrip(p);
+  EXPECT_EQ(p2.secret_id, p.secret_id);
+  EXPECT_EQ(p2.client_request_token, "tok");
+  EXPECT_EQ(p2.payload, p.payload);
+  EXPECT_EQ(p2.version_stages, p.version_stages);
+
+  UpdateSecretRequest u;
+  u.secret_id = "app/db";
+  u.description = "";
+  u.client_request_token = "tok";
+  auto u2 = RoundTrip(u);
+  EXPECT_EQ(u2.description, std::optional<std::string>(""));
+  EXPECT_EQ(u2.kms_key_id, std::nullopt);
+  EXPECT_EQ(u2.client_request_token, "tok");
+  EXPECT_FALSE(u2.payload.string || u2.payload.binary);
+
+  DeleteSecretRequest d{"app/db", 7, false};
+  auto d2 = RoundTrip(d);
+  EXPECT_EQ(d2.recovery_window_days, 7);
+  EXPECT_FALSE(d2.force_delete_without_recovery);
+  auto d3 = RoundTrip(DeleteSecretRequest{"x", std::nullopt, true});
+  EXPECT_TRUE(d3.force_delete_without_recovery);
+  EXPECT_EQ(d3.recovery_window_days, std::nullopt);
+}
+
+TEST(WireTest, OtherRequests) {
+  auto l = RoundTrip(ListSecretVersionIdsRequest{"a", 3, "n", true});
+  EXPECT_EQ(l.secret_id, "a");
+  EXPECT_EQ(l.max_results, 3);
+  EXPECT_EQ(l.next_token, "n");
+  EXPECT_TRUE(l.include_deprecated);
+
+  auto s = RoundTrip(UpdateSecretVersionStageRequest{"a", "S", "v1", "v2"});
+  EXPECT_EQ(s.version_stage, "S");
+  EXPECT_EQ(s.remove_from_version_id, "v1");
+  EXPECT_EQ(s.move_to_version_id, "v2");
+
+  GetRandomPasswordRequest r;
+  r.password_length = 40;
+  r.exclude_characters = "abc";
+  r.exclude_numbers = r.exclude_punctuation = r.exclude_uppercase = true;
+  r.exclude_lowercase = r.include_space = true;
+  r.require_each_included_type = false;
+  auto r2 = RoundTrip(r);
+  EXPECT_EQ(r2.password_length, 40);
+  EXPECT_EQ(r2.exclude_characters, "abc");
+  EXPECT_TRUE(r2.exclude_numbers && r2.exclude_punctuation &&
+              r2.exclude_uppercase && r2.exclude_lowercase && r2.include_space);
+  EXPECT_EQ(r2.require_each_included_type, false);
+  EXPECT_EQ(ToJson(GetRandomPasswordRequest{}), Json::object());
+
+  EXPECT_EQ(RoundTrip(SecretIdRequest{"a"}), SecretIdRequest{"a"});
+  EXPECT_EQ(RoundTrip(TagResourceRequest{"a", Tags()}),
+            (TagResourceRequest{"a", Tags()}));
+  EXPECT_EQ(RoundTrip(UntagResourceRequest{"a", {"k1", "k2"}}),
+            (UntagResourceRequest{"a", {"k1", "k2"}}));
+  EXPECT_EQ(RoundTrip(PutResourcePolicyRequest{"a", "{}", true}),
+            (PutResourcePolicyRequest{"a", "{}", true}));
+}
+
+SecretValueResult Value(std::string name) {
+  SecretValueResult v;
+  v.arn = "arn:aws:secretsmanager:us-east-1:1:secret:" + name + "-AbCdEf";
+  v.name = name;
+  v.version_id = "v1";
+  v.version_stages = {"AWSCURRENT"};
+  v.payload.string = SecretValue("value-of-" + name);
+  v.created_date = At(1700000000500);
+  return v;
+}
+
+void ExpectSameValue(const SecretValueResult& a, const SecretValueResult& b) {
+  EXPECT_EQ(a.arn, b.arn);
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.version_id, b.version_id);
+  EXPECT_EQ(a.version_stages, b.version_stages);
+  EXPECT_EQ(a.payload, b.payload);
+  EXPECT_EQ(a.created_date, b.created_date);
+}
+
+TEST(WireTest, ValueResponses) {
+  ExpectSameValue(RoundTrip(Value("a")), Value("a"));
+  BatchGetSecretValueResult b;
+  b.values = {Value("a"), Value("b")};
+  b.errors = {{"c", "ResourceNotFoundException", "not found"}};
+  b.next_token = "n";
+  auto b2 = RoundTrip(b);
+  ASSERT_EQ(b2.values.size(), 2u);
+  ExpectSameValue(b2.values[1], b.values[1]);
+  ASSERT_EQ(b2.errors.size(), 1u);
+  EXPECT_EQ(b2.errors[0].secret_id, "c");
+  EXPECT_EQ(b2.errors[0].error_code, "ResourceNotFoundException");
+  EXPECT_EQ(b2.errors[0].message, "not found");
+  EXPECT_EQ(b2.next_token, "n");
+  EXPECT_EQ(RoundTrip(RandomPasswordResult{SecretValue("pw")}).password,
+            SecretValue("pw"));
+  EXPECT_FALSE(FromJson<RandomPasswordResult>(Json::object()).ok());
+}
+
+SecretMetadata Metadata() {
+  SecretMetadata m;
+  m.arn = "arn:x";
+  m.name = "app/db";
+  m.description = "d";
+  m.kms_key_id = "k";
+  m.rotation_enabled = true;
+  m.tags = Tags();
+  m.version_ids_to_stages = {{"v1", {"AWSCURRENT"}}, {"v0", {"AWSPREVIOUS"}}};
+  m.created_date = At(1000);
+  m.last_changed_date = At(2000);
+  m.last_accessed_date = At(3000);
+  m.last_rotated_date = At(4000);
+  m.deleted_date = At(5000);
+  m.primary_region = "eu-west-1";
+  m.owning_service = "svc";
+  return m;
+}
+
+void ExpectSameMetadata(const SecretMetadata& a, const SecretMetadata& b) {
+  EXPECT_EQ(a.arn, b.arn);
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.description, b.description);
+  EXPECT_EQ(a.kms_key_id, b.kms_key_id);
+  EXPECT_EQ(a.rotation_enabled, b.rotation_enabled);
+  EXPECT_EQ(a.tags, b.tags);
+  EXPECT_EQ(a.version_ids_to_stages, b.version_ids_to_stages);
+  EXPECT_EQ(a.created_date, b.created_date);
+  EXPECT_EQ(a.last_changed_date, b.last_changed_date);
+  EXPECT_EQ(a.last_accessed_date, b.last_accessed_date);
+  EXPECT_EQ(a.last_rotated_date, b.last_rotated_date);
+  EXPECT_EQ(a.deleted_date, b.deleted_date);
+  EXPECT_EQ(a.primary_region, b.primary_region);
+  EXPECT_EQ(a.owning_service, b.owning_service);
+}
+
+TEST(WireTest, MetadataResponses) {
+  ExpectSameMetadata(RoundTrip(Metadata()), Metadata());
+  EXPECT_TRUE(ToJson(Metadata()).contains("VersionIdsToStages"));
+  ListSecretsResult l{{Metadata(), SecretMetadata{}}, "next"};
+  Json lj = ToJson(l);
+  EXPECT_TRUE(lj["SecretList"][0].contains("SecretVersionsToStages"));
+  auto l2 = RoundTrip(l);
+  ASSERT_EQ(l2.secrets.size(), 2u);
+  ExpectSameMetadata(l2.secrets[0], Metadata());
+  EXPECT_EQ(l2.next_token, "next");
+  // ISO 8601 dates (as some endpoints send them) read too.
+  auto iso =
+      FromJson<SecretMetadata>(Json{{"CreatedDate", "2023-11-14T22:13:20Z"}});
+  EXPECT_EQ(iso->created_date, At(1700000000000));
+}
+
+TEST(WireTest, OtherResponses) {
+  WriteResult w{"arn", "n", "v", {"AWSCURRENT"}};
+  auto w2 = RoundTrip(w);
+  EXPECT_EQ(w2.arn, "arn");
+  EXPECT_EQ(w2.name, "n");
+  EXPECT_EQ(w2.version_id, "v");
+  EXPECT_EQ(w2.version_stages, w.version_stages);
+
+  auto d = RoundTrip(DeleteSecretResult{"arn", "n", At(86400000)});
+  EXPECT_EQ(d.deletion_date, At(86400000));
+  auto r = RoundTrip(RestoreSecretResult{"arn", "n"});
+  EXPECT_EQ(r.arn, "arn");
+  EXPECT_EQ(r.name, "n");
+  auto p = RoundTrip(ResourcePolicyResult{"arn", "n", "{\"Version\":1}"});
+  EXPECT_EQ(p.resource_policy, "{\"Version\":1}");
+
+  ListSecretVersionIdsResult v;
+  v.arn = "arn";
+  v.name = "n";
+  v.versions = {{"v1", {"AWSCURRENT"}, At(1000), At(2000)},
+                {"v0", {}, At(500), std::nullopt}};
+  v.next_token = "t";
+  auto v2 = RoundTrip(v);
+  ASSERT_EQ(v2.versions.size(), 2u);
+  EXPECT_EQ(v2.versions[0].version_id, "v1");
+  EXPECT_EQ(v2.versions[0].version_stages, v.versions[0].version_stages);
+  EXPECT_EQ(v2.versions[0].created_date, At(1000));
+  EXPECT_EQ(v2.versions[0].last_accessed_date, At(2000));
+  EXPECT_EQ(v2.versions[1].last_accessed_date, std::nullopt);
+  EXPECT_EQ(v2.next_token, "t");
+}
+
+// Responses are read leniently, like the AWS SDKs: a member of another type
+// reads as empty.
+TEST(WireTest, LenientResponses) {
+  Json j{{"ARN", 5}, {"VersionStages", "x"}, {"Tags", {1, 2}}};
+  auto m = FromJson<SecretMetadata>(j);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->arn, "");
+  EXPECT_TRUE(m->tags.empty());
+  auto w = FromJson<WriteResult>(j);
+  EXPECT_TRUE(w->version_stages.empty());
+}
+
+}  // namespace
+}  // namespace keyward::secrets::wire
