@@ -16,7 +16,10 @@
 #ifndef KEYWARD_SRC_SECRETS_WIRE_H_
 #define KEYWARD_SRC_SECRETS_WIRE_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keyward/secrets/types.h"
@@ -56,10 +59,64 @@ struct PutResourcePolicyRequest {
                          const PutResourcePolicyRequest&) = default;
 };
 
+struct ValidateResourcePolicyRequest {
+  std::optional<std::string> secret_id;
+  std::string resource_policy;
+  friend bool operator==(const ValidateResourcePolicyRequest&,
+                         const ValidateResourcePolicyRequest&) = default;
+};
+
+// The response of writes that name the secret only (PutResourcePolicy,
+// DeleteResourcePolicy, UpdateSecretVersionStage, ...).
+struct SecretRef {
+  std::string arn;
+  std::string name;
+  friend bool operator==(const SecretRef&, const SecretRef&) = default;
+};
+
+struct PolicyValidationError {
+  std::string check_name;  // SYNTAX_CHECK, PUBLIC_ACCESS_CHECK, ...
+  std::string error_message;
+  friend bool operator==(const PolicyValidationError&,
+                         const PolicyValidationError&) = default;
+};
+
+struct ValidateResourcePolicyResult {
+  bool policy_validation_passed = false;
+  std::vector<PolicyValidationError> validation_errors;
+  friend bool operator==(const ValidateResourcePolicyResult&,
+                         const ValidateResourcePolicyResult&) = default;
+};
+
 // GetRandomPassword's response.
 struct RandomPasswordResult {
   SecretValue password;
 };
+
+// ---- the protocol's request errors ----------------------------------------
+
+// The texts AWS answers malformed requests with (keyward server's message
+// table, src/server/messages.cc, uses the same templates).
+inline constexpr std::string_view kValidationTemplate =
+    "1 validation error detected: Value at '{0}' failed to satisfy "
+    "constraint: {1}";
+// SerializationException carrying `what`.
+Status SerializationError(std::string_view what);
+// ValidationException: `member` (camelCase, as AWS names it) breaks
+// `constraint`.
+Status ValidationError(std::string_view member, std::string_view constraint);
+
+// Strict member readers for request decoding: SerializationException when a
+// member has the wrong type (an absent or null member is not set).
+StatusOr<std::optional<std::string>> ReadOptString(const Json& req,
+                                                   const char* key);
+// ValidationException "Member must not be null" when absent.
+StatusOr<std::string> ReadRequiredString(const Json& req, const char* key);
+StatusOr<std::optional<std::int64_t>> ReadOptInt(const Json& req,
+                                                 const char* key);
+StatusOr<bool> ReadOptBool(const Json& req, const char* key, bool fallback);
+StatusOr<std::vector<std::string>> ReadOptStringList(const Json& req,
+                                                     const char* key);
 
 // ---- shared shapes ----------------------------------------------------------
 
@@ -84,6 +141,7 @@ Json ToJson(const SecretIdRequest& r);
 Json ToJson(const TagResourceRequest& r);
 Json ToJson(const UntagResourceRequest& r);
 Json ToJson(const PutResourcePolicyRequest& r);
+Json ToJson(const ValidateResourcePolicyRequest& r);
 
 // ---- responses --------------------------------------------------------------
 
@@ -99,10 +157,18 @@ Json ToJson(const RestoreSecretResult& r);
 Json ToJson(const ListSecretVersionIdsResult& r);
 Json ToJson(const ResourcePolicyResult& r);
 Json ToJson(const RandomPasswordResult& r);
+Json ToJson(const SecretRef& r);
+Json ToJson(const ValidateResourcePolicyResult& r);
 
 // ---- decoding ---------------------------------------------------------------
 
-// FromJson<T>(j): one specialization for every shape above.
+// FromJson<T>(j): one specialization for every shape above. Requests that
+// keyward server decodes with it (SecretIdRequest, PutResourcePolicyRequest,
+// ValidateResourcePolicyRequest) are read strictly, with the errors AWS
+// answers (wrong type: SerializationException; missing or out of the
+// model's bounds: ValidationException), in the order AWS checks them; the
+// other requests are still read leniently (only the client's tests decode
+// them).
 template <class T>
 StatusOr<T> FromJson(const Json& j);
 
@@ -136,6 +202,9 @@ KEYWARD_WIRE_DECODER(RestoreSecretResult);
 KEYWARD_WIRE_DECODER(ListSecretVersionIdsResult);
 KEYWARD_WIRE_DECODER(ResourcePolicyResult);
 KEYWARD_WIRE_DECODER(RandomPasswordResult);
+KEYWARD_WIRE_DECODER(ValidateResourcePolicyRequest);
+KEYWARD_WIRE_DECODER(SecretRef);
+KEYWARD_WIRE_DECODER(ValidateResourcePolicyResult);
 #undef KEYWARD_WIRE_DECODER
 
 }  // namespace keyward::secrets::wire

@@ -330,15 +330,6 @@ StatusOr<GetRandomPasswordRequest> FromJson<GetRandomPasswordRequest>(
   return r;
 }
 
-Json ToJson(const SecretIdRequest& r) {
-  return Json{{"SecretId", r.secret_id}};
-}
-
-template <>
-StatusOr<SecretIdRequest> FromJson<SecretIdRequest>(const Json& j) {
-  return SecretIdRequest{GetString(j, "SecretId")};
-}
-
 Json ToJson(const TagResourceRequest& r) {
   return Json{{"SecretId", r.secret_id}, {"Tags", ToJson(r.tags)}};
 }
@@ -356,20 +347,6 @@ template <>
 StatusOr<UntagResourceRequest> FromJson<UntagResourceRequest>(const Json& j) {
   return UntagResourceRequest{GetString(j, "SecretId"),
                               GetStrings(j, "TagKeys")};
-}
-
-Json ToJson(const PutResourcePolicyRequest& r) {
-  return Json{{"SecretId", r.secret_id},
-              {"ResourcePolicy", r.resource_policy},
-              {"BlockPublicPolicy", r.block_public_policy}};
-}
-
-template <>
-StatusOr<PutResourcePolicyRequest> FromJson<PutResourcePolicyRequest>(
-    const Json& j) {
-  return PutResourcePolicyRequest{GetString(j, "SecretId"),
-                                  GetString(j, "ResourcePolicy"),
-                                  GetBool(j, "BlockPublicPolicy")};
 }
 
 }  // namespace keyward::secrets::wire

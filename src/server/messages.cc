@@ -3,6 +3,8 @@
 #include <array>
 #include <cstddef>
 
+#include "secrets/wire.h"
+
 namespace keyward::server {
 namespace {
 
@@ -166,8 +168,7 @@ constexpr std::array kTable = {
     MessageTemplate{Msg::kUnknownOperation, "UnknownOperationException",
                     "keyward server does not implement this operation.", ""},
     MessageTemplate{Msg::kValidation, "ValidationException",
-                    "1 validation error detected: Value at '{0}' failed to "
-                    "satisfy constraint: {1}",
+                    secrets::wire::kValidationTemplate,
                     "AWS: the Coral validation format"},
     MessageTemplate{Msg::kSerialization, "SerializationException", "{0}", ""},
     MessageTemplate{Msg::kNotJsonObject, "SerializationException",

@@ -10,24 +10,7 @@
 
 namespace keyward::server {
 
-namespace {
-
-constexpr std::size_t kMaxPolicyBytes = 20480;
-
-StatusOr<std::string> ReadPolicyText(const Json &req) {
-  KW_ASSIGN_OR_RETURN(std::string text, RequiredString(req, "ResourcePolicy"));
-  if (text.empty()) {
-    return Validation("resourcePolicy",
-                      "Member must have length greater than or equal to 1");
-  }
-  if (text.size() > kMaxPolicyBytes) {
-    return Validation("resourcePolicy",
-                      "Member must have length less than or equal to 20480");
-  }
-  return text;
-}
-
-}  // namespace
+namespace wire = secrets::wire;
 
 StatusOr<std::shared_ptr<const IamPolicy>> ParseResourcePolicy(
     std::string_view text) {
@@ -50,102 +33,90 @@ Status LoadResourcePolicy(StoredSecret &s) {
   return OkStatus();
 }
 
-StatusOr<Json> SecretsService::Impl::PutResourcePolicy(const Json &req,
-                                                       const Caller &caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  KW_ASSIGN_OR_RETURN(std::string text, ReadPolicyText(req));
-  KW_ASSIGN_OR_RETURN(bool block, OptBool(req, "BlockPublicPolicy", false));
+StatusOr<wire::SecretRef> SecretsService::Impl::PutResourcePolicy(
+    const wire::PutResourcePolicyRequest &req, const Caller &caller) {
   std::unique_lock lock(mu);
   KW_ASSIGN_OR_RETURN(StoredSecret * s,
-                      ForWrite(id, "PutResourcePolicy", caller));
+                      ForWrite(req.secret_id, "PutResourcePolicy", caller));
   KW_ASSIGN_OR_RETURN(std::shared_ptr<const IamPolicy> parsed,
-                      ParseResourcePolicy(text));
-  if (block && !parsed->BroadAccessStatement(opt.account_id).empty()) {
+                      ParseResourcePolicy(req.resource_policy));
+  if (req.block_public_policy &&
+      !parsed->BroadAccessStatement(opt.account_id).empty()) {
     return ApiFailure(Msg::kPublicPolicy);
   }
-  StoredSecret before = *s;
-  s->resource_policy = std::move(text);
-  s->parsed_policy = std::move(parsed);
-  if (Status st = Persist(*s, &before); !st.ok()) {
-    *s = std::move(before);
-    return st;
-  }
-  return Json{{"ARN", s->arn}, {"Name", s->name}};
+  KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret &u) {
+    u.resource_policy = req.resource_policy;
+    u.parsed_policy = std::move(parsed);
+    return OkStatus();
+  }));
+  return wire::SecretRef{s->arn, s->name};
 }
 
-StatusOr<Json> SecretsService::Impl::GetResourcePolicy(const Json &req,
-                                                       const Caller &caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+StatusOr<secrets::ResourcePolicyResult> SecretsService::Impl::GetResourcePolicy(
+    const wire::SecretIdRequest &req, const Caller &caller) {
   std::shared_lock lock(mu);
-  KW_RETURN_IF_ERROR(AuthorizeId(caller, "GetResourcePolicy", id));
-  StoredSecret *s = Find(id, RegionOf(caller));
+  KW_RETURN_IF_ERROR(AuthorizeId(caller, "GetResourcePolicy", req.secret_id));
+  StoredSecret *s = Find(req.secret_id, RegionOf(caller));
   if (s == nullptr) return ApiFailure(Msg::kSecretNotFound);
-  Json out{{"ARN", s->arn}, {"Name", s->name}};
-  if (!s->resource_policy.empty()) out["ResourcePolicy"] = s->resource_policy;
-  return out;
+  return secrets::ResourcePolicyResult{s->arn, s->name, s->resource_policy};
 }
 
-StatusOr<Json> SecretsService::Impl::DeleteResourcePolicy(
-    const Json &req, const Caller &caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+StatusOr<wire::SecretRef> SecretsService::Impl::DeleteResourcePolicy(
+    const wire::SecretIdRequest &req, const Caller &caller) {
   std::unique_lock lock(mu);
   KW_ASSIGN_OR_RETURN(StoredSecret * s,
-                      ForWrite(id, "DeleteResourcePolicy", caller));
+                      ForWrite(req.secret_id, "DeleteResourcePolicy", caller));
   if (!s->resource_policy.empty()) {
-    StoredSecret before = *s;
-    s->resource_policy.clear();
-    s->parsed_policy.reset();
-    if (Status st = Persist(*s, &before); !st.ok()) {
-      *s = std::move(before);
-      return st;
-    }
+    KW_RETURN_IF_ERROR(Update(s, [](StoredSecret &u) {
+      u.resource_policy.clear();
+      u.parsed_policy.reset();
+      return OkStatus();
+    }));
   }
-  return Json{{"ARN", s->arn}, {"Name", s->name}};
+  return wire::SecretRef{s->arn, s->name};
 }
 
 // AWS runs three checks: the policy's syntax, broad access (a "*" or
 // foreign principal without a pinning condition) and, with a SecretId,
 // that the secret exists. Findings come back as ValidationErrors; only a
 // document that is not JSON at all is an error.
-StatusOr<Json> SecretsService::Impl::ValidateResourcePolicy(
-    const Json &req, const Caller &caller) {
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> id,
-                      OptString(req, "SecretId"));
-  KW_ASSIGN_OR_RETURN(std::string text, ReadPolicyText(req));
+StatusOr<wire::ValidateResourcePolicyResult>
+SecretsService::Impl::ValidateResourcePolicy(
+    const wire::ValidateResourcePolicyRequest &req, const Caller &caller) {
   {
     std::shared_lock lock(mu);
-    if (id) {
-      KW_RETURN_IF_ERROR(AuthorizeId(caller, "ValidateResourcePolicy", *id));
-      if (Find(*id, RegionOf(caller)) == nullptr)
+    if (req.secret_id) {
+      KW_RETURN_IF_ERROR(
+          AuthorizeId(caller, "ValidateResourcePolicy", *req.secret_id));
+      if (Find(*req.secret_id, RegionOf(caller)) == nullptr)
         return ApiFailure(Msg::kSecretNotFound);
     } else {
       KW_RETURN_IF_ERROR(Authorize(caller, "ValidateResourcePolicy", "*", "*"));
     }
   }
-  if (!secrets::ParseJson(text)) {
+  if (!secrets::ParseJson(req.resource_policy)) {
     return Status(StatusCode::kInvalidArgument,
                   "The resource policy is not valid JSON.",
                   "MalformedPolicyDocumentException");
   }
-  Json errors = Json::array();
-  auto parsed = ParseResourcePolicy(text);
+  wire::ValidateResourcePolicyResult out;
+  auto parsed = ParseResourcePolicy(req.resource_policy);
   if (!parsed.ok()) {
-    errors.push_back({{"CheckName", "SYNTAX_CHECK"},
-                      {"ErrorMessage", parsed.status().message()}});
+    out.validation_errors.push_back(
+        {"SYNTAX_CHECK", parsed.status().message()});
   } else {
     std::string broad = (*parsed)->BroadAccessStatement(opt.account_id);
     if (!broad.empty()) {
-      errors.push_back(
-          {{"CheckName", "PUBLIC_ACCESS_CHECK"},
-           {"ErrorMessage",
-            "The policy's " + broad +
-                " allows broad access to the secret (a \"*\" or another "
-                "account's principal without a condition on "
-                "aws:PrincipalArn, aws:PrincipalAccount or aws:SourceIp)."}});
+      out.validation_errors.push_back(
+          {"PUBLIC_ACCESS_CHECK",
+           "The policy's " + broad +
+               " allows broad access to the secret (a \"*\" or another "
+               "account's principal without a condition on "
+               "aws:PrincipalArn, aws:PrincipalAccount or aws:SourceIp)."});
     }
   }
-  return Json{{"PolicyValidationPassed", errors.empty()},
-              {"ValidationErrors", errors}};
+  out.policy_validation_passed = out.validation_errors.empty();
+  return out;
 }
 
 Status SecretsService::Impl::Authorize(

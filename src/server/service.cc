@@ -1,6 +1,7 @@
 #include "keyward/server/service.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "aws/error_table.h"
 #include "keyward/naming.h"
@@ -10,40 +11,74 @@ namespace keyward::server {
 
 namespace {
 
-// The one dispatch table: every Secrets Manager operation keyward server
-// answers, with the member of Impl that runs it. A new operation is a
-// member declared in service_internal.h, defined in its group's file, and
-// one row here.
-struct Operation {
-  std::string_view name;
-  StatusOr<Json> (SecretsService::Impl::*run)(const Json&, const Caller&);
+using I = SecretsService::Impl;
+using Runner = StatusOr<Json> (*)(I&, const Json&, const Caller&);
+
+// What a row runs: the handler's request type decoded from the body with
+// the wire codec (secrets/wire.h), the handler, its response encoded.
+// Handlers not yet typed take and return Json.
+template <class Handler>
+struct HandlerTraits;
+template <class Req, class Resp>
+struct HandlerTraits<StatusOr<Resp> (I::*)(const Req&, const Caller&)> {
+  using Request = Req;
+  using Response = Resp;
 };
 
-using I = SecretsService::Impl;
+template <auto handler>
+StatusOr<Json> RunRow(I& impl, const Json& body, const Caller& caller) {
+  using Traits = HandlerTraits<decltype(handler)>;
+  if constexpr (std::is_same_v<typename Traits::Request, Json>) {
+    return (impl.*handler)(body, caller);
+  } else {
+    KW_ASSIGN_OR_RETURN(
+        typename Traits::Request req,
+        secrets::wire::FromJson<typename Traits::Request>(body));
+    KW_ASSIGN_OR_RETURN(typename Traits::Response resp,
+                        (impl.*handler)(req, caller));
+    return secrets::wire::ToJson(resp);
+  }
+}
+
+// The one dispatch table: every Secrets Manager operation keyward server
+// answers, with the member of Impl that runs it. A new operation is a
+// request and a response struct with their codec (secrets/wire.h), a
+// member declared in service_internal.h and defined in its group's file,
+// and one row here.
+struct Operation {
+  std::string_view name;
+  Runner run;
+};
+
+template <auto handler>
+constexpr Operation Row(std::string_view name) {
+  return {name, &RunRow<handler>};
+}
+
 constexpr Operation kOperations[] = {
-    {"BatchGetSecretValue", &I::BatchGetSecretValue},
-    {"CancelRotateSecret", &I::CancelRotateSecret},
-    {"CreateSecret", &I::CreateSecret},
-    {"DeleteResourcePolicy", &I::DeleteResourcePolicy},
-    {"DeleteSecret", &I::DeleteSecret},
-    {"DescribeSecret", &I::DescribeSecret},
-    {"GetRandomPassword", &I::GetRandomPassword},
-    {"GetResourcePolicy", &I::GetResourcePolicy},
-    {"GetSecretValue", &I::GetSecretValueOp},
-    {"ListSecretVersionIds", &I::ListSecretVersionIds},
-    {"ListSecrets", &I::ListSecrets},
-    {"PutResourcePolicy", &I::PutResourcePolicy},
-    {"PutSecretValue", &I::PutSecretValue},
-    {"RemoveRegionsFromReplication", &I::RemoveRegionsFromReplication},
-    {"ReplicateSecretToRegions", &I::ReplicateSecretToRegions},
-    {"RestoreSecret", &I::RestoreSecret},
-    {"RotateSecret", &I::RotateSecret},
-    {"StopReplicationToReplica", &I::StopReplicationToReplica},
-    {"TagResource", &I::TagResource},
-    {"UntagResource", &I::UntagResource},
-    {"UpdateSecret", &I::UpdateSecret},
-    {"UpdateSecretVersionStage", &I::UpdateSecretVersionStage},
-    {"ValidateResourcePolicy", &I::ValidateResourcePolicy},
+    Row<&I::BatchGetSecretValue>("BatchGetSecretValue"),
+    Row<&I::CancelRotateSecret>("CancelRotateSecret"),
+    Row<&I::CreateSecret>("CreateSecret"),
+    Row<&I::DeleteResourcePolicy>("DeleteResourcePolicy"),
+    Row<&I::DeleteSecret>("DeleteSecret"),
+    Row<&I::DescribeSecret>("DescribeSecret"),
+    Row<&I::GetRandomPassword>("GetRandomPassword"),
+    Row<&I::GetResourcePolicy>("GetResourcePolicy"),
+    Row<&I::GetSecretValueOp>("GetSecretValue"),
+    Row<&I::ListSecretVersionIds>("ListSecretVersionIds"),
+    Row<&I::ListSecrets>("ListSecrets"),
+    Row<&I::PutResourcePolicy>("PutResourcePolicy"),
+    Row<&I::PutSecretValue>("PutSecretValue"),
+    Row<&I::RemoveRegionsFromReplication>("RemoveRegionsFromReplication"),
+    Row<&I::ReplicateSecretToRegions>("ReplicateSecretToRegions"),
+    Row<&I::RestoreSecret>("RestoreSecret"),
+    Row<&I::RotateSecret>("RotateSecret"),
+    Row<&I::StopReplicationToReplica>("StopReplicationToReplica"),
+    Row<&I::TagResource>("TagResource"),
+    Row<&I::UntagResource>("UntagResource"),
+    Row<&I::UpdateSecret>("UpdateSecret"),
+    Row<&I::UpdateSecretVersionStage>("UpdateSecretVersionStage"),
+    Row<&I::ValidateResourcePolicy>("ValidateResourcePolicy"),
 };
 
 const Operation* FindOperation(std::string_view name) {
@@ -144,7 +179,7 @@ ApiResponse SecretsService::Handle(std::string_view operation,
   const Operation* op = FindOperation(operation);
   StatusOr<Json> result =
       op == nullptr ? StatusOr<Json>(ApiFailure(Msg::kUnknownOperation))
-                    : (impl_.get()->*(op->run))(req, caller);
+                    : op->run(*impl_, req, caller);
   if (result.ok()) {
     resp.body = secrets::DumpAndWipe(*result);
     return resp;

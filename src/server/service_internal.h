@@ -23,6 +23,7 @@
 #include "keyward/secrets/client.h"
 #include "keyward/server/service.h"
 #include "secrets/json_codec.h"
+#include "secrets/wire.h"
 #include "server/messages.h"
 #include "server/read_index.h"
 
@@ -31,7 +32,6 @@ namespace keyward::server {
 using secrets::Json;
 
 inline constexpr std::string_view kCurrent = "AWSCURRENT";
-
 inline constexpr std::string_view kPrevious = "AWSPREVIOUS";
 
 inline constexpr std::size_t kMaxVersions = 100;
@@ -236,9 +236,8 @@ struct SecretsService::Impl {
   //
   // The caller's identity policy and, when the secret `s` exists, its
   // resource policy are evaluated together (policy.h: AWS's logic).
-  // `stage`/`version_id`: the request's VersionStage/VersionId condition keys.
-  // Evaluates `op` on `resource` with the caller's identity policy and, for
-  // an existing secret `s`, its resource policy (resource_policy_ops.cc).
+  // `stage`/`version_id`: the request's VersionStage/VersionId condition keys
+  // (resource_policy_ops.cc).
   Status Authorize(const Caller& caller, std::string_view op,
                    std::string_view resource, std::string_view named,
                    const StoredSecret* s = nullptr, std::string_view stage = {},
@@ -549,11 +548,28 @@ struct SecretsService::Impl {
   Status Drop(const std::string& arn);
   Status AddReplicas(StoredSecret& updated,
                      const std::vector<ReplicaRequest>& regions, bool force);
-  // resource_policy_ops.cc
-  StatusOr<Json> PutResourcePolicy(const Json& req, const Caller& caller);
-  StatusOr<Json> GetResourcePolicy(const Json& req, const Caller& caller);
-  StatusOr<Json> DeleteResourcePolicy(const Json& req, const Caller& caller);
-  StatusOr<Json> ValidateResourcePolicy(const Json& req, const Caller& caller);
+  // resource_policy_ops.cc (typed: the dispatch table decodes the request
+  // and encodes the response with the wire codec, secrets/wire.h)
+  StatusOr<secrets::wire::SecretRef> PutResourcePolicy(
+      const secrets::wire::PutResourcePolicyRequest& req, const Caller& caller);
+  StatusOr<secrets::ResourcePolicyResult> GetResourcePolicy(
+      const secrets::wire::SecretIdRequest& req, const Caller& caller);
+  StatusOr<secrets::wire::SecretRef> DeleteResourcePolicy(
+      const secrets::wire::SecretIdRequest& req, const Caller& caller);
+  StatusOr<secrets::wire::ValidateResourcePolicyResult> ValidateResourcePolicy(
+      const secrets::wire::ValidateResourcePolicyRequest& req,
+      const Caller& caller);
+
+  // Copy -> modify -> persist: `change` (Status(StoredSecret&)) edits a copy
+  // that becomes `*s` once persisted; on failure `*s` is left as it was.
+  template <class Change>
+  Status Update(StoredSecret* s, Change&& change) {
+    StoredSecret updated = *s;
+    KW_RETURN_IF_ERROR(change(updated));
+    KW_RETURN_IF_ERROR(Persist(updated, s));
+    *s = std::move(updated);
+    return OkStatus();
+  }
 
   // Looks up a live secret for a write, authorizing `op` first.
   StatusOr<StoredSecret*> ForWrite(const std::string& id, std::string_view op,

@@ -16,68 +16,36 @@ Status LimitExceeded() { return ApiFailure(Msg::kQuotaExceeded); }
 
 Status MarkedForDeletion() { return ApiFailure(Msg::kMarkedForDeletion); }
 
+// The protocol's request errors and member readers are the wire codec's
+// (secrets/wire.h), so client, server and codec share one text.
 Status Validation(std::string_view member, std::string_view constraint) {
-  return ApiFailure(Msg::kValidation, {member, constraint});
+  return secrets::wire::ValidationError(member, constraint);
 }
 
 Status Serialization(std::string_view what) {
-  return ApiFailure(Msg::kSerialization, {what});
+  return secrets::wire::SerializationError(what);
 }
 
-// Typed access to request members; SerializationException for wrong types.
 StatusOr<std::optional<std::string>> OptString(const Json& req,
                                                const char* key) {
-  auto it = req.find(key);
-  if (it == req.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) {
-    return Serialization(
-        std::string("Start of structure or map found where not expected (") +
-        key + ")");
-  }
-  return std::optional<std::string>(it->get<std::string>());
+  return secrets::wire::ReadOptString(req, key);
 }
 
 StatusOr<std::string> RequiredString(const Json& req, const char* key) {
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> v, OptString(req, key));
-  if (!v) {
-    return Validation(key, "Member must not be null");
-  }
-  return *v;
+  return secrets::wire::ReadRequiredString(req, key);
 }
 
 StatusOr<std::optional<std::int64_t>> OptInt(const Json& req, const char* key) {
-  auto it = req.find(key);
-  if (it == req.end() || it->is_null()) return std::optional<std::int64_t>();
-  if (!it->is_number_integer()) {
-    return Serialization(std::string("NUMBER_VALUE expected for ") + key);
-  }
-  return std::optional<std::int64_t>(it->get<std::int64_t>());
+  return secrets::wire::ReadOptInt(req, key);
 }
 
 StatusOr<bool> OptBool(const Json& req, const char* key, bool fallback) {
-  auto it = req.find(key);
-  if (it == req.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) {
-    return Serialization(std::string("Boolean expected for ") + key);
-  }
-  return it->get<bool>();
+  return secrets::wire::ReadOptBool(req, key, fallback);
 }
 
 StatusOr<std::vector<std::string>> OptStringList(const Json& req,
                                                  const char* key) {
-  std::vector<std::string> out;
-  auto it = req.find(key);
-  if (it == req.end() || it->is_null()) return out;
-  if (!it->is_array()) {
-    return Serialization(std::string("Expected list for ") + key);
-  }
-  for (const auto& e : *it) {
-    if (!e.is_string()) {
-      return Serialization(std::string("Expected strings in ") + key);
-    }
-    out.push_back(e.get<std::string>());
-  }
-  return out;
+  return secrets::wire::ReadOptStringList(req, key);
 }
 
 double Round3(double t) { return std::round(t * 1000.0) / 1000.0; }

@@ -300,5 +300,66 @@ TEST(WireTest, LenientResponses) {
   EXPECT_TRUE(w->version_stages.empty());
 }
 
+TEST(WireTest, ResourcePolicyShapes) {
+  EXPECT_EQ(RoundTrip(ValidateResourcePolicyRequest{"a", "{}"}),
+            (ValidateResourcePolicyRequest{"a", "{}"}));
+  EXPECT_EQ(RoundTrip(ValidateResourcePolicyRequest{std::nullopt, "{}"}),
+            (ValidateResourcePolicyRequest{std::nullopt, "{}"}));
+  EXPECT_EQ(RoundTrip(SecretRef{"arn", "n"}), (SecretRef{"arn", "n"}));
+  ValidateResourcePolicyResult v{false, {{"SYNTAX_CHECK", "bad"}}};
+  EXPECT_EQ(RoundTrip(v), v);
+  EXPECT_EQ(ToJson(ValidateResourcePolicyResult{true, {}}),
+            (Json{{"PolicyValidationPassed", true},
+                  {"ValidationErrors", Json::array()}}));
+}
+
+// Requests keyward server decodes are read strictly, with AWS's errors.
+TEST(WireTest, StrictRequestErrors) {
+  auto missing = FromJson<SecretIdRequest>(Json::object());
+  EXPECT_EQ(missing.status().error_type(), "ValidationException");
+  EXPECT_EQ(missing.status().message(),
+            "1 validation error detected: Value at 'SecretId' failed to "
+            "satisfy constraint: Member must not be null");
+  auto wrong = FromJson<SecretIdRequest>(Json{{"SecretId", {{"a", 1}}}});
+  EXPECT_EQ(wrong.status().error_type(), "SerializationException");
+  EXPECT_EQ(wrong.status().message(),
+            "Start of structure or map found where not expected (SecretId)");
+  EXPECT_EQ(FromJson<SecretIdRequest>(Json{{"SecretId", nullptr}})
+                .status()
+                .error_type(),
+            "ValidationException");
+
+  auto empty = FromJson<PutResourcePolicyRequest>(
+      Json{{"SecretId", "a"}, {"ResourcePolicy", ""}});
+  EXPECT_EQ(empty.status().message(),
+            "1 validation error detected: Value at 'resourcePolicy' failed to "
+            "satisfy constraint: Member must have length greater than or "
+            "equal to 1");
+  auto big = FromJson<PutResourcePolicyRequest>(
+      Json{{"SecretId", "a"}, {"ResourcePolicy", std::string(20481, 'x')}});
+  EXPECT_NE(big.status().message().find("less than or equal to 20480"),
+            std::string::npos);
+  auto flag = FromJson<PutResourcePolicyRequest>(Json{
+      {"SecretId", "a"}, {"ResourcePolicy", "{}"}, {"BlockPublicPolicy", 1}});
+  EXPECT_EQ(flag.status().message(), "Boolean expected for BlockPublicPolicy");
+  // The model's order: SecretId before ResourcePolicy.
+  EXPECT_NE(FromJson<PutResourcePolicyRequest>(Json{{"ResourcePolicy", ""}})
+                .status()
+                .message()
+                .find("'SecretId'"),
+            std::string::npos);
+  EXPECT_EQ(FromJson<ValidateResourcePolicyRequest>(Json{{"SecretId", 5}})
+                .status()
+                .error_type(),
+            "SerializationException");
+
+  EXPECT_EQ(ReadOptInt(Json{{"N", "1"}}, "N").status().message(),
+            "NUMBER_VALUE expected for N");
+  EXPECT_EQ(ReadOptStringList(Json{{"L", {1}}}, "L").status().message(),
+            "Expected strings in L");
+  EXPECT_EQ(ReadOptStringList(Json{{"L", "x"}}, "L").status().message(),
+            "Expected list for L");
+}
+
 }  // namespace
 }  // namespace keyward::secrets::wire
