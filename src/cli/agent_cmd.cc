@@ -13,6 +13,7 @@
 #include "agent/config.h"
 #include "agent/template_runner.h"
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "core/sd_notify.h"
 #include "keyward/inventory/inventory.h"
 
@@ -362,6 +363,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(agent, Setup);
+void AddAgentCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
 
 }  // namespace keyward::cli

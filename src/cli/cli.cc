@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/commands.h"
+
 namespace keyward::cli {
 
 int ExitCodeFor(const Status& status) {
@@ -98,11 +100,6 @@ std::function<int()> Cli::SelectedRunner(CLI::App& app) const {
     cur = next;
   }
   return found;
-}
-
-std::vector<CommandEntry>& CommandTable() {
-  static auto* table = new std::vector<CommandEntry>();
-  return *table;
 }
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& g) {
@@ -332,12 +329,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
   app.require_subcommand(1);
   app.fallthrough();
   AddGlobalOptions(app, cli.globals());
-  auto table = CommandTable();
-  std::sort(table.begin(), table.end(),
-            [](const CommandEntry& a, const CommandEntry& b) {
-              return std::string_view(a.name) < std::string_view(b.name);
-            });
-  for (const CommandEntry& e : table) e.setup(app, cli);
+  for (const CommandEntry& e : Commands()) e.setup(app, cli);
   // Everything after the first "--" belongs to the child of `keyward exec`:
   // CLI11 never sees it, so it is never parsed, validated or echoed.
   SplitArgs split = SplitAtDoubleDash(argc, argv);

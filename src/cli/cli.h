@@ -1,6 +1,6 @@
-// The keyward CLI's shared pieces: global options, the command table, exit
-// codes and output helpers. One file per subcommand registers itself with
-// KEYWARD_CLI_COMMAND; main.cc only parses, dispatches and maps exit codes.
+// The keyward CLI's shared pieces: global options, exit codes and output
+// helpers. One file per subcommand (listed in commands.h); main.cc only
+// calls RunCli.
 #ifndef KEYWARD_SRC_CLI_CLI_H_
 #define KEYWARD_SRC_CLI_CLI_H_
 
@@ -100,24 +100,6 @@ class Cli {
   std::vector<std::string> child_command_;
   bool has_child_command_ = false;
 };
-
-using CommandSetup = void (*)(CLI::App& app, Cli& cli);
-
-// The command table, filled by KEYWARD_CLI_COMMAND at static-init time.
-struct CommandEntry {
-  const char* name;
-  CommandSetup setup;
-};
-std::vector<CommandEntry>& CommandTable();
-struct CommandRegistration {
-  CommandRegistration(const char* name, CommandSetup setup) {
-    CommandTable().push_back({name, setup});
-  }
-};
-
-#define KEYWARD_CLI_COMMAND(name, setup)                                       \
-  static ::keyward::cli::CommandRegistration kw_cli_registration_##name(#name, \
-                                                                        setup)
 
 // Adds the global flags to `app` (they are accepted before or after the
 // subcommand: CLI11 fallthrough).

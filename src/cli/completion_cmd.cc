@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 
 namespace keyward::cli {
 namespace {
@@ -219,6 +220,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(completion, Setup);
+void AddCompletionCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
 
 }  // namespace keyward::cli

@@ -12,6 +12,7 @@
 #include <map>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "cli/exec_args.h"
 #include "cli/exec_env.h"
 #include "cli/exec_watch.h"
@@ -296,6 +297,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(exec, Setup);
+void AddExecCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
 
 }  // namespace keyward::cli

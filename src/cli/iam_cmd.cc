@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "keyward/iam/policy.h"
 #include "keyward/inventory/inventory.h"
 #include "keyward/secrets/client.h"
@@ -303,6 +304,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(iam, Setup);
+void AddIamCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
 
 }  // namespace keyward::cli

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/color.h"
+#include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/versions.h"
 #include "keyward/inventory/drift.h"
@@ -522,6 +523,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(inventory, Setup);
+void AddInventoryCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
 
 }  // namespace keyward::cli

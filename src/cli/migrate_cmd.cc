@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "cli/output.h"
 #include "keyward/inventory/inventory.h"
 #include "keyward/migrate/checklist.h"
@@ -287,6 +288,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(migrate, Setup);
+void AddMigrateCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
 
 }  // namespace keyward::cli

@@ -11,6 +11,7 @@
 #include <charconv>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "cli/inventory_source.h"
 #include "cli/prompt.h"
 #include "cli/value_input.h"
@@ -503,6 +504,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(put, Setup);
+void AddPutCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
 
 }  // namespace keyward::cli

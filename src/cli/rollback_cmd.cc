@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "cli/versions.h"
 
 namespace keyward::cli {
@@ -102,6 +103,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(rollback, Setup);
+void AddRollbackCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
 
 }  // namespace keyward::cli

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "cli/server_inventory.h"
 #include "core/sd_notify.h"
 #include "keyward/aws/process_runner.h"
@@ -571,6 +572,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(server, Setup);
+void AddServerCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
 
 }  // namespace keyward::cli

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "cli/output.h"
 
 namespace keyward::cli {
@@ -103,7 +104,7 @@ void SetupUntag(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(tag, SetupTag);
-KEYWARD_CLI_COMMAND(untag, SetupUntag);
+void AddTagCommand(CLI::App& app, Cli& cli) { SetupTag(app, cli); }
+void AddUntagCommand(CLI::App& app, Cli& cli) { SetupUntag(app, cli); }
 
 }  // namespace keyward::cli

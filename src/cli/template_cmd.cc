@@ -15,6 +15,7 @@
 #include "agent/supervisor.h"
 #include "agent/template_runner.h"
 #include "cli/cli.h"
+#include "cli/commands.h"
 #include "inventory/yaml_tree.h"
 
 namespace keyward::cli {
@@ -146,6 +147,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-KEYWARD_CLI_COMMAND(template, Setup);
+void AddTemplateCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
 
 }  // namespace keyward::cli

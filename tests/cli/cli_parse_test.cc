@@ -1,13 +1,8 @@
 // The CLI's parsing helpers: "--" splitting, exec's options, "did you mean".
 #include <gtest/gtest.h>
 
-// The CLI's sources are not part of libkeyward; these files are compiled in.
-#ifndef KEYWARD_VERSION
-#define KEYWARD_VERSION "test"
-#endif
-#include "cli/cli.cc"         // NOLINT(build/include)
-#include "cli/exec_args.cc"   // NOLINT(build/include)
-#include "cli/exec_watch.cc"  // NOLINT(build/include)
+#include "cli/cli.h"
+#include "cli/exec_args.h"
 
 namespace keyward::cli {
 namespace {

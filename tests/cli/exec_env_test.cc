@@ -1,9 +1,8 @@
 // Variable naming for `keyward exec` (src/cli/exec_env.h): the documented
 // table, prefixes, and override parsing.
-#include <gtest/gtest.h>
+#include "cli/exec_env.h"
 
-// The CLI's sources are not part of libkeyward; this pure file is compiled in.
-#include "cli/exec_env.cc"  // NOLINT(build/include)
+#include <gtest/gtest.h>
 
 namespace keyward::cli {
 namespace {
