@@ -88,6 +88,52 @@ struct ValidateResourcePolicyResult {
                          const ValidateResourcePolicyResult&) = default;
 };
 
+// Replication (ReplicateSecretToRegions, RemoveRegionsFromReplication,
+// StopReplicationToReplica; CreateSecret's AddReplicaRegions).
+struct ReplicaRegion {
+  std::string region;
+  std::optional<std::string> kms_key_id;  // unset: the service's default
+  friend bool operator==(const ReplicaRegion&, const ReplicaRegion&) = default;
+};
+
+struct ReplicationStatus {
+  std::string region;
+  std::string kms_key_id;
+  std::string status;  // InSync, Failed, InProgress
+  std::string status_message;
+  friend bool operator==(const ReplicationStatus&,
+                         const ReplicationStatus&) = default;
+};
+
+struct ReplicateSecretToRegionsRequest {
+  std::string secret_id;
+  std::vector<ReplicaRegion> add_replica_regions;
+  bool force_overwrite_replica_secret = false;
+  friend bool operator==(const ReplicateSecretToRegionsRequest&,
+                         const ReplicateSecretToRegionsRequest&) = default;
+};
+
+struct RemoveRegionsFromReplicationRequest {
+  std::string secret_id;
+  std::vector<std::string> remove_replica_regions;
+  friend bool operator==(const RemoveRegionsFromReplicationRequest&,
+                         const RemoveRegionsFromReplicationRequest&) = default;
+};
+
+// ReplicateSecretToRegions' and RemoveRegionsFromReplication's response.
+struct ReplicationResult {
+  std::string arn;
+  std::vector<ReplicationStatus> replication_status;
+  friend bool operator==(const ReplicationResult&,
+                         const ReplicationResult&) = default;
+};
+
+// StopReplicationToReplica's response.
+struct ArnResult {
+  std::string arn;
+  friend bool operator==(const ArnResult&, const ArnResult&) = default;
+};
+
 // GetRandomPassword's response.
 struct RandomPasswordResult {
   SecretValue password;
@@ -118,12 +164,18 @@ StatusOr<bool> ReadOptBool(const Json& req, const char* key, bool fallback);
 StatusOr<std::vector<std::string>> ReadOptStringList(const Json& req,
                                                      const char* key);
 
+// A list of ReplicaRegionType under `key` (absent or null: empty).
+StatusOr<std::vector<ReplicaRegion>> ReadReplicaRegions(const Json& req,
+                                                        const char* key);
+
 // ---- shared shapes ----------------------------------------------------------
 
 Json ToJson(const std::vector<Tag>& tags);
 Json ToJson(const std::vector<Filter>& filters);
 // Adds SecretString or SecretBinary (base64) to `out`.
 void AddPayload(const SecretPayload& p, Json& out);
+Json ToJson(const std::vector<ReplicaRegion>& regions);
+Json ToJson(const std::vector<ReplicationStatus>& statuses);
 
 // ---- requests ---------------------------------------------------------------
 
@@ -142,6 +194,8 @@ Json ToJson(const TagResourceRequest& r);
 Json ToJson(const UntagResourceRequest& r);
 Json ToJson(const PutResourcePolicyRequest& r);
 Json ToJson(const ValidateResourcePolicyRequest& r);
+Json ToJson(const ReplicateSecretToRegionsRequest& r);
+Json ToJson(const RemoveRegionsFromReplicationRequest& r);
 
 // ---- responses --------------------------------------------------------------
 
@@ -159,12 +213,15 @@ Json ToJson(const ResourcePolicyResult& r);
 Json ToJson(const RandomPasswordResult& r);
 Json ToJson(const SecretRef& r);
 Json ToJson(const ValidateResourcePolicyResult& r);
+Json ToJson(const ReplicationResult& r);
+Json ToJson(const ArnResult& r);
 
 // ---- decoding ---------------------------------------------------------------
 
 // FromJson<T>(j): one specialization for every shape above. Requests that
 // keyward server decodes with it (SecretIdRequest, PutResourcePolicyRequest,
-// ValidateResourcePolicyRequest) are read strictly, with the errors AWS
+// ValidateResourcePolicyRequest, ReplicateSecretToRegionsRequest,
+// RemoveRegionsFromReplicationRequest) are read strictly, with the errors AWS
 // answers (wrong type: SerializationException; missing or out of the
 // model's bounds: ValidationException), in the order AWS checks them; the
 // other requests are still read leniently (only the client's tests decode
@@ -205,6 +262,10 @@ KEYWARD_WIRE_DECODER(RandomPasswordResult);
 KEYWARD_WIRE_DECODER(ValidateResourcePolicyRequest);
 KEYWARD_WIRE_DECODER(SecretRef);
 KEYWARD_WIRE_DECODER(ValidateResourcePolicyResult);
+KEYWARD_WIRE_DECODER(ReplicateSecretToRegionsRequest);
+KEYWARD_WIRE_DECODER(RemoveRegionsFromReplicationRequest);
+KEYWARD_WIRE_DECODER(ReplicationResult);
+KEYWARD_WIRE_DECODER(ArnResult);
 #undef KEYWARD_WIRE_DECODER
 
 }  // namespace keyward::secrets::wire

@@ -14,6 +14,8 @@
 
 namespace keyward::server {
 
+namespace wire = secrets::wire;
+
 namespace {
 
 constexpr std::string_view kDefaultReplicaKms = "alias/aws/secretsmanager";
@@ -25,43 +27,24 @@ std::string ArnInRegion(const std::string& arn, const std::string& from,
   return "arn:aws:secretsmanager:" + to + ":" + arn.substr(prefix.size());
 }
 
-Json ReplicationStatusJson(const std::vector<StoredReplica>& replicas) {
-  Json out = Json::array();
-  for (const auto& r : replicas) {
-    out.push_back({{"Region", r.region},
-                   {"KmsKeyId", r.kms_key_id},
-                   {"Status", r.status},
-                   {"StatusMessage", r.message}});
-  }
+std::vector<secrets::wire::ReplicationStatus> StatusesOf(
+    const std::vector<StoredReplica>& replicas) {
+  std::vector<secrets::wire::ReplicationStatus> out;
+  out.reserve(replicas.size());
+  for (const auto& r : replicas)
+    out.push_back({r.region, r.kms_key_id, r.status, r.message});
   return out;
 }
 
-StatusOr<std::vector<ReplicaRequest>> ReadReplicaRegions(const Json& req,
-                                                         const char* key) {
-  auto it = req.find(key);
-  std::vector<ReplicaRequest> out;
-  if (it == req.end() || it->is_null()) return out;
-  if (!it->is_array()) {
-    return ApiFailure(Msg::kSerialization,
-                      {std::string("Expected list for ") + key});
-  }
-  for (const auto& e : *it) {
-    if (!e.is_object())
-      return ApiFailure(Msg::kSerialization, {"Expected ReplicaRegionType"});
-    KW_ASSIGN_OR_RETURN(std::optional<std::string> region,
-                        OptString(e, "Region"));
-    KW_ASSIGN_OR_RETURN(std::optional<std::string> kms,
-                        OptString(e, "KmsKeyId"));
-    out.push_back(
-        {region.value_or(""), kms.value_or(std::string(kDefaultReplicaKms))});
-  }
-  return out;
+Json ReplicationStatusJson(const std::vector<StoredReplica>& replicas) {
+  return secrets::wire::ToJson(StatusesOf(replicas));
 }
 
 }  // namespace
 
-StatusOr<std::vector<ReplicaRequest>> ReadAddReplicaRegions(const Json& req) {
-  return ReadReplicaRegions(req, "AddReplicaRegions");
+StatusOr<std::vector<wire::ReplicaRegion>> ReadAddReplicaRegions(
+    const Json& req) {
+  return wire::ReadReplicaRegions(req, "AddReplicaRegions");
 }
 
 Json ReplicationStatusOf(const StoredSecret& s) {
@@ -165,7 +148,7 @@ Status SecretsService::Impl::Drop(const std::string& arn) {
 // a region where another secret has the name fails (or, with `force`, that
 // secret is replaced).
 Status SecretsService::Impl::AddReplicas(
-    StoredSecret& updated, const std::vector<ReplicaRequest>& regions,
+    StoredSecret& updated, const std::vector<wire::ReplicaRegion>& regions,
     bool force) {
   // Validated first: nothing is created when one region is wrong.
   for (const auto& want : regions) {
@@ -178,8 +161,9 @@ Status SecretsService::Impl::AddReplicas(
         [&](const StoredReplica& r) { return r.region == want.region; });
     if (known != updated.replicas.end() && known->status == "InSync") continue;
     if (known != updated.replicas.end()) updated.replicas.erase(known);
-    StoredReplica rep{want.region, want.kms_key_id, "InSync",
-                      "Replication succeeded"};
+    StoredReplica rep{want.region,
+                      want.kms_key_id.value_or(std::string(kDefaultReplicaKms)),
+                      "InSync", "Replication succeeded"};
     if (StoredSecret* other = Find(updated.name, want.region)) {
       if (!force) {
         rep.status = "Failed";
@@ -194,81 +178,77 @@ Status SecretsService::Impl::AddReplicas(
   return OkStatus();
 }
 
-StatusOr<Json> SecretsService::Impl::ReplicateSecretToRegions(
-    const Json& req, const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  if (!req.contains("AddReplicaRegions"))
-    return Validation("addReplicaRegions", "Member must not be null");
-  KW_ASSIGN_OR_RETURN(std::vector<ReplicaRequest> regions,
-                      ReadReplicaRegions(req, "AddReplicaRegions"));
-  KW_ASSIGN_OR_RETURN(bool force,
-                      OptBool(req, "ForceOverwriteReplicaSecret", false));
+StatusOr<wire::ReplicationResult>
+SecretsService::Impl::ReplicateSecretToRegions(
+    const wire::ReplicateSecretToRegionsRequest& req, const Caller& caller) {
+  const std::vector<wire::ReplicaRegion>& regions = req.add_replica_regions;
   std::unique_lock lock(mu);
-  KW_ASSIGN_OR_RETURN(StoredSecret * s,
-                      ForWrite(id, "ReplicateSecretToRegions", caller));
+  KW_ASSIGN_OR_RETURN(
+      StoredSecret * s,
+      ForWrite(req.secret_id, "ReplicateSecretToRegions", caller));
   KW_RETURN_IF_ERROR(RefuseOnReplica(*s));
-  StoredSecret updated = *s;
-  KW_RETURN_IF_ERROR(AddReplicas(updated, regions, force));
-  updated.last_changed = Now();
-  KW_RETURN_IF_ERROR(Persist(updated, s));
-  *s = std::move(updated);
-  return Json{{"ARN", s->arn},
-              {"ReplicationStatus", ReplicationStatusJson(s->replicas)}};
+  KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& u) {
+    KW_RETURN_IF_ERROR(
+        AddReplicas(u, regions, req.force_overwrite_replica_secret));
+    u.last_changed = Now();
+    return OkStatus();
+  }));
+  return wire::ReplicationResult{s->arn, StatusesOf(s->replicas)};
 }
 
-StatusOr<Json> SecretsService::Impl::RemoveRegionsFromReplication(
-    const Json& req, const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  if (!req.contains("RemoveReplicaRegions"))
-    return Validation("removeReplicaRegions", "Member must not be null");
-  KW_ASSIGN_OR_RETURN(std::vector<std::string> regions,
-                      OptStringList(req, "RemoveReplicaRegions"));
+StatusOr<wire::ReplicationResult>
+SecretsService::Impl::RemoveRegionsFromReplication(
+    const wire::RemoveRegionsFromReplicationRequest& req,
+    const Caller& caller) {
+  const std::vector<std::string>& regions = req.remove_replica_regions;
   std::unique_lock lock(mu);
-  KW_ASSIGN_OR_RETURN(StoredSecret * s,
-                      ForWrite(id, "RemoveRegionsFromReplication", caller));
+  KW_ASSIGN_OR_RETURN(
+      StoredSecret * s,
+      ForWrite(req.secret_id, "RemoveRegionsFromReplication", caller));
   KW_RETURN_IF_ERROR(RefuseOnReplica(*s));
-  StoredSecret updated = *s;
-  std::erase_if(updated.replicas, [&](const StoredReplica& r) {
-    return std::find(regions.begin(), regions.end(), r.region) != regions.end();
-  });
-  for (const auto& r : s->replicas) {
-    if (std::find(regions.begin(), regions.end(), r.region) == regions.end() ||
-        r.status != "InSync") {
-      continue;
+  KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& u) {
+    std::erase_if(u.replicas, [&](const StoredReplica& r) {
+      return std::find(regions.begin(), regions.end(), r.region) !=
+             regions.end();
+    });
+    for (const auto& r : s->replicas) {
+      if (std::find(regions.begin(), regions.end(), r.region) ==
+              regions.end() ||
+          r.status != "InSync") {
+        continue;
+      }
+      KW_RETURN_IF_ERROR(Drop(ArnInRegion(s->arn, s->region, r.region)));
     }
-    KW_RETURN_IF_ERROR(Drop(ArnInRegion(s->arn, s->region, r.region)));
-  }
-  updated.last_changed = Now();
-  KW_RETURN_IF_ERROR(Persist(updated, s));
-  *s = std::move(updated);
-  return Json{{"ARN", s->arn},
-              {"ReplicationStatus", ReplicationStatusJson(s->replicas)}};
+    u.last_changed = Now();
+    return OkStatus();
+  }));
+  return wire::ReplicationResult{s->arn, StatusesOf(s->replicas)};
 }
 
-StatusOr<Json> SecretsService::Impl::StopReplicationToReplica(
-    const Json& req, const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+StatusOr<wire::ArnResult> SecretsService::Impl::StopReplicationToReplica(
+    const wire::SecretIdRequest& req, const Caller& caller) {
   std::unique_lock lock(mu);
-  KW_ASSIGN_OR_RETURN(StoredSecret * s,
-                      ForWrite(id, "StopReplicationToReplica", caller));
+  KW_ASSIGN_OR_RETURN(
+      StoredSecret * s,
+      ForWrite(req.secret_id, "StopReplicationToReplica", caller));
   if (s->primary_region.empty()) return ApiFailure(Msg::kNotAReplica);
   std::string primary_arn = ArnInRegion(s->arn, s->region, s->primary_region);
-  StoredSecret promoted = *s;
-  promoted.primary_region.clear();
-  promoted.replicas.clear();
-  promoted.last_changed = Now();
-  KW_RETURN_IF_ERROR(Persist(promoted, s));
-  *s = std::move(promoted);
+  KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& u) {
+    u.primary_region.clear();
+    u.replicas.clear();
+    u.last_changed = Now();
+    return OkStatus();
+  }));
   if (auto it = by_arn.find(primary_arn); it != by_arn.end()) {
-    StoredSecret primary = it->second;
-    std::string region = s->region;
-    std::erase_if(primary.replicas, [&region](const StoredReplica& r) {
-      return r.region == region;
-    });
-    KW_RETURN_IF_ERROR(Persist(primary, &it->second));
-    it->second = std::move(primary);
+    const std::string& region = s->region;
+    KW_RETURN_IF_ERROR(Update(&it->second, [&region](StoredSecret& u) {
+      std::erase_if(u.replicas, [&region](const StoredReplica& r) {
+        return r.region == region;
+      });
+      return OkStatus();
+    }));
   }
-  return Json{{"ARN", s->arn}};
+  return wire::ArnResult{s->arn};
 }
 
 }  // namespace keyward::server

@@ -149,14 +149,11 @@ StatusOr<int> PageSize(const Json& req, int max, int fallback);
 class Rotator;
 // rotation_ops.cc / replication_ops.cc
 void AddRotationJson(const StoredSecret& s, bool list, Json& out);
-struct ReplicaRequest {
-  std::string region;
-  std::string kms_key_id;
-};
 void AddReplicationJson(const StoredSecret& s, bool list, Json& out);
 Status RefuseOnReplica(const StoredSecret& s);
 Status RefuseDeleteWithReplicas(const StoredSecret& s, const std::string& id);
-StatusOr<std::vector<ReplicaRequest>> ReadAddReplicaRegions(const Json& req);
+StatusOr<std::vector<secrets::wire::ReplicaRegion>> ReadAddReplicaRegions(
+    const Json& req);
 Json ReplicationStatusOf(const StoredSecret& s);
 
 struct SecretsService::Impl {
@@ -535,19 +532,22 @@ struct SecretsService::Impl {
   // Stages and queues the rotations whose window has opened.
   void StartDueRotations();
   // replication_ops.cc
-  StatusOr<Json> ReplicateSecretToRegions(const Json& req,
-                                          const Caller& caller);
-  StatusOr<Json> RemoveRegionsFromReplication(const Json& req,
-                                              const Caller& caller);
-  StatusOr<Json> StopReplicationToReplica(const Json& req,
-                                          const Caller& caller);
+  StatusOr<secrets::wire::ReplicationResult> ReplicateSecretToRegions(
+      const secrets::wire::ReplicateSecretToRegionsRequest& req,
+      const Caller& caller);
+  StatusOr<secrets::wire::ReplicationResult> RemoveRegionsFromReplication(
+      const secrets::wire::RemoveRegionsFromReplicationRequest& req,
+      const Caller& caller);
+  StatusOr<secrets::wire::ArnResult> StopReplicationToReplica(
+      const secrets::wire::SecretIdRequest& req, const Caller& caller);
   StatusOr<StoredSecret> ReplicaOf(const StoredSecret& primary,
                                    const std::string& region,
                                    const StoredSecret* old);
   Status SyncReplicas(const StoredSecret& primary);
   Status Drop(const std::string& arn);
   Status AddReplicas(StoredSecret& updated,
-                     const std::vector<ReplicaRequest>& regions, bool force);
+                     const std::vector<secrets::wire::ReplicaRegion>& regions,
+                     bool force);
   // resource_policy_ops.cc (typed: the dispatch table decodes the request
   // and encodes the response with the wire codec, secrets/wire.h)
   StatusOr<secrets::wire::SecretRef> PutResourcePolicy(

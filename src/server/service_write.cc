@@ -23,7 +23,7 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
   KW_ASSIGN_OR_RETURN(std::optional<std::string> kms,
                       OptString(req, "KmsKeyId"));
   KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags, ReadTags(req));
-  KW_ASSIGN_OR_RETURN(std::vector<ReplicaRequest> replicas,
+  KW_ASSIGN_OR_RETURN(std::vector<secrets::wire::ReplicaRegion> replicas,
                       ReadAddReplicaRegions(req));
   KW_ASSIGN_OR_RETURN(bool force_replicas,
                       OptBool(req, "ForceOverwriteReplicaSecret", false));
@@ -91,14 +91,13 @@ StatusOr<Json> SecretsService::Impl::PutSecretValue(const Json& req,
     stages.push_back(std::string(kCurrent));
   }
   if (!same) {
-    StoredSecret updated = *s;
-    // RotateSecret staged this version without a value: the hook fills it.
-    std::erase_if(updated.versions, [&](const StoredVersion& v) {
-      return v.version_id == token && !v.has_value;
-    });
-    KW_RETURN_IF_ERROR(AddVersion(updated, token, payload, stages));
-    KW_RETURN_IF_ERROR(Persist(updated, s));
-    *s = std::move(updated);
+    KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& u) {
+      // RotateSecret staged this version without a value: the hook fills it.
+      std::erase_if(u.versions, [&](const StoredVersion& v) {
+        return v.version_id == token && !v.has_value;
+      });
+      return AddVersion(u, token, payload, stages);
+    }));
   }
   StoredVersion* v = FindVersion(*s, token);
   return Json{{"ARN", s->arn},
@@ -122,21 +121,17 @@ StatusOr<Json> SecretsService::Impl::UpdateSecret(const Json& req,
   }
   std::unique_lock lock(mu);
   KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "UpdateSecret", caller));
-  StoredSecret updated = *s;
-  if (description) updated.description = *description;
-  if (kms) updated.kms_key_id = *kms;
-  updated.last_changed = Now();
   bool new_version = false;
-  if (payload.present) {
-    KW_ASSIGN_OR_RETURN(bool same, ExistingToken(updated, token, payload));
-    if (!same) {
-      KW_RETURN_IF_ERROR(
-          AddVersion(updated, token, payload, {std::string(kCurrent)}));
-    }
+  KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& u) -> Status {
+    if (description) u.description = *description;
+    if (kms) u.kms_key_id = *kms;
+    u.last_changed = Now();
+    if (!payload.present) return OkStatus();
     new_version = true;
-  }
-  KW_RETURN_IF_ERROR(Persist(updated, s));
-  *s = std::move(updated);
+    KW_ASSIGN_OR_RETURN(bool same, ExistingToken(u, token, payload));
+    if (same) return OkStatus();
+    return AddVersion(u, token, payload, {std::string(kCurrent)});
+  }));
   Json out{{"ARN", s->arn}, {"Name", s->name}};
   if (new_version) out["VersionId"] = token;
   return out;
@@ -305,11 +300,10 @@ StatusOr<Json> SecretsService::Impl::TagResource(const Json& req,
   KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags, ReadTags(req));
   std::unique_lock lock(mu);
   KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "TagResource", caller));
-  StoredSecret updated = *s;
-  KW_RETURN_IF_ERROR(MergeTags(updated.tags, tags));
-  updated.last_changed = Now();
-  KW_RETURN_IF_ERROR(Persist(updated, s));
-  *s = std::move(updated);
+  KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& u) {
+    u.last_changed = Now();
+    return MergeTags(u.tags, tags);
+  }));
   return Json::object();
 }
 
@@ -322,13 +316,13 @@ StatusOr<Json> SecretsService::Impl::UntagResource(const Json& req,
                       OptStringList(req, "TagKeys"));
   std::unique_lock lock(mu);
   KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "UntagResource", caller));
-  StoredSecret updated = *s;
-  std::erase_if(updated.tags, [&](const secrets::Tag& t) {
-    return std::find(keys.begin(), keys.end(), t.key) != keys.end();
-  });
-  updated.last_changed = Now();
-  KW_RETURN_IF_ERROR(Persist(updated, s));
-  *s = std::move(updated);
+  KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& u) {
+    std::erase_if(u.tags, [&](const secrets::Tag& t) {
+      return std::find(keys.begin(), keys.end(), t.key) != keys.end();
+    });
+    u.last_changed = Now();
+    return OkStatus();
+  }));
   return Json::object();
 }
 

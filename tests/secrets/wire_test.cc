@@ -313,6 +313,36 @@ TEST(WireTest, ResourcePolicyShapes) {
                   {"ValidationErrors", Json::array()}}));
 }
 
+TEST(WireTest, ReplicationShapes) {
+  ReplicateSecretToRegionsRequest r{
+      "a", {{"eu-west-1", std::nullopt}, {"us-west-2", "k"}}, true};
+  EXPECT_EQ(RoundTrip(r), r);
+  RemoveRegionsFromReplicationRequest m{"a", {"eu-west-1"}};
+  EXPECT_EQ(RoundTrip(m), m);
+  ReplicationResult res{"arn", {{"eu-west-1", "k", "InSync", "ok"}}};
+  EXPECT_EQ(RoundTrip(res), res);
+  EXPECT_EQ(RoundTrip(ArnResult{"arn"}), ArnResult{"arn"});
+  // Absent is refused, null is an empty list (as AWS).
+  EXPECT_EQ(FromJson<ReplicateSecretToRegionsRequest>(Json{{"SecretId", "a"}})
+                .status()
+                .message(),
+            "1 validation error detected: Value at 'addReplicaRegions' failed "
+            "to satisfy constraint: Member must not be null");
+  EXPECT_TRUE(FromJson<ReplicateSecretToRegionsRequest>(
+                  Json{{"SecretId", "a"}, {"AddReplicaRegions", nullptr}})
+                  .ok());
+  EXPECT_EQ(FromJson<ReplicateSecretToRegionsRequest>(
+                Json{{"SecretId", "a"}, {"AddReplicaRegions", {1}}})
+                .status()
+                .message(),
+            "Expected ReplicaRegionType");
+  EXPECT_EQ(
+      FromJson<RemoveRegionsFromReplicationRequest>(Json{{"SecretId", "a"}})
+          .status()
+          .error_type(),
+      "ValidationException");
+}
+
 // Requests keyward server decodes are read strictly, with AWS's errors.
 TEST(WireTest, StrictRequestErrors) {
   auto missing = FromJson<SecretIdRequest>(Json::object());
