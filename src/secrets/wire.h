@@ -134,6 +134,24 @@ struct ArnResult {
   friend bool operator==(const ArnResult&, const ArnResult&) = default;
 };
 
+// RotateSecret's RotationRules (RotationRulesType).
+struct RotationRules {
+  std::optional<std::int64_t> automatically_after_days;
+  std::optional<std::string> schedule_expression;
+  std::optional<std::string> duration;
+  friend bool operator==(const RotationRules&, const RotationRules&) = default;
+};
+
+struct RotateSecretRequest {
+  std::string secret_id;
+  std::optional<std::string> client_request_token;
+  std::optional<std::string> rotation_lambda_arn;
+  std::optional<RotationRules> rotation_rules;
+  bool rotate_immediately = true;
+  friend bool operator==(const RotateSecretRequest&,
+                         const RotateSecretRequest&) = default;
+};
+
 // GetRandomPassword's response.
 struct RandomPasswordResult {
   SecretValue password;
@@ -196,6 +214,7 @@ Json ToJson(const PutResourcePolicyRequest& r);
 Json ToJson(const ValidateResourcePolicyRequest& r);
 Json ToJson(const ReplicateSecretToRegionsRequest& r);
 Json ToJson(const RemoveRegionsFromReplicationRequest& r);
+Json ToJson(const RotateSecretRequest& r);
 
 // ---- responses --------------------------------------------------------------
 
@@ -221,7 +240,8 @@ Json ToJson(const ArnResult& r);
 // FromJson<T>(j): one specialization for every shape above. Requests that
 // keyward server decodes with it (SecretIdRequest, PutResourcePolicyRequest,
 // ValidateResourcePolicyRequest, ReplicateSecretToRegionsRequest,
-// RemoveRegionsFromReplicationRequest) are read strictly, with the errors AWS
+// RemoveRegionsFromReplicationRequest, RotateSecretRequest) are read
+// strictly, with the errors AWS
 // answers (wrong type: SerializationException; missing or out of the
 // model's bounds: ValidationException), in the order AWS checks them; the
 // other requests are still read leniently (only the client's tests decode
@@ -266,6 +286,7 @@ KEYWARD_WIRE_DECODER(ReplicateSecretToRegionsRequest);
 KEYWARD_WIRE_DECODER(RemoveRegionsFromReplicationRequest);
 KEYWARD_WIRE_DECODER(ReplicationResult);
 KEYWARD_WIRE_DECODER(ArnResult);
+KEYWARD_WIRE_DECODER(RotateSecretRequest);
 #undef KEYWARD_WIRE_DECODER
 
 }  // namespace keyward::secrets::wire

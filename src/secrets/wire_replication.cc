@@ -1,4 +1,4 @@
-// The wire codec's replication shapes (wire.h).
+// The wire codec's replication and rotation shapes (wire.h).
 #include "secrets/wire.h"
 #include "secrets/wire_internal.h"
 
@@ -116,6 +116,61 @@ Json ToJson(const ArnResult& r) { return Json{{"ARN", r.arn}}; }
 template <>
 StatusOr<ArnResult> FromJson<ArnResult>(const Json& j) {
   return ArnResult{GetString(j, "ARN")};
+}
+
+Json ToJson(const RotateSecretRequest& r) {
+  Json j{{"SecretId", r.secret_id}};
+  if (r.client_request_token) j["ClientRequestToken"] = *r.client_request_token;
+  if (r.rotation_lambda_arn) j["RotationLambdaARN"] = *r.rotation_lambda_arn;
+  if (r.rotation_rules) {
+    Json rules = Json::object();
+    const RotationRules& x = *r.rotation_rules;
+    if (x.automatically_after_days)
+      rules["AutomaticallyAfterDays"] = *x.automatically_after_days;
+    if (x.schedule_expression)
+      rules["ScheduleExpression"] = *x.schedule_expression;
+    if (x.duration) rules["Duration"] = *x.duration;
+    j["RotationRules"] = std::move(rules);
+  }
+  if (!r.rotate_immediately) j["RotateImmediately"] = false;
+  return j;
+}
+
+namespace {
+
+StatusOr<std::optional<RotationRules>> ReadRotationRules(const Json& req) {
+  auto it = req.find("RotationRules");
+  if (it == req.end() || it->is_null()) return std::optional<RotationRules>();
+  if (!it->is_object())
+    return SerializationError("Expected object for RotationRules");
+  RotationRules r;
+  KW_ASSIGN_OR_RETURN(r.automatically_after_days,
+                      ReadOptInt(*it, "AutomaticallyAfterDays"));
+  KW_ASSIGN_OR_RETURN(r.schedule_expression,
+                      ReadOptString(*it, "ScheduleExpression"));
+  KW_ASSIGN_OR_RETURN(r.duration, ReadOptString(*it, "Duration"));
+  return std::optional<RotationRules>(std::move(r));
+}
+
+}  // namespace
+
+template <>
+StatusOr<RotateSecretRequest> FromJson<RotateSecretRequest>(const Json& j) {
+  RotateSecretRequest r;
+  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+  KW_ASSIGN_OR_RETURN(r.client_request_token,
+                      ReadOptString(j, "ClientRequestToken"));
+  KW_ASSIGN_OR_RETURN(r.rotation_lambda_arn,
+                      ReadOptString(j, "RotationLambdaARN"));
+  if (r.rotation_lambda_arn && r.rotation_lambda_arn->size() > 2048) {
+    return ValidationError(
+        "rotationLambdaARN",
+        "Member must have length less than or equal to 2048");
+  }
+  KW_ASSIGN_OR_RETURN(r.rotation_rules, ReadRotationRules(j));
+  KW_ASSIGN_OR_RETURN(r.rotate_immediately,
+                      ReadOptBool(j, "RotateImmediately", true));
+  return r;
 }
 
 }  // namespace keyward::secrets::wire

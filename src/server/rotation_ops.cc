@@ -27,29 +27,29 @@ constexpr std::string_view kPending = "AWSPENDING";
 constexpr const char* kSteps[] = {"createSecret", "setSecret", "testSecret",
                                   "finishSecret"};
 
-StatusOr<std::optional<RotationRules>> ReadRules(const Json& req) {
-  auto it = req.find("RotationRules");
-  if (it == req.end() || it->is_null()) return std::optional<RotationRules>();
-  if (!it->is_object())
-    return ApiFailure(Msg::kSerialization,
-                      {"Expected object for RotationRules"});
-  RotationRules r;
-  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> days,
-                      OptInt(*it, "AutomaticallyAfterDays"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> expr,
-                      OptString(*it, "ScheduleExpression"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> duration,
-                      OptString(*it, "Duration"));
-  if (days && *days == 0) {
+// The request's rules as the server keeps them, with its semantic checks.
+StatusOr<std::optional<RotationRules>> CheckRules(
+    const std::optional<secrets::wire::RotationRules>& in) {
+  if (!in) return std::optional<RotationRules>();
+  if (in->automatically_after_days && *in->automatically_after_days == 0) {
     return ApiFailure(
         Msg::kBadRotationRules,
         {"RotationRules.AutomaticallyAfterDays must be within 1-1000."});
   }
-  r.automatically_after_days = days.value_or(0);
-  r.schedule_expression = expr.value_or("");
-  r.duration = duration.value_or("");
+  RotationRules r;
+  r.automatically_after_days = in->automatically_after_days.value_or(0);
+  r.schedule_expression = in->schedule_expression.value_or("");
+  r.duration = in->duration.value_or("");
   KW_RETURN_IF_ERROR(ValidateRotationRules(r));
   return std::optional<RotationRules>(r);
+}
+
+// The request's ClientRequestToken (checked), or a new one.
+StatusOr<std::string> TokenOf(const std::optional<std::string>& token,
+                              const ServiceOptions& opt) {
+  if (!token) return opt.new_uuid();
+  KW_RETURN_IF_ERROR(CheckToken(*token));
+  return *token;
 }
 
 RotationRules RulesOf(const StoredRotation& r) {
@@ -206,68 +206,64 @@ static void StagePending(StoredSecret& s, const std::string& token,
   s.versions.back().stages.push_back(std::string(kPending));
 }
 
-StatusOr<Json> SecretsService::Impl::RotateSecret(const Json& req,
-                                                  const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> lambda,
-                      OptString(req, "RotationLambdaARN"));
-  if (lambda && lambda->size() > 2048) {
-    return Validation("rotationLambdaARN",
-                      "Member must have length less than or equal to 2048");
-  }
-  KW_ASSIGN_OR_RETURN(std::optional<RotationRules> rules, ReadRules(req));
-  KW_ASSIGN_OR_RETURN(bool immediately,
-                      OptBool(req, "RotateImmediately", true));
+StatusOr<secrets::WriteResult> SecretsService::Impl::RotateSecret(
+    const secrets::wire::RotateSecretRequest& req, const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::string token,
+                      TokenOf(req.client_request_token, opt));
+  const std::optional<std::string>& lambda = req.rotation_lambda_arn;
+  KW_ASSIGN_OR_RETURN(std::optional<RotationRules> rules,
+                      CheckRules(req.rotation_rules));
+  const bool immediately = req.rotate_immediately;
   std::unique_lock lock(mu);
-  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "RotateSecret", caller));
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(req.secret_id, "RotateSecret", caller));
   if (!rotator) return ApiFailure(Msg::kNoRotationHook);
   if (lambda.value_or(s->rotation.lambda_arn).empty())
     return ApiFailure(Msg::kNoRotationLambda);
   if (const StoredVersion* p = UnfinishedPending(*s)) {
-    Json same{{"ARN", s->arn}, {"Name", s->name}, {"VersionId", p->version_id}};
-    if (p->version_id == token) return same;  // a retry of this request
+    if (p->version_id == token)  // a retry of this request
+      return secrets::WriteResult{s->arn, s->name, p->version_id, {}};
     rotator->Enqueue({s->arn, p->version_id});
     return ApiFailure(Msg::kRotationInProgress);
   }
   if (immediately && FindVersion(*s, token) != nullptr)
     return ApiFailure(Msg::kTokenInUse, {token, s->arn});
-  StoredSecret updated = *s;
-  StoredRotation& r = updated.rotation;
-  r.configured = r.enabled = true;
-  if (lambda) r.lambda_arn = *lambda;
-  if (rules) {
-    r.after_days = rules->automatically_after_days;
-    r.schedule = rules->schedule_expression;
-    r.duration = rules->duration;
-  }
-  double now = Now();
-  r.next = NextRotationWindow(RulesOf(r), now, rotator->options().day_seconds);
-  if (immediately) StagePending(updated, token, now);
-  updated.last_changed = now;
-  KW_RETURN_IF_ERROR(Persist(updated, s));
-  *s = std::move(updated);
+  KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& updated) {
+    StoredRotation& r = updated.rotation;
+    r.configured = r.enabled = true;
+    if (lambda) r.lambda_arn = *lambda;
+    if (rules) {
+      r.after_days = rules->automatically_after_days;
+      r.schedule = rules->schedule_expression;
+      r.duration = rules->duration;
+    }
+    double now = Now();
+    r.next =
+        NextRotationWindow(RulesOf(r), now, rotator->options().day_seconds);
+    if (immediately) StagePending(updated, token, now);
+    updated.last_changed = now;
+    return OkStatus();
+  }));
   if (immediately) rotator->Enqueue({s->arn, token});
-  return Json{{"ARN", s->arn}, {"Name", s->name}, {"VersionId", token}};
+  return secrets::WriteResult{s->arn, s->name, token, {}};
 }
 
-StatusOr<Json> SecretsService::Impl::CancelRotateSecret(const Json& req,
-                                                        const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+StatusOr<secrets::WriteResult> SecretsService::Impl::CancelRotateSecret(
+    const secrets::wire::SecretIdRequest& req, const Caller& caller) {
   std::unique_lock lock(mu);
   KW_ASSIGN_OR_RETURN(StoredSecret * s,
-                      ForWrite(id, "CancelRotateSecret", caller));
+                      ForWrite(req.secret_id, "CancelRotateSecret", caller));
   if (s->rotation.lambda_arn.empty()) return ApiFailure(Msg::kNoRotationLambda);
-  StoredSecret updated = *s;
-  updated.rotation.enabled = false;
-  updated.rotation.next = 0;
-  updated.last_changed = Now();
-  KW_RETURN_IF_ERROR(Persist(updated, s));
-  *s = std::move(updated);
-  Json out{{"ARN", s->arn}, {"Name", s->name}};
+  KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& updated) {
+    updated.rotation.enabled = false;
+    updated.rotation.next = 0;
+    updated.last_changed = Now();
+    return OkStatus();
+  }));
+  secrets::WriteResult out{s->arn, s->name, "", {}};
   // AWS: the version the cancelled rotation created, to be cleaned up.
   if (const StoredVersion* p = UnfinishedPending(*s))
-    out["VersionId"] = p->version_id;
+    out.version_id = p->version_id;
   return out;
 }
 

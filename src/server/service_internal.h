@@ -44,7 +44,6 @@ inline constexpr std::size_t kMaxVersionsHard = 500;
 inline constexpr std::size_t kMaxLabels = 20;
 
 inline constexpr std::size_t kMaxTags = 50;
-
 inline constexpr double kDay = 86400.0;
 
 // Every error text comes from the one table in messages.cc.
@@ -460,11 +459,10 @@ struct SecretsService::Impl {
       const StoredSecret& s, const std::string& version_id,
       const std::string& stage_in) const;
 
-  // Stores written before staging labels were bound into the associated
-  // data ("value_aad" meta absent) are re-encrypted once, all secrets and
-  // the meta row in one transaction, so a crash leaves either format
-  // entirely. A value that fails the old check is left as it is (it keeps
-  // failing, and is never served) and reported.
+  // Stores written before labels were bound into the associated data
+  // ("value_aad" meta absent) are re-encrypted once, in one transaction (a
+  // crash leaves either format); a value failing the old check is left as
+  // it is (never served) and reported.
   Status MigrateValueAad(std::vector<StoredSecret>& all) {
     auto done = store->GetMeta("value_aad");
     if (done.ok() && *done == "2") return OkStatus();
@@ -524,8 +522,10 @@ struct SecretsService::Impl {
   StatusOr<Json> UntagResource(const Json& req, const Caller& caller);
   StatusOr<Json> GetRandomPassword(const Json& req, const Caller& caller);
   // rotation_ops.cc
-  StatusOr<Json> RotateSecret(const Json& req, const Caller& caller);
-  StatusOr<Json> CancelRotateSecret(const Json& req, const Caller& caller);
+  StatusOr<secrets::WriteResult> RotateSecret(
+      const secrets::wire::RotateSecretRequest& req, const Caller& caller);
+  StatusOr<secrets::WriteResult> CancelRotateSecret(
+      const secrets::wire::SecretIdRequest& req, const Caller& caller);
   // Completes a rotation whose hook steps all succeeded; false (and a
   // warning) when finishSecret left AWSCURRENT elsewhere.
   bool FinishRotation(const std::string& arn, const std::string& token);

@@ -343,6 +343,33 @@ TEST(WireTest, ReplicationShapes) {
       "ValidationException");
 }
 
+TEST(WireTest, RotationShapes) {
+  RotateSecretRequest r{"a", "tok", "arn:lambda",
+                        RotationRules{30, std::nullopt, "2h"}, false};
+  EXPECT_EQ(RoundTrip(r), r);
+  RotateSecretRequest d{"a", std::nullopt, std::nullopt, std::nullopt, true};
+  EXPECT_EQ(RoundTrip(d), d);
+  EXPECT_EQ(ToJson(d), (Json{{"SecretId", "a"}}));
+  EXPECT_EQ(FromJson<RotateSecretRequest>(
+                Json{{"SecretId", "a"}, {"RotationRules", "x"}})
+                .status()
+                .message(),
+            "Expected object for RotationRules");
+  EXPECT_EQ(FromJson<RotateSecretRequest>(
+                Json{{"SecretId", "a"},
+                     {"RotationRules", {{"AutomaticallyAfterDays", "1"}}}})
+                .status()
+                .message(),
+            "NUMBER_VALUE expected for AutomaticallyAfterDays");
+  EXPECT_NE(FromJson<RotateSecretRequest>(
+                Json{{"SecretId", "a"},
+                     {"RotationLambdaARN", std::string(2049, 'a')}})
+                .status()
+                .message()
+                .find("'rotationLambdaARN'"),
+            std::string::npos);
+}
+
 // Requests keyward server decodes are read strictly, with AWS's errors.
 TEST(WireTest, StrictRequestErrors) {
   auto missing = FromJson<SecretIdRequest>(Json::object());
