@@ -152,6 +152,11 @@ struct RotateSecretRequest {
                          const RotateSecretRequest&) = default;
 };
 
+// The response of TagResource and UntagResource: {}.
+struct EmptyResult {
+  friend bool operator==(const EmptyResult&, const EmptyResult&) = default;
+};
+
 // GetRandomPassword's response.
 struct RandomPasswordResult {
   SecretValue password;
@@ -181,6 +186,10 @@ StatusOr<std::optional<std::int64_t>> ReadOptInt(const Json& req,
 StatusOr<bool> ReadOptBool(const Json& req, const char* key, bool fallback);
 StatusOr<std::vector<std::string>> ReadOptStringList(const Json& req,
                                                      const char* key);
+
+// The Tag list under "Tags" (absent or null: empty); a missing Key or Value
+// reads as "" (keyward server then refuses the key's length).
+StatusOr<std::vector<Tag>> ReadTagList(const Json& req);
 
 // A list of ReplicaRegionType under `key` (absent or null: empty).
 StatusOr<std::vector<ReplicaRegion>> ReadReplicaRegions(const Json& req,
@@ -234,15 +243,16 @@ Json ToJson(const SecretRef& r);
 Json ToJson(const ValidateResourcePolicyResult& r);
 Json ToJson(const ReplicationResult& r);
 Json ToJson(const ArnResult& r);
+Json ToJson(const EmptyResult& r);
 
 // ---- decoding ---------------------------------------------------------------
 
 // FromJson<T>(j): one specialization for every shape above. Requests that
 // keyward server decodes with it (SecretIdRequest, PutResourcePolicyRequest,
 // ValidateResourcePolicyRequest, ReplicateSecretToRegionsRequest,
-// RemoveRegionsFromReplicationRequest, RotateSecretRequest) are read
-// strictly, with the errors AWS
-// answers (wrong type: SerializationException; missing or out of the
+// RemoveRegionsFromReplicationRequest, RotateSecretRequest,
+// TagResourceRequest, UntagResourceRequest) are read strictly, with the errors
+// AWS answers (wrong type: SerializationException; missing or out of the
 // model's bounds: ValidationException), in the order AWS checks them; the
 // other requests are still read leniently (only the client's tests decode
 // them).
@@ -287,6 +297,7 @@ KEYWARD_WIRE_DECODER(RemoveRegionsFromReplicationRequest);
 KEYWARD_WIRE_DECODER(ReplicationResult);
 KEYWARD_WIRE_DECODER(ArnResult);
 KEYWARD_WIRE_DECODER(RotateSecretRequest);
+KEYWARD_WIRE_DECODER(EmptyResult);
 #undef KEYWARD_WIRE_DECODER
 
 }  // namespace keyward::secrets::wire

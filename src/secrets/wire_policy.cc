@@ -80,6 +80,58 @@ StatusOr<std::vector<std::string>> ReadOptStringList(const Json& req,
   return out;
 }
 
+StatusOr<std::vector<Tag>> ReadTagList(const Json& req) {
+  std::vector<Tag> tags;
+  auto it = req.find("Tags");
+  if (it == req.end() || it->is_null()) return tags;
+  if (!it->is_array()) return SerializationError("Expected list for Tags");
+  for (const auto& t : *it) {
+    if (!t.is_object()) return SerializationError("Expected Tag objects");
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> key,
+                        ReadOptString(t, "Key"));
+    KW_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                        ReadOptString(t, "Value"));
+    tags.push_back({key.value_or(""), value.value_or("")});
+  }
+  return tags;
+}
+
+Json ToJson(const TagResourceRequest& r) {
+  return Json{{"SecretId", r.secret_id}, {"Tags", ToJson(r.tags)}};
+}
+
+// Tags absent is a ValidationException; null reads as empty.
+template <>
+StatusOr<TagResourceRequest> FromJson<TagResourceRequest>(const Json& j) {
+  TagResourceRequest r;
+  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+  if (!j.contains("Tags"))
+    return ValidationError("tags", "Member must not be null");
+  KW_ASSIGN_OR_RETURN(r.tags, ReadTagList(j));
+  return r;
+}
+
+Json ToJson(const UntagResourceRequest& r) {
+  return Json{{"SecretId", r.secret_id}, {"TagKeys", r.tag_keys}};
+}
+
+template <>
+StatusOr<UntagResourceRequest> FromJson<UntagResourceRequest>(const Json& j) {
+  UntagResourceRequest r;
+  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+  if (!j.contains("TagKeys"))
+    return ValidationError("tagKeys", "Member must not be null");
+  KW_ASSIGN_OR_RETURN(r.tag_keys, ReadOptStringList(j, "TagKeys"));
+  return r;
+}
+
+Json ToJson(const EmptyResult&) { return Json::object(); }
+
+template <>
+StatusOr<EmptyResult> FromJson<EmptyResult>(const Json&) {
+  return EmptyResult{};
+}
+
 namespace {
 
 // The model's bounds on a resource policy (1..20480 characters).

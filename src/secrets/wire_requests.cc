@@ -330,23 +330,4 @@ StatusOr<GetRandomPasswordRequest> FromJson<GetRandomPasswordRequest>(
   return r;
 }
 
-Json ToJson(const TagResourceRequest& r) {
-  return Json{{"SecretId", r.secret_id}, {"Tags", ToJson(r.tags)}};
-}
-
-template <>
-StatusOr<TagResourceRequest> FromJson<TagResourceRequest>(const Json& j) {
-  return TagResourceRequest{GetString(j, "SecretId"), GetTags(j, "Tags")};
-}
-
-Json ToJson(const UntagResourceRequest& r) {
-  return Json{{"SecretId", r.secret_id}, {"TagKeys", r.tag_keys}};
-}
-
-template <>
-StatusOr<UntagResourceRequest> FromJson<UntagResourceRequest>(const Json& j) {
-  return UntagResourceRequest{GetString(j, "SecretId"),
-                              GetStrings(j, "TagKeys")};
-}
-
 }  // namespace keyward::secrets::wire

@@ -110,6 +110,8 @@ StatusOr<Payload> ReadPayload(const Json& req);
 
 Status CheckToken(const std::string& token);
 
+// Tag key/value lengths and the reserved "aws:" prefix (AWS's order).
+Status CheckTags(const std::vector<secrets::Tag>& tags);
 StatusOr<std::vector<secrets::Tag>> ReadTags(const Json& req);
 
 Status MergeTags(std::vector<secrets::Tag>& into,
@@ -431,28 +433,9 @@ struct SecretsService::Impl {
     return out;
   }
 
-  Json MetadataJson(const StoredSecret& s, bool list) const {
-    Json versions = Json::object();
-    for (const auto& v : s.versions) {
-      if (!v.stages.empty()) versions[v.version_id] = v.stages;
-    }
-    // Like AWS: rotation members only once rotation was configured, the
-    // version map only when there are versions.
-    Json out{{"ARN", s.arn},
-             {"Name", s.name},
-             {"LastChangedDate", s.last_changed},
-             {"CreatedDate", s.created}};
-    if (!versions.empty())
-      out[list ? "SecretVersionsToStages" : "VersionIdsToStages"] = versions;
-    if (!s.description.empty()) out["Description"] = s.description;
-    if (!s.kms_key_id.empty()) out["KmsKeyId"] = s.kms_key_id;
-    if (s.last_accessed != 0) out["LastAccessedDate"] = s.last_accessed;
-    if (s.deleted != 0) out["DeletedDate"] = s.deletion_requested;
-    if (!s.tags.empty()) out["Tags"] = TagsJson(s.tags);
-    AddRotationJson(s, list, out);
-    AddReplicationJson(s, list, out);
-    return out;
-  }
+  // DescribeSecret's (or, with `list`, ListSecrets') entry for `s`
+  // (service_read.cc).
+  Json MetadataJson(const StoredSecret& s, bool list) const;
 
   // Selects the version GetSecretValue asks for (service_read.cc).
   StatusOr<const StoredVersion*> SelectVersion(
@@ -514,12 +497,15 @@ struct SecretsService::Impl {
   StatusOr<Json> PutSecretValue(const Json& req, const Caller& caller);
   StatusOr<Json> UpdateSecret(const Json& req, const Caller& caller);
   StatusOr<Json> DeleteSecret(const Json& req, const Caller& caller);
-  StatusOr<Json> RestoreSecret(const Json& req, const Caller& caller);
+  StatusOr<secrets::wire::SecretRef> RestoreSecret(
+      const secrets::wire::SecretIdRequest& req, const Caller& caller);
   StatusOr<Json> ListSecretVersionIds(const Json& req, const Caller& caller);
   StatusOr<Json> UpdateSecretVersionStage(const Json& req,
                                           const Caller& caller);
-  StatusOr<Json> TagResource(const Json& req, const Caller& caller);
-  StatusOr<Json> UntagResource(const Json& req, const Caller& caller);
+  StatusOr<secrets::wire::EmptyResult> TagResource(
+      const secrets::wire::TagResourceRequest& req, const Caller& caller);
+  StatusOr<secrets::wire::EmptyResult> UntagResource(
+      const secrets::wire::UntagResourceRequest& req, const Caller& caller);
   StatusOr<Json> GetRandomPassword(const Json& req, const Caller& caller);
   // rotation_ops.cc
   StatusOr<secrets::WriteResult> RotateSecret(

@@ -174,6 +174,30 @@ StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
   return out;
 }
 
+Json SecretsService::Impl::MetadataJson(const StoredSecret& s,
+                                        bool list) const {
+  Json versions = Json::object();
+  for (const auto& v : s.versions) {
+    if (!v.stages.empty()) versions[v.version_id] = v.stages;
+  }
+  // Like AWS: rotation members only once rotation was configured, the
+  // version map only when there are versions.
+  Json out{{"ARN", s.arn},
+           {"Name", s.name},
+           {"LastChangedDate", s.last_changed},
+           {"CreatedDate", s.created}};
+  if (!versions.empty())
+    out[list ? "SecretVersionsToStages" : "VersionIdsToStages"] = versions;
+  if (!s.description.empty()) out["Description"] = s.description;
+  if (!s.kms_key_id.empty()) out["KmsKeyId"] = s.kms_key_id;
+  if (s.last_accessed != 0) out["LastAccessedDate"] = s.last_accessed;
+  if (s.deleted != 0) out["DeletedDate"] = s.deletion_requested;
+  if (!s.tags.empty()) out["Tags"] = TagsJson(s.tags);
+  AddRotationJson(s, list, out);
+  AddReplicationJson(s, list, out);
+  return out;
+}
+
 StatusOr<Json> SecretsService::Impl::DescribeSecret(const Json& req,
                                                     const Caller& caller) {
   KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));

@@ -131,25 +131,23 @@ Status CheckToken(const std::string& token) {
   return OkStatus();
 }
 
-StatusOr<std::vector<secrets::Tag>> ReadTags(const Json& req) {
-  std::vector<secrets::Tag> tags;
-  auto it = req.find("Tags");
-  if (it == req.end() || it->is_null()) return tags;
-  if (!it->is_array()) return Serialization("Expected list for Tags");
-  for (const auto& t : *it) {
-    if (!t.is_object()) return Serialization("Expected Tag objects");
-    KW_ASSIGN_OR_RETURN(std::optional<std::string> key, OptString(t, "Key"));
-    KW_ASSIGN_OR_RETURN(std::optional<std::string> value,
-                        OptString(t, "Value"));
-    if (!key || key->empty() || key->size() > 128) {
+Status CheckTags(const std::vector<secrets::Tag>& tags) {
+  for (const auto& t : tags) {
+    if (t.key.empty() || t.key.size() > 128) {
       return ApiFailure(Msg::kTagKeyLength);
     }
-    if (value && value->size() > 256) return ApiFailure(Msg::kTagValueLength);
-    if (Lower(*key).starts_with("aws:")) {
+    if (t.value.size() > 256) return ApiFailure(Msg::kTagValueLength);
+    if (Lower(t.key).starts_with("aws:")) {
       return ApiFailure(Msg::kTagKeyReserved);
     }
-    tags.push_back({*key, value.value_or("")});
   }
+  return OkStatus();
+}
+
+StatusOr<std::vector<secrets::Tag>> ReadTags(const Json& req) {
+  KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags,
+                      secrets::wire::ReadTagList(req));
+  KW_RETURN_IF_ERROR(CheckTags(tags));
   return tags;
 }
 
@@ -171,10 +169,7 @@ Status MergeTags(std::vector<secrets::Tag>& into,
 }
 
 Json TagsJson(const std::vector<secrets::Tag>& tags) {
-  Json out = Json::array();
-  for (const auto& t : tags)
-    out.push_back({{"Key", t.key}, {"Value", t.value}});
-  return out;
+  return secrets::wire::ToJson(tags);
 }
 
 StatusOr<std::vector<Filter>> ReadFilters(const Json& req) {

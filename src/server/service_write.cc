@@ -9,6 +9,8 @@
 
 namespace keyward::server {
 
+namespace wire = secrets::wire;
+
 StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
                                                   const Caller& caller) {
   KW_ASSIGN_OR_RETURN(std::string name, RequiredString(req, "Name"));
@@ -190,20 +192,19 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
   return Json{{"ARN", s->arn}, {"Name", s->name}, {"DeletionDate", s->deleted}};
 }
 
-StatusOr<Json> SecretsService::Impl::RestoreSecret(const Json& req,
-                                                   const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+StatusOr<wire::SecretRef> SecretsService::Impl::RestoreSecret(
+    const wire::SecretIdRequest& req, const Caller& caller) {
   std::unique_lock lock(mu);
   KW_ASSIGN_OR_RETURN(StoredSecret * s,
-                      ForWrite(id, "RestoreSecret", caller, true));
+                      ForWrite(req.secret_id, "RestoreSecret", caller, true));
   if (s->deleted != 0) {
-    StoredSecret updated = *s;
-    updated.deleted = updated.deletion_requested = 0;
-    updated.last_changed = Now();
-    KW_RETURN_IF_ERROR(Persist(updated, s));
-    *s = std::move(updated);
+    KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& u) {
+      u.deleted = u.deletion_requested = 0;
+      u.last_changed = Now();
+      return OkStatus();
+    }));
   }
-  return Json{{"ARN", s->arn}, {"Name", s->name}};
+  return wire::SecretRef{s->arn, s->name};
 }
 
 StatusOr<Json> SecretsService::Impl::ListSecretVersionIds(
@@ -292,30 +293,25 @@ StatusOr<Json> SecretsService::Impl::UpdateSecretVersionStage(
   return Json{{"ARN", s->arn}, {"Name", s->name}};
 }
 
-StatusOr<Json> SecretsService::Impl::TagResource(const Json& req,
-                                                 const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  if (!req.contains("Tags"))
-    return Validation("tags", "Member must not be null");
-  KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags, ReadTags(req));
+StatusOr<wire::EmptyResult> SecretsService::Impl::TagResource(
+    const wire::TagResourceRequest& req, const Caller& caller) {
+  KW_RETURN_IF_ERROR(CheckTags(req.tags));
   std::unique_lock lock(mu);
-  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "TagResource", caller));
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(req.secret_id, "TagResource", caller));
   KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& u) {
     u.last_changed = Now();
-    return MergeTags(u.tags, tags);
+    return MergeTags(u.tags, req.tags);
   }));
-  return Json::object();
+  return wire::EmptyResult{};
 }
 
-StatusOr<Json> SecretsService::Impl::UntagResource(const Json& req,
-                                                   const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  if (!req.contains("TagKeys"))
-    return Validation("tagKeys", "Member must not be null");
-  KW_ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                      OptStringList(req, "TagKeys"));
+StatusOr<wire::EmptyResult> SecretsService::Impl::UntagResource(
+    const wire::UntagResourceRequest& req, const Caller& caller) {
+  const std::vector<std::string>& keys = req.tag_keys;
   std::unique_lock lock(mu);
-  KW_ASSIGN_OR_RETURN(StoredSecret * s, ForWrite(id, "UntagResource", caller));
+  KW_ASSIGN_OR_RETURN(StoredSecret * s,
+                      ForWrite(req.secret_id, "UntagResource", caller));
   KW_RETURN_IF_ERROR(Update(s, [&](StoredSecret& u) {
     std::erase_if(u.tags, [&](const secrets::Tag& t) {
       return std::find(keys.begin(), keys.end(), t.key) != keys.end();
@@ -323,7 +319,7 @@ StatusOr<Json> SecretsService::Impl::UntagResource(const Json& req,
     u.last_changed = Now();
     return OkStatus();
   }));
-  return Json::object();
+  return wire::EmptyResult{};
 }
 
 StatusOr<Json> SecretsService::Impl::GetRandomPassword(const Json& req,

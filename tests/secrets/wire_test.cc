@@ -370,6 +370,27 @@ TEST(WireTest, RotationShapes) {
             std::string::npos);
 }
 
+TEST(WireTest, TagRequestsAreStrict) {
+  EXPECT_EQ(
+      FromJson<TagResourceRequest>(Json{{"SecretId", "a"}}).status().message(),
+      "1 validation error detected: Value at 'tags' failed to satisfy "
+      "constraint: Member must not be null");
+  EXPECT_EQ(
+      FromJson<TagResourceRequest>(Json{{"SecretId", "a"}, {"Tags", {"x"}}})
+          .status()
+          .message(),
+      "Expected Tag objects");
+  auto missing = FromJson<TagResourceRequest>(
+      Json{{"SecretId", "a"}, {"Tags", {{{"Value", "v"}}}}});
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->tags, (std::vector<Tag>{{"", "v"}}));
+  EXPECT_EQ(FromJson<UntagResourceRequest>(Json{{"SecretId", "a"}})
+                .status()
+                .error_type(),
+            "ValidationException");
+  EXPECT_EQ(ToJson(EmptyResult{}), Json::object());
+}
+
 // Requests keyward server decodes are read strictly, with AWS's errors.
 TEST(WireTest, StrictRequestErrors) {
   auto missing = FromJson<SecretIdRequest>(Json::object());
