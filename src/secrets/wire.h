@@ -251,7 +251,8 @@ Json ToJson(const EmptyResult& r);
 // keyward server decodes with it (SecretIdRequest, PutResourcePolicyRequest,
 // ValidateResourcePolicyRequest, ReplicateSecretToRegionsRequest,
 // RemoveRegionsFromReplicationRequest, RotateSecretRequest,
-// TagResourceRequest, UntagResourceRequest) are read strictly, with the errors
+// TagResourceRequest, UntagResourceRequest, GetRandomPasswordRequest) are
+// read strictly, with the errors
 // AWS answers (wrong type: SerializationException; missing or out of the
 // model's bounds: ValidationException), in the order AWS checks them; the
 // other requests are still read leniently (only the client's tests decode

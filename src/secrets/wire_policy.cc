@@ -1,5 +1,8 @@
 // The wire codec's request errors and strict member readers, and the shapes
 // of the resource-policy operations (wire.h).
+#include <algorithm>
+#include <limits>
+
 #include "secrets/wire.h"
 #include "secrets/wire_internal.h"
 
@@ -122,6 +125,37 @@ StatusOr<UntagResourceRequest> FromJson<UntagResourceRequest>(const Json& j) {
   if (!j.contains("TagKeys"))
     return ValidationError("tagKeys", "Member must not be null");
   KW_ASSIGN_OR_RETURN(r.tag_keys, ReadOptStringList(j, "TagKeys"));
+  return r;
+}
+
+// PasswordLength outside int's range is clamped, so that the server's range
+// check (after authorization, as AWS) still refuses it.
+template <>
+StatusOr<GetRandomPasswordRequest> FromJson<GetRandomPasswordRequest>(
+    const Json& j) {
+  GetRandomPasswordRequest r;
+  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> length,
+                      ReadOptInt(j, "PasswordLength"));
+  if (length) {
+    r.password_length = static_cast<int>(
+        std::clamp<std::int64_t>(*length, std::numeric_limits<int>::min(),
+                                 std::numeric_limits<int>::max()));
+  }
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> exclude,
+                      ReadOptString(j, "ExcludeCharacters"));
+  r.exclude_characters = exclude.value_or("");
+  KW_ASSIGN_OR_RETURN(r.exclude_numbers,
+                      ReadOptBool(j, "ExcludeNumbers", false));
+  KW_ASSIGN_OR_RETURN(r.exclude_punctuation,
+                      ReadOptBool(j, "ExcludePunctuation", false));
+  KW_ASSIGN_OR_RETURN(r.exclude_uppercase,
+                      ReadOptBool(j, "ExcludeUppercase", false));
+  KW_ASSIGN_OR_RETURN(r.exclude_lowercase,
+                      ReadOptBool(j, "ExcludeLowercase", false));
+  KW_ASSIGN_OR_RETURN(r.include_space, ReadOptBool(j, "IncludeSpace", false));
+  KW_ASSIGN_OR_RETURN(bool each,
+                      ReadOptBool(j, "RequireEachIncludedType", true));
+  r.require_each_included_type = each;
   return r;
 }
 

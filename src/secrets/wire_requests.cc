@@ -315,19 +315,4 @@ Json ToJson(const GetRandomPasswordRequest& r) {
   return j;
 }
 
-template <>
-StatusOr<GetRandomPasswordRequest> FromJson<GetRandomPasswordRequest>(
-    const Json& j) {
-  GetRandomPasswordRequest r;
-  r.password_length = GetOptInt(j, "PasswordLength");
-  r.exclude_characters = GetString(j, "ExcludeCharacters");
-  r.exclude_numbers = GetBool(j, "ExcludeNumbers");
-  r.exclude_punctuation = GetBool(j, "ExcludePunctuation");
-  r.exclude_uppercase = GetBool(j, "ExcludeUppercase");
-  r.exclude_lowercase = GetBool(j, "ExcludeLowercase");
-  r.include_space = GetBool(j, "IncludeSpace");
-  r.require_each_included_type = GetOptBool(j, "RequireEachIncludedType");
-  return r;
-}
-
 }  // namespace keyward::secrets::wire

@@ -506,7 +506,8 @@ struct SecretsService::Impl {
       const secrets::wire::TagResourceRequest& req, const Caller& caller);
   StatusOr<secrets::wire::EmptyResult> UntagResource(
       const secrets::wire::UntagResourceRequest& req, const Caller& caller);
-  StatusOr<Json> GetRandomPassword(const Json& req, const Caller& caller);
+  StatusOr<secrets::wire::RandomPasswordResult> GetRandomPassword(
+      const secrets::GetRandomPasswordRequest& req, const Caller& caller);
   // rotation_ops.cc
   StatusOr<secrets::WriteResult> RotateSecret(
       const secrets::wire::RotateSecretRequest& req, const Caller& caller);

@@ -322,36 +322,27 @@ StatusOr<wire::EmptyResult> SecretsService::Impl::UntagResource(
   return wire::EmptyResult{};
 }
 
-StatusOr<Json> SecretsService::Impl::GetRandomPassword(const Json& req,
-                                                       const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> length,
-                      OptInt(req, "PasswordLength"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> exclude,
-                      OptString(req, "ExcludeCharacters"));
-  KW_ASSIGN_OR_RETURN(bool no_numbers, OptBool(req, "ExcludeNumbers", false));
-  KW_ASSIGN_OR_RETURN(bool no_punct, OptBool(req, "ExcludePunctuation", false));
-  KW_ASSIGN_OR_RETURN(bool no_upper, OptBool(req, "ExcludeUppercase", false));
-  KW_ASSIGN_OR_RETURN(bool no_lower, OptBool(req, "ExcludeLowercase", false));
-  KW_ASSIGN_OR_RETURN(bool space, OptBool(req, "IncludeSpace", false));
-  KW_ASSIGN_OR_RETURN(bool each, OptBool(req, "RequireEachIncludedType", true));
+StatusOr<wire::RandomPasswordResult> SecretsService::Impl::GetRandomPassword(
+    const secrets::GetRandomPasswordRequest& req, const Caller& caller) {
+  const std::string& exclude = req.exclude_characters;
+  const bool each = req.require_each_included_type.value_or(true);
   KW_RETURN_IF_ERROR(Authorize(caller, "GetRandomPassword", "*", "*"));
-  std::int64_t n = length.value_or(32);
+  std::int64_t n = req.password_length.value_or(32);
   if (n < 1 || n > 4096) {
     return Validation("passwordLength",
                       "Member must have value between 1 and 4096");
   }
   std::vector<std::string> classes;
   auto keep = [&](std::string chars) {
-    std::erase_if(chars, [&](char c) {
-      return exclude && exclude->find(c) != std::string::npos;
-    });
+    std::erase_if(chars,
+                  [&](char c) { return exclude.find(c) != std::string::npos; });
     if (!chars.empty()) classes.push_back(chars);
   };
-  if (!no_lower) keep("abcdefghijklmnopqrstuvwxyz");
-  if (!no_upper) keep("ABCDEFGHIJKLMNOPQRSTUVWXYZ");
-  if (!no_numbers) keep("0123456789");
-  if (!no_punct) keep("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~");
-  if (space) keep(" ");
+  if (!req.exclude_lowercase) keep("abcdefghijklmnopqrstuvwxyz");
+  if (!req.exclude_uppercase) keep("ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  if (!req.exclude_numbers) keep("0123456789");
+  if (!req.exclude_punctuation) keep("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~");
+  if (req.include_space) keep(" ");
   std::string all;
   for (const auto& c : classes) all += c;
   if (all.empty() || (each && static_cast<std::size_t>(n) < classes.size())) {
@@ -376,8 +367,7 @@ StatusOr<Json> SecretsService::Impl::GetRandomPassword(const Json& req,
     }
     if (ok) break;
   }
-  Json out{{"RandomPassword", std::string(pw.data(), pw.size())}};
-  return out;
+  return wire::RandomPasswordResult{SecretValue::Adopt(std::move(pw))};
 }
 
 }  // namespace keyward::server

@@ -391,6 +391,20 @@ TEST(WireTest, TagRequestsAreStrict) {
   EXPECT_EQ(ToJson(EmptyResult{}), Json::object());
 }
 
+TEST(WireTest, RandomPasswordRequestIsStrict) {
+  EXPECT_EQ(FromJson<GetRandomPasswordRequest>(Json{{"ExcludeNumbers", "y"}})
+                .status()
+                .message(),
+            "Boolean expected for ExcludeNumbers");
+  auto huge = FromJson<GetRandomPasswordRequest>(
+      Json{{"PasswordLength", std::int64_t{1} << 40}});
+  ASSERT_TRUE(huge.ok());
+  EXPECT_GT(*huge->password_length, 4096);  // still out of range
+  EXPECT_EQ(FromJson<GetRandomPasswordRequest>(Json::object())
+                ->require_each_included_type,
+            true);
+}
+
 // Requests keyward server decodes are read strictly, with AWS's errors.
 TEST(WireTest, StrictRequestErrors) {
   auto missing = FromJson<SecretIdRequest>(Json::object());
