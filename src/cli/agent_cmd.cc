@@ -62,13 +62,8 @@ Status SplitPair(const std::string& flag, const std::string& spec,
   return OkStatus();
 }
 
-// The file (when given), then every flag that was given on top of it.
-StatusOr<AgentConfig> BuildConfig(Cli& cli, const AgentFlags& f) {
-  AgentConfig c;
-  if (!f.config.empty()) {
-    KW_RETURN_IF_ERROR(
-        agent::LoadAgentConfig(f.config, FileSystem::Real(), &c));
-  }
+// The agent's own flags that were given, over `c`.
+Status ApplyAgentFlags(const AgentFlags& f, AgentConfig& c) {
   auto from_flag = [&](const std::string& key, const std::string& flag) {
     c.origin[key] = flag;
   };
@@ -101,24 +96,6 @@ StatusOr<AgentConfig> BuildConfig(Cli& cli, const AgentFlags& f) {
   KW_AGENT_FLAG(token_mode, "token-mode")
   KW_AGENT_FLAG(token_dir, "token-dir")
 #undef KW_AGENT_FLAG
-  const GlobalOptions& g = cli.globals();
-  if (!g.region.empty()) {
-    c.region = g.region;
-    from_flag("region", "--region");
-  }
-  if (!g.profile.empty()) {
-    c.profile = g.profile;
-    from_flag("profile", "--profile");
-  }
-  if (!g.endpoint_url.empty()) {
-    c.endpoint_url = g.endpoint_url;
-    from_flag("endpoint_url", "--endpoint-url");
-  }
-  // --inventory is the global flag (the file whose applications --app names).
-  if (!g.inventory.empty()) {
-    c.inventory = g.inventory;
-    from_flag("inventory", "--inventory");
-  }
   for (const std::string& spec : f.app_profiles) {
     std::string app, v;
     KW_RETURN_IF_ERROR(SplitPair("--app-profile", spec, &app, &v));
@@ -131,6 +108,39 @@ StatusOr<AgentConfig> BuildConfig(Cli& cli, const AgentFlags& f) {
     c.applications[app].group = v;
     from_flag("applications." + app + ".group", "--app-group");
   }
+  return OkStatus();
+}
+
+// The global flags that were given, over `c`. --inventory is the file whose
+// applications --app names.
+void ApplyGlobalFlags(const GlobalOptions& g, AgentConfig& c) {
+  struct {
+    const std::string& value;
+    std::string* field;
+    const char* key;
+    const char* flag;
+  } rows[] = {
+      {g.region, &c.region, "region", "--region"},
+      {g.profile, &c.profile, "profile", "--profile"},
+      {g.endpoint_url, &c.endpoint_url, "endpoint_url", "--endpoint-url"},
+      {g.inventory, &c.inventory, "inventory", "--inventory"},
+  };
+  for (const auto& r : rows) {
+    if (r.value.empty()) continue;
+    *r.field = r.value;
+    c.origin[r.key] = r.flag;
+  }
+}
+
+// The file (when given), then every flag that was given on top of it.
+StatusOr<AgentConfig> BuildConfig(Cli& cli, const AgentFlags& f) {
+  AgentConfig c;
+  if (!f.config.empty()) {
+    KW_RETURN_IF_ERROR(
+        agent::LoadAgentConfig(f.config, FileSystem::Real(), &c));
+  }
+  KW_RETURN_IF_ERROR(ApplyAgentFlags(f, c));
+  ApplyGlobalFlags(cli.globals(), c);
   return c;
 }
 
@@ -182,34 +192,14 @@ Status ReplaceTemplates(
   return OkStatus();
 }
 
-int Run(Cli& cli, const AgentFlags& f) {
-  auto config = BuildConfig(cli, f);
-  if (!config.ok()) return cli.Fail(config.status());
-  if (f.check_config) {
-    if (Status s = CheckConfig(*config); !s.ok()) return cli.Fail(s);
-    cli.out() << "keyward agent: configuration OK"
-              << (f.config.empty() ? "" : " (" + f.config + ")") << "\n";
-    return kExitOk;
-  }
-  if (Status s = agent::ValidateAgentConfig(*config); !s.ok())
-    return cli.Fail(s);
+using AgentLog = std::function<void(LogLevel, std::string_view)>;
 
-  // Signals are taken by one thread; block them before any thread starts.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
+// "keyward agent: [warning: |error: ]MSG" lines on `err` at or above the
+// level `min_level` holds (LevelRank), one at a time.
+AgentLog MakeLog(std::ostream& err,
+                 std::shared_ptr<std::atomic<int>> min_level) {
   auto log_mu = std::make_shared<std::mutex>();
-  auto min_level =
-      std::make_shared<std::atomic<int>>(LevelRank(config->log_level));
-  std::ostream& err = cli.err();
-  agent::AgentDeps deps;
-  deps.env = &cli.env();
-  deps.log = [log_mu, min_level, &err](LogLevel level, std::string_view msg) {
+  return [log_mu, min_level, &err](LogLevel level, std::string_view msg) {
     int rank = level == LogLevel::kInfo      ? 1
                : level == LogLevel::kWarning ? 2
                                              : 3;
@@ -221,79 +211,188 @@ int Run(Cli& cli, const AgentFlags& f) {
                         : "")
         << msg << std::endl;
   };
-  if (config->allow_non_loopback && !server::IsLoopbackHost(config->host)) {
+}
+
+// A running agent: the cache, its template runner and the bound listener.
+struct AgentParts {
+  std::unique_ptr<agent::Agent> agent;
+  std::unique_ptr<agent::TemplateRunner> templates;
+  std::unique_ptr<server::HttpListener> listener;
+  std::mutex templates_mu;
+};
+
+Status StartAgent(Cli& cli, const AgentConfig& config,
+                  const agent::AgentDeps& deps, AgentParts& p) {
+  if (config.allow_non_loopback && !server::IsLoopbackHost(config.host)) {
     deps.log(LogLevel::kWarning,
-             "listening on non-loopback address " + config->host +
+             "listening on non-loopback address " + config.host +
                  ": any host that can reach it and knows a token reads "
                  "secrets (replies still carry IP TTL 1)");
   }
-  auto agent = agent::Agent::Create(*config, deps);
-  if (!agent.ok()) return cli.Fail(agent.status());
-  std::unique_ptr<agent::TemplateRunner> templates;
-  if (Status s = ReplaceTemplates(**agent, config->templates, false, deps.log,
-                                  &templates);
-      !s.ok()) {
-    return cli.Fail(s);
-  }
-  auto listener =
-      server::HttpListener::Bind((*agent)->ListenerOptionsFor(), agent->get());
-  if (!listener.ok()) return cli.Fail(listener.status());
-  std::string host = config->host.find(':') != std::string::npos
-                         ? "[" + config->host + "]"
-                         : config->host;
+  KW_ASSIGN_OR_RETURN(p.agent, agent::Agent::Create(config, deps));
+  KW_RETURN_IF_ERROR(ReplaceTemplates(*p.agent, config.templates, false,
+                                      deps.log, &p.templates));
+  KW_ASSIGN_OR_RETURN(
+      p.listener,
+      server::HttpListener::Bind(p.agent->ListenerOptionsFor(), p.agent.get()));
+  std::string host = config.host.find(':') != std::string::npos
+                         ? "[" + config.host + "]"
+                         : config.host;
   cli.out() << "keyward agent listening on http://" << host << ":"
-            << (*listener)->port() << " (token mode " << config->token_mode
-            << ", " << config->AllApps().size() << " application(s))"
+            << p.listener->port() << " (token mode " << config.token_mode
+            << ", " << config.AllApps().size() << " application(s))"
             << std::endl;
+  return OkStatus();
+}
 
+// SIGHUP: the configuration (file + flags) again, applied to the agent and
+// its templates; problems are logged.
+void Reload(Cli& cli, const AgentFlags& f, const AgentLog& log,
+            std::atomic<int>& min_level, AgentParts& p) {
+  log(LogLevel::kInfo, "SIGHUP: reloading the configuration");
+  auto next = BuildConfig(cli, f);
+  Status s = next.ok() ? p.agent->Reload(*next) : next.status();
+  if (next.ok()) min_level.store(LevelRank(next->log_level));
+  if (next.ok() && s.code() != StatusCode::kInvalidArgument) {
+    std::lock_guard<std::mutex> l(p.templates_mu);
+    Status t =
+        ReplaceTemplates(*p.agent, next->templates, true, log, &p.templates);
+    if (!t.ok()) log(LogLevel::kError, "templates: " + t.message());
+  }
+  if (!s.ok()) log(LogLevel::kError, "reload: " + s.message());
+}
+
+// Serves until SIGINT/SIGTERM (or the listener ends); SIGHUP reloads.
+void Serve(Cli& cli, const AgentFlags& f, const AgentLog& log,
+           std::atomic<int>& min_level, const sigset_t& sigs, AgentParts& p) {
   std::atomic<bool> stopping{false};
-  std::mutex templates_mu;
-  std::thread server_thread([&] { (*listener)->Run().IgnoreError(); });
+  std::thread server_thread([&] { p.listener->Run().IgnoreError(); });
   std::thread control([&] {
     for (;;) {
       int sig = 0;
       if (sigwait(&sigs, &sig) != 0) continue;
       if (sig == SIGHUP) {
-        deps.log(LogLevel::kInfo, "SIGHUP: reloading the configuration");
-        auto next = BuildConfig(cli, f);
-        Status s = next.ok() ? (*agent)->Reload(*next) : next.status();
-        if (next.ok()) min_level->store(LevelRank(next->log_level));
-        if (next.ok() && s.code() != StatusCode::kInvalidArgument) {
-          std::lock_guard<std::mutex> l(templates_mu);
-          Status t = ReplaceTemplates(**agent, next->templates, true, deps.log,
-                                      &templates);
-          if (!t.ok()) deps.log(LogLevel::kError, "templates: " + t.message());
-        }
-        if (!s.ok()) deps.log(LogLevel::kError, "reload: " + s.message());
+        Reload(cli, f, log, min_level, p);
         continue;
       }
       stopping.store(true);
       SdNotify(cli.env(), "STOPPING=1").IgnoreError();
-      (*listener)->Stop();
+      p.listener->Stop();
       return;
     }
   });
-  Status pre = (*agent)->Prefetch();
-  if (!pre.ok()) deps.log(LogLevel::kWarning, "not ready: " + pre.message());
-  if (templates) {
-    std::lock_guard<std::mutex> l(templates_mu);
-    Status first = templates->Start();
-    if (!first.ok())
-      deps.log(LogLevel::kWarning, "template: " + first.message());
+  Status pre = p.agent->Prefetch();
+  if (!pre.ok()) log(LogLevel::kWarning, "not ready: " + pre.message());
+  if (p.templates) {
+    std::lock_guard<std::mutex> l(p.templates_mu);
+    Status first = p.templates->Start();
+    if (!first.ok()) log(LogLevel::kWarning, "template: " + first.message());
   }
-  if ((*agent)->WaitReady([&] { return stopping.load(); })) {
+  if (p.agent->WaitReady([&] { return stopping.load(); })) {
     if (Status s = SdNotify(cli.env(), "READY=1"); !s.ok())
-      deps.log(LogLevel::kWarning, s.message());
-    deps.log(LogLevel::kInfo, "ready");
+      log(LogLevel::kWarning, s.message());
+    log(LogLevel::kInfo, "ready");
   }
   server_thread.join();
   if (!stopping.load()) {
     ::kill(::getpid(), SIGTERM);  // Run ended on its own: wake the control
   }
   control.join();
-  if (templates) templates->Stop();
+}
+
+CommandResult Run(Cli& cli, const AgentFlags& f) {
+  KW_ASSIGN_OR_RETURN(AgentConfig config, BuildConfig(cli, f));
+  if (f.check_config) {
+    KW_RETURN_IF_ERROR(CheckConfig(config));
+    cli.out() << "keyward agent: configuration OK"
+              << (f.config.empty() ? "" : " (" + f.config + ")") << "\n";
+    return kExitOk;
+  }
+  KW_RETURN_IF_ERROR(agent::ValidateAgentConfig(config));
+  // Signals are taken by one thread; block them before any thread starts.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  auto min_level =
+      std::make_shared<std::atomic<int>>(LevelRank(config.log_level));
+  agent::AgentDeps deps;
+  deps.env = &cli.env();
+  deps.log = MakeLog(cli.err(), min_level);
+  AgentParts parts;
+  KW_RETURN_IF_ERROR(StartAgent(cli, config, deps, parts));
+  Serve(cli, f, deps.log, *min_level, sigs, parts);
+  if (parts.templates) parts.templates->Stop();
   deps.log(LogLevel::kInfo, "stopped");
   return kExitOk;
+}
+
+// An option whose presence BuildConfig checks (Given).
+template <typename T>
+void AddTracked(CLI::App* sub, AgentFlags& f, const std::string& key,
+                const std::string& name, T& var, const std::string& help) {
+  f.given[key] = sub->add_option(name, var, help);
+}
+
+// --listen, the token and SSRF options, per-app principals.
+void AddAccessOptions(CLI::App* sub, AgentFlags& f) {
+  AddTracked(sub, f, "listen", "--listen", f.listen,
+             "HOST:PORT (default 127.0.0.1:2773; loopback only)");
+  sub->add_flag("--allow-non-loopback", f.allow_non_loopback,
+                "allow a non-loopback --listen address (warns)");
+  AddTracked(sub, f, "path_prefix", "--path-prefix", f.path_prefix,
+             "prefix of path-style requests (default /v1/)");
+  AddTracked(sub, f, "ssrf_headers", "--ssrf-header", f.ssrf_headers,
+             "header carrying the token (repeatable; default "
+             "X-Aws-Parameters-Secrets-Token, X-Vault-Token)");
+  AddTracked(
+      sub, f, "ssrf_env_variables", "--ssrf-env-variable", f.ssrf_env_variables,
+      "variable holding the token or file://PATH (repeatable; default "
+      "AWS_TOKEN, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN)");
+}
+
+// Cache and serving limits, logging, --app.
+void AddCacheOptions(CLI::App* sub, AgentFlags& f) {
+  AddTracked(sub, f, "ttl_seconds", "--ttl-seconds", f.ttl_seconds,
+             "refresh period: one DescribeSecret per secret per period "
+             "(default 300)");
+  AddTracked(
+      sub, f, "max_staleness_seconds", "--max-staleness-seconds",
+      f.max_staleness_seconds,
+      "serve the last good value through outages this long (default 86400)");
+  AddTracked(sub, f, "refresh_now_min_interval_seconds",
+             "--refresh-now-min-interval-seconds",
+             f.refresh_now_min_interval_seconds,
+             "refreshNow refreshes a secret at most this often (default 10)");
+  AddTracked(sub, f, "cache_size", "--cache-size", f.cache_size,
+             "ad-hoc secrets kept (LRU; default 1000)");
+  AddTracked(sub, f, "max_conn", "--max-conn", f.max_conn,
+             "connections before 429 (default 800)");
+  AddTracked(sub, f, "threads", "--threads", f.threads,
+             "event-loop threads (0: one per core, at most 4)");
+  AddTracked(sub, f, "log_level", "--log-level", f.log_level,
+             "debug | info | warn | error | none (default info)");
+  AddTracked(sub, f, "apps", "--app", f.apps,
+             "prefetch every secret this application consumes (repeatable)");
+}
+
+// --token-mode, --token-dir, --app-profile, --app-group.
+void AddTokenOptions(CLI::App* sub, AgentFlags& f) {
+  AddTracked(sub, f, "token_mode", "--token-mode", f.token_mode,
+             "single (one token from the environment) | per-app (a token "
+             "file and AWS principal per application)");
+  AddTracked(sub, f, "token_dir", "--token-dir", f.token_dir,
+             "per-app: directory of <app>.token files (0640, group of the "
+             "app)");
+  sub->add_option("--app-profile", f.app_profiles,
+                  "per-app: APP=PROFILE, the AWS profile (principal) the "
+                  "application reads with (repeatable)");
+  sub->add_option("--app-group", f.app_groups,
+                  "per-app: APP=GROUP owning the application's token file "
+                  "(repeatable)");
 }
 
 void Setup(CLI::App& app, Cli& cli) {
@@ -305,52 +404,9 @@ void Setup(CLI::App& app, Cli& cli) {
   sub->add_option("--config", f->config, "YAML configuration file");
   sub->add_flag("--check-config", f->check_config,
                 "validate the configuration (and inventory) and exit");
-  auto opt = [&](const std::string& key, const std::string& name, auto& var,
-                 const std::string& help) {
-    f->given[key] = sub->add_option(name, var, help);
-  };
-  opt("listen", "--listen", f->listen,
-      "HOST:PORT (default 127.0.0.1:2773; loopback only)");
-  sub->add_flag("--allow-non-loopback", f->allow_non_loopback,
-                "allow a non-loopback --listen address (warns)");
-  opt("path_prefix", "--path-prefix", f->path_prefix,
-      "prefix of path-style requests (default /v1/)");
-  opt("ssrf_headers", "--ssrf-header", f->ssrf_headers,
-      "header carrying the token (repeatable; default "
-      "X-Aws-Parameters-Secrets-Token, X-Vault-Token)");
-  opt("ssrf_env_variables", "--ssrf-env-variable", f->ssrf_env_variables,
-      "variable holding the token or file://PATH (repeatable; default "
-      "AWS_TOKEN, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN)");
-  opt("ttl_seconds", "--ttl-seconds", f->ttl_seconds,
-      "refresh period: one DescribeSecret per secret per period (default "
-      "300)");
-  opt("max_staleness_seconds", "--max-staleness-seconds",
-      f->max_staleness_seconds,
-      "serve the last good value through outages this long (default 86400)");
-  opt("refresh_now_min_interval_seconds", "--refresh-now-min-interval-seconds",
-      f->refresh_now_min_interval_seconds,
-      "refreshNow refreshes a secret at most this often (default 10)");
-  opt("cache_size", "--cache-size", f->cache_size,
-      "ad-hoc secrets kept (LRU; default 1000)");
-  opt("max_conn", "--max-conn", f->max_conn,
-      "connections before 429 (default 800)");
-  opt("threads", "--threads", f->threads,
-      "event-loop threads (0: one per core, at most 4)");
-  opt("log_level", "--log-level", f->log_level,
-      "debug | info | warn | error | none (default info)");
-  opt("apps", "--app", f->apps,
-      "prefetch every secret this application consumes (repeatable)");
-  opt("token_mode", "--token-mode", f->token_mode,
-      "single (one token from the environment) | per-app (a token file and "
-      "AWS principal per application)");
-  opt("token_dir", "--token-dir", f->token_dir,
-      "per-app: directory of <app>.token files (0640, group of the app)");
-  sub->add_option("--app-profile", f->app_profiles,
-                  "per-app: APP=PROFILE, the AWS profile (principal) the "
-                  "application reads with (repeatable)");
-  sub->add_option("--app-group", f->app_groups,
-                  "per-app: APP=GROUP owning the application's token file "
-                  "(repeatable)");
+  AddAccessOptions(sub, *f);
+  AddCacheOptions(sub, *f);
+  AddTokenOptions(sub, *f);
   sub->footer(
       "Region, profile and endpoint come from the global --region, "
       "--profile, --endpoint-url (or the config file) and the usual AWS "

@@ -62,12 +62,27 @@ StatusOr<aws::AwsConfig> Cli::ResolveAws() const {
   return aws::ResolveAwsConfig(AwsOptions());
 }
 
-int Cli::Fail(const Status& status) {
+namespace {
+constexpr std::string_view kUsageHint = "\n(run 'keyward --help' for usage)";
+}  // namespace
+
+Status UsageError(std::string_view message) {
+  return InvalidArgumentError(std::string(message) + std::string(kUsageHint));
+}
+
+Status AsInputError(const Status& status) {
+  return Status(StatusCode::kInvalidArgument, status.message(),
+                status.error_type());
+}
+
+int Cli::ReportError(const Status& status) {
   if (json()) {
     // Under -o json errors are JSON too (stdout stays parseable): one
     // object on stderr, same exit codes (docs/cli.md).
+    std::string_view message = status.message();
+    if (message.ends_with(kUsageHint)) message.remove_suffix(kUsageHint.size());
     nlohmann::json e{{"Code", std::string(StatusCodeToString(status.code()))},
-                     {"Message", status.message()},
+                     {"Message", message},
                      {"ExitCode", ExitCodeFor(status)}};
     if (!status.error_type().empty()) e["AwsError"] = status.error_type();
     nlohmann::json j{{"Error", e}};
@@ -81,13 +96,17 @@ int Cli::Fail(const Status& status) {
   return ExitCodeFor(status);
 }
 
-void Cli::SetRunner(CLI::App* sub, std::function<int()> run) {
+int Cli::ExitCode(const CommandResult& result) {
+  return result.ok() ? *result : ReportError(result.status());
+}
+
+void Cli::SetRunner(CLI::App* sub, std::function<CommandResult()> run) {
   runners_.emplace_back(sub, std::move(run));
 }
 
-std::function<int()> Cli::SelectedRunner(CLI::App& app) const {
+std::function<CommandResult()> Cli::SelectedRunner(CLI::App& app) const {
   // Walk down the chain of parsed subcommands; the deepest with a runner wins.
-  std::function<int()> found;
+  std::function<CommandResult()> found;
   CLI::App* cur = &app;
   while (cur != nullptr) {
     for (const auto& [sub, run] : runners_) {
@@ -100,6 +119,18 @@ std::function<int()> Cli::SelectedRunner(CLI::App& app) const {
     cur = next;
   }
   return found;
+}
+
+CLI::App* AddSecretCommand(CLI::App& app, Cli& cli, const std::string& name,
+                           const std::string& description,
+                           const std::string& footer,
+                           CommandResult (*run)(Cli&, const std::string&)) {
+  auto secret = std::make_shared<std::string>();
+  CLI::App* sub = app.add_subcommand(name, description);
+  sub->add_option("name", *secret, "secret name or ARN")->required();
+  sub->footer(footer);
+  cli.SetRunner(sub, [&cli, secret, run] { return run(cli, *secret); });
+  return sub;
 }
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& g) {
@@ -311,12 +342,44 @@ bool Cli::TakesChildCommand(const CLI::App* sub) const {
                    sub) != child_command_apps_.end();
 }
 
-int Cli::FailUsage(const std::string& message) {
-  if (json()) return Fail(InvalidArgumentError(message));
-  err_ << "keyward: error: " << message
-       << "\n(run 'keyward --help' for usage)\n";
-  return kExitUsage;
+namespace {
+
+// The answer to a CLI11 parse exception: help or version (exit 0), else a
+// usage error.
+int OnParseException(CLI::App& app, Cli& cli, const CLI::ParseError& e) {
+  if (dynamic_cast<const CLI::CallForAllHelp*>(&e) != nullptr) {
+    cli.out() << app.help("", CLI::AppFormatMode::All);
+    return kExitOk;
+  }
+  if (dynamic_cast<const CLI::CallForVersion*>(&e) != nullptr) {
+    cli.out() << e.what() << "\n";
+    return kExitOk;
+  }
+  CLI::App* sel = Selected(app);
+  if (dynamic_cast<const CLI::CallForHelp*>(&e) != nullptr) {
+    // app.help() prints the selected subcommand's help, which lacks the
+    // global options: append them.
+    cli.out() << app.help();
+  } else if (e.get_exit_code() == 0) {
+    // Subcommand help (`keyward get --help`) arrives here too.
+    std::ostringstream help_out, help_err;
+    app.exit(e, help_out, help_err);
+    cli.out() << help_out.str();
+  } else {
+    std::vector<std::string> extras = app.remaining(true);
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr ||
+        (sel == &app && !extras.empty())) {
+      return cli.ReportError(UsageError(
+          ExtrasMessage(app, sel, extras, cli.TakesChildCommand(sel))));
+    }
+    return cli.ReportError(UsageError(e.what()));
+  }
+  if (sel != &app && sel->get_option_no_throw("--endpoint-url") == nullptr)
+    cli.out() << GlobalOptionsHelp(app);
+  return kExitOk;
 }
+
+}  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out,
            std::ostream& err, const Environment& env) {
@@ -339,50 +402,19 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
   if (WantsJson(split.head)) cli.globals().output = "json";
   try {
     app.parse(static_cast<int>(head.size()), head.data());
-  } catch (const CLI::CallForHelp& e) {
-    // app.help() prints the selected subcommand's help, which lacks the
-    // global options: append them.
-    out << app.help();
-    CLI::App* sel = Selected(app);
-    if (sel != &app && sel->get_option_no_throw("--endpoint-url") == nullptr)
-      out << GlobalOptionsHelp(app);
-    return kExitOk;
-  } catch (const CLI::CallForAllHelp& e) {
-    out << app.help("", CLI::AppFormatMode::All);
-    return kExitOk;
-  } catch (const CLI::CallForVersion& e) {
-    out << e.what() << "\n";
-    return kExitOk;
   } catch (const CLI::ParseError& e) {
-    CLI::App* sel = Selected(app);
-    // Subcommand help (`keyward get --help`) arrives here too.
-    if (e.get_exit_code() == 0) {
-      std::ostringstream help_out, help_err;
-      app.exit(e, help_out, help_err);
-      out << help_out.str();
-      if (sel != &app && sel->get_option_no_throw("--endpoint-url") == nullptr)
-        out << GlobalOptionsHelp(app);
-      return kExitOk;
-    }
-    std::vector<std::string> extras = app.remaining(true);
-    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr ||
-        (sel == &app && !extras.empty())) {
-      return cli.FailUsage(
-          ExtrasMessage(app, sel, extras, cli.TakesChildCommand(sel)));
-    }
-    return cli.FailUsage(e.what());
+    return OnParseException(app, cli, e);
   }
-  CLI::App* sel = Selected(app);
-  if (split.has_tail && !cli.TakesChildCommand(sel)) {
-    return cli.FailUsage(
-        "arguments after '--' are only taken by 'keyward exec' (not shown)");
+  if (split.has_tail && !cli.TakesChildCommand(Selected(app))) {
+    return cli.ReportError(UsageError(
+        "arguments after '--' are only taken by 'keyward exec' (not shown)"));
   }
-  std::function<int()> run = cli.SelectedRunner(app);
+  std::function<CommandResult()> run = cli.SelectedRunner(app);
   if (!run) {
     err << "keyward: error: no command given\n" << app.help();
     return kExitUsage;
   }
-  return run();
+  return cli.ExitCode(run());
 }
 
 }  // namespace keyward::cli

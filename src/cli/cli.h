@@ -31,6 +31,18 @@ enum ExitCode : int {
 
 int ExitCodeFor(const Status& status);
 
+// What a command's run function returns: the exit code the command chose
+// (kExitOk; kExitCheckFailed after printing its findings; a child's code for
+// exec), or an error Status, which RunCli reports once (Cli::ReportError)
+// with the exit code ExitCodeFor() gives it.
+using CommandResult = StatusOr<int>;
+
+// A usage error (INVALID_ARGUMENT, exit code 2); its text report adds a
+// line pointing to --help.
+Status UsageError(std::string_view message);
+// `status` as an input error (INVALID_ARGUMENT, exit code 2), same message.
+Status AsInputError(const Status& status);
+
 struct GlobalOptions {
   std::string profile;
   std::string region;
@@ -63,11 +75,12 @@ class Cli {
   // A Secrets Manager client configured from globals + environment.
   StatusOr<std::unique_ptr<secrets::SecretsManagerClient>> MakeClient();
 
-  // Prints "keyward: error: <message>" (under -o json: {"Error": {...}} on
-  // stderr) and returns the exit code for it.
-  int Fail(const Status& status);
-  // A usage error (exit code 2) with a pointer to --help.
-  int FailUsage(const std::string& message);
+  // The one error report: prints "keyward: error: <message> [AwsType]"
+  // (under -o json: {"Error": {...}} on stderr) and returns the exit code
+  // for `status`.
+  int ReportError(const Status& status);
+  // A command's exit code: its own code, or ReportError's.
+  int ExitCode(const CommandResult& result);
 
   // The child command: everything after the first "--" on the command line,
   // untouched (RunCli never lets CLI11 parse it). has_child_command() is
@@ -86,20 +99,27 @@ class Cli {
   bool TakesChildCommand(const CLI::App* sub) const;
 
   // Sets the function run when `sub` is the selected subcommand.
-  void SetRunner(CLI::App* sub, std::function<int()> run);
+  void SetRunner(CLI::App* sub, std::function<CommandResult()> run);
   // The runner of the deepest selected subcommand, if any.
-  std::function<int()> SelectedRunner(CLI::App& app) const;
+  std::function<CommandResult()> SelectedRunner(CLI::App& app) const;
 
  private:
   std::ostream& out_;
   std::ostream& err_;
   const Environment& env_;
   GlobalOptions globals_;
-  std::vector<std::pair<CLI::App*, std::function<int()>>> runners_;
+  std::vector<std::pair<CLI::App*, std::function<CommandResult()>>> runners_;
   std::vector<const CLI::App*> child_command_apps_;
   std::vector<std::string> child_command_;
   bool has_child_command_ = false;
 };
+
+// Adds subcommand `name` whose one argument is a secret NAME (or ARN),
+// run by `run` (describe, history, restore).
+CLI::App* AddSecretCommand(CLI::App& app, Cli& cli, const std::string& name,
+                           const std::string& description,
+                           const std::string& footer,
+                           CommandResult (*run)(Cli&, const std::string&));
 
 // Adds the global flags to `app` (they are accepted before or after the
 // subcommand: CLI11 fallthrough).

@@ -20,20 +20,20 @@ struct DeleteOptions {
   bool force = false;
 };
 
-int Run(Cli& cli, const DeleteOptions& o) {
+CommandResult Run(Cli& cli, const DeleteOptions& o) {
   if (o.force && !cli.globals().yes) {
     auto ok = Confirm(
         "Delete '" + o.name +
             "' IMMEDIATELY, with no recovery window? This cannot be undone.",
         o.name);
-    if (!ok.ok()) return cli.Fail(ok.status());
+    if (!ok.ok()) return ok.status();
     if (!*ok) {
-      return cli.Fail(InvalidArgumentError(
-          "not confirmed; nothing deleted (the answer must be the name)"));
+      return InvalidArgumentError(
+          "not confirmed; nothing deleted (the answer must be the name)");
     }
   }
   auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
+  if (!client.ok()) return client.status();
   secrets::DeleteSecretRequest req;
   req.secret_id = o.name;
   if (o.force) {
@@ -42,7 +42,7 @@ int Run(Cli& cli, const DeleteOptions& o) {
     req.recovery_window_days = o.recovery_window_days;
   }
   auto r = (*client)->DeleteSecret(req);
-  if (!r.ok()) return cli.Fail(r.status());
+  if (!r.ok()) return r.status();
   if (cli.json()) {
     Json j{{"Name", r->name},
            {"ARN", r->arn},

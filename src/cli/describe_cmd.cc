@@ -32,11 +32,11 @@ Json MetadataJson(const secrets::SecretMetadata& m) {
   return j;
 }
 
-int Run(Cli& cli, const std::string& name) {
+CommandResult Run(Cli& cli, const std::string& name) {
   auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
+  if (!client.ok()) return client.status();
   auto m = (*client)->DescribeSecret(name);
-  if (!m.ok()) return cli.Fail(WithSecretSuggestions(cli, m.status(), name));
+  if (!m.ok()) return WithSecretSuggestions(cli, m.status(), name);
   if (cli.json()) {
     cli.out() << MetadataJson(*m).dump(2) << "\n";
     return kExitOk;
@@ -68,13 +68,10 @@ int Run(Cli& cli, const std::string& name) {
 }
 
 void Setup(CLI::App& app, Cli& cli) {
-  auto name = std::make_shared<std::string>();
-  CLI::App* sub =
-      app.add_subcommand("describe", "Show a secret's metadata and versions");
-  sub->add_option("name", *name, "secret name or ARN")->required();
-  sub->footer(
-      "Example:\n  keyward describe platform-data/postgres/orders -o json");
-  cli.SetRunner(sub, [&cli, name] { return Run(cli, *name); });
+  AddSecretCommand(
+      app, cli, "describe", "Show a secret's metadata and versions",
+      "Example:\n  keyward describe platform-data/postgres/orders -o json",
+      &Run);
 }
 
 }  // namespace

@@ -189,7 +189,8 @@ std::string FindProgram(const std::string& program) {
 }
 
 // Replaces this process with the command; returns only on failure.
-int Exec(Cli& cli, const ExecOptions& o, const std::vector<Binding>& plan) {
+CommandResult Exec(Cli& cli, const ExecOptions& o,
+                   const std::vector<Binding>& plan) {
   std::vector<SecureString> env;
   if (!o.pristine) {
     for (char** e = environ; *e != nullptr; ++e) {
@@ -223,7 +224,7 @@ int Exec(Cli& cli, const ExecOptions& o, const std::vector<Binding>& plan) {
   return err == ENOENT ? 127 : 126;
 }
 
-int DryRun(Cli& cli, const std::vector<Binding>& plan) {
+CommandResult DryRun(Cli& cli, const std::vector<Binding>& plan) {
   if (cli.json()) {
     Json arr = Json::array();
     for (const auto& b : plan) {
@@ -242,29 +243,29 @@ int DryRun(Cli& cli, const std::vector<Binding>& plan) {
   return kExitOk;
 }
 
-int Run(Cli& cli, const ExecOptions& o) {
+CommandResult Run(Cli& cli, const ExecOptions& o) {
   auto inv = LoadCliInventory(cli);
-  if (!inv.ok()) return cli.Fail(inv.status());
+  if (!inv.ok()) return inv.status();
   if (!*inv) {
-    return cli.Fail(InvalidArgumentError(
+    return InvalidArgumentError(
         "exec needs the inventory: pass --inventory FILE or run where "
-        "./secrets-inventory.yaml exists"));
+        "./secrets-inventory.yaml exists");
   }
   std::vector<const inventory::Secret*> secrets = (*inv)->SecretsForApp(o.app);
   if (secrets.empty()) {
-    return cli.Fail(InvalidArgumentError(
+    return InvalidArgumentError(
         "application '" + o.app + "' consumes no secrets in " + (*inv)->path +
         ((*inv)->FindApplication(o.app)
              ? ""
              : " (it is not declared under 'applications')") +
-        SuggestDeclaredApps(**inv, o.app)));
+        SuggestDeclaredApps(**inv, o.app));
   }
   auto plan = Plan(o, secrets);
-  if (!plan.ok()) return cli.Fail(plan.status());
+  if (!plan.ok()) return plan.status();
   if (o.dry_run) return DryRun(cli, *plan);
   if (o.command.empty()) {
-    return cli.Fail(InvalidArgumentError(
-        "no command given: keyward exec --app APP -- COMMAND..."));
+    return InvalidArgumentError(
+        "no command given: keyward exec --app APP -- COMMAND...");
   }
   if (o.watch.watch) {
     std::vector<agent::EnvBinding> vars;
@@ -272,12 +273,12 @@ int Run(Cli& cli, const ExecOptions& o) {
     return RunWatched(cli, o.watch, o.command, o.pristine, vars);
   }
   auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
+  if (!client.ok()) return client.status();
   std::vector<std::string> names;
   for (const auto* s : secrets) names.push_back(s->name);
   auto values = Fetch(**client, names);
-  if (!values.ok()) return cli.Fail(values.status());
-  if (Status s = Resolve(*plan, *values); !s.ok()) return cli.Fail(s);
+  if (!values.ok()) return values.status();
+  if (Status s = Resolve(*plan, *values); !s.ok()) return s;
   values->clear();
   return Exec(cli, o, *plan);
 }

@@ -96,15 +96,15 @@ void AddWatchOptions(CLI::App* exec, WatchOptions& w) {
       ->needs(watch);
 }
 
-int RunWatched(Cli& cli, const WatchOptions& w,
-               const std::vector<std::string>& command, bool pristine,
-               const std::vector<agent::EnvBinding>& variables) {
+CommandResult RunWatched(Cli& cli, const WatchOptions& w,
+                         const std::vector<std::string>& command, bool pristine,
+                         const std::vector<agent::EnvBinding>& variables) {
   auto parsed = Parse(w);
-  if (!parsed.ok()) return cli.Fail(parsed.status());
+  if (!parsed.ok()) return parsed.status();
   // Before the cache's refresher thread exists, so it inherits the mask.
-  if (Status s = agent::Supervisor::BlockSignals(); !s.ok()) return cli.Fail(s);
+  if (Status s = agent::Supervisor::BlockSignals(); !s.ok()) return s;
   auto cache = LoadCache(cli, parsed->refresh, variables);
-  if (!cache.ok()) return cli.Fail(cache.status());
+  if (!cache.ok()) return cache.status();
   agent::SupervisorOptions o;
   o.argv = command;
   if (!pristine) {
@@ -115,11 +115,11 @@ int RunWatched(Cli& cli, const WatchOptions& w,
   o.stop_signal = parsed->stop_signal;
   o.stop_timeout = parsed->stop_timeout;
   auto sup = agent::Supervisor::Create(cache->get(), std::move(o));
-  if (!sup.ok()) return cli.Fail(sup.status());
+  if (!sup.ok()) return sup.status();
   cli.out().flush();
   cli.err().flush();
   auto status = (*sup)->Run();
-  if (!status.ok()) return cli.Fail(status.status());
+  if (!status.ok()) return status.status();
   return *status;
 }
 

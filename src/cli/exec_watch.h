@@ -28,9 +28,9 @@ void AddWatchOptions(CLI::App* exec, WatchOptions& w);
 // starts `command` with `variables` in its environment (plus keyward's own
 // unless `pristine`) and supervises it. Returns the child's exit status or
 // keyward's error exit code.
-int RunWatched(Cli& cli, const WatchOptions& w,
-               const std::vector<std::string>& command, bool pristine,
-               const std::vector<agent::EnvBinding>& variables);
+CommandResult RunWatched(Cli& cli, const WatchOptions& w,
+                         const std::vector<std::string>& command, bool pristine,
+                         const std::vector<agent::EnvBinding>& variables);
 
 }  // namespace keyward::cli
 

@@ -73,13 +73,13 @@ StatusOr<std::vector<migrate::GeneratedFile>> Generate(
   return migrate::GeneratePhase2(model, o.p2);
 }
 
-int Run(Cli& cli, const ExportOptions& o) {
+CommandResult Run(Cli& cli, const ExportOptions& o) {
   auto model = LoadModel(cli);
-  if (!model.ok()) return cli.Fail(model.status());
+  if (!model.ok()) return model.status();
   auto files = Generate(cli, o, *model);
-  if (!files.ok()) return cli.Fail(files.status());
+  if (!files.ok()) return files.status();
   Status written = migrate::WriteGeneratedFiles(o.out_dir, *files);
-  if (!written.ok()) return cli.Fail(written);
+  if (!written.ok()) return written;
   if (cli.json()) {
     nlohmann::json out{{"Phase", o.phase},
                        {"OutDir", o.out_dir},

@@ -50,23 +50,24 @@ Shape ShapeOf(const secrets::SecretPayload& p) {
   return s;
 }
 
-int Reveal(Cli& cli, const GetOptions& o, const secrets::SecretValueResult& r) {
+CommandResult Reveal(Cli& cli, const GetOptions& o,
+                     const secrets::SecretValueResult& r) {
   const auto& p = r.payload;
   if (o.property.empty()) {
     const SecretValue* v = p.string   ? &*p.string
                            : p.binary ? &*p.binary
                                       : nullptr;
     if (v == nullptr)
-      return cli.Fail(NotFoundError("secret '" + o.name + "' has no value"));
+      return NotFoundError("secret '" + o.name + "' has no value");
     cli.out() << v->Reveal() << "\n";
     return kExitOk;
   }
   auto j = p.string ? secrets::ParseJson(p.string->Reveal()) : std::nullopt;
   if (!j || !j->is_object()) {
     if (j) secrets::WipeJson(*j);
-    return cli.Fail(InvalidArgumentError(
+    return InvalidArgumentError(
         "secret '" + o.name +
-        "' is not a JSON object, so it has no property '" + o.property + "'"));
+        "' is not a JSON object, so it has no property '" + o.property + "'");
   }
   auto it = j->find(o.property);
   if (it == j->end()) {
@@ -74,8 +75,8 @@ int Reveal(Cli& cli, const GetOptions& o, const secrets::SecretValueResult& r) {
     for (auto k = j->begin(); k != j->end(); ++k)
       keys += (keys.empty() ? "" : ", ") + k.key();
     secrets::WipeJson(*j);
-    return cli.Fail(NotFoundError("secret '" + o.name + "' has no property '" +
-                                  o.property + "' (it has: " + keys + ")"));
+    return NotFoundError("secret '" + o.name + "' has no property '" +
+                         o.property + "' (it has: " + keys + ")");
   }
   if (it->is_string()) {
     cli.out() << it->get_ref<const std::string&>() << "\n";
@@ -88,20 +89,20 @@ int Reveal(Cli& cli, const GetOptions& o, const secrets::SecretValueResult& r) {
   return kExitOk;
 }
 
-int Run(Cli& cli, const GetOptions& o) {
+CommandResult Run(Cli& cli, const GetOptions& o) {
   auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
+  if (!client.ok()) return client.status();
   secrets::GetSecretValueRequest req{o.name, o.version_id, o.version_stage};
   auto r = (*client)->GetSecretValue(req);
-  if (!r.ok()) return cli.Fail(WithSecretSuggestions(cli, r.status(), o.name));
+  if (!r.ok()) return WithSecretSuggestions(cli, r.status(), o.name);
   if (o.reveal) return Reveal(cli, o, *r);
 
   Shape shape = ShapeOf(r->payload);
   if (!o.property.empty() &&
       std::find(shape.properties.begin(), shape.properties.end(), o.property) ==
           shape.properties.end()) {
-    return cli.Fail(NotFoundError("secret '" + o.name + "' has no property '" +
-                                  o.property + "'"));
+    return NotFoundError("secret '" + o.name + "' has no property '" +
+                         o.property + "'");
   }
   if (cli.json()) {
     Json out{{"Name", r->name},

@@ -13,12 +13,12 @@ namespace {
 
 using Json = nlohmann::json;
 
-int Run(Cli& cli, const std::string& name) {
+CommandResult Run(Cli& cli, const std::string& name) {
   auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
+  if (!client.ok()) return client.status();
   auto versions = AllVersions(**client, name);
   if (!versions.ok())
-    return cli.Fail(WithSecretSuggestions(cli, versions.status(), name));
+    return WithSecretSuggestions(cli, versions.status(), name);
   if (cli.json()) {
     Json arr = Json::array();
     for (const auto& v : *versions) {
@@ -42,20 +42,17 @@ int Run(Cli& cli, const std::string& name) {
 }
 
 void Setup(CLI::App& app, Cli& cli) {
-  auto name = std::make_shared<std::string>();
-  CLI::App* sub = app.add_subcommand(
-      "history",
-      "List a secret's versions with stages and dates (never values)");
-  sub->add_option("name", *name, "secret name or ARN")->required();
-  sub->footer(
+  AddSecretCommand(
+      app, cli, "history",
+      "List a secret's versions with stages and dates (never values)",
       "Versions are listed newest first; '(deprecated)' marks versions without "
       "a\n"
       "stage, which Secrets Manager may delete. Roll back with 'keyward "
       "rollback'.\n\n"
       "Examples:\n"
       "  keyward history platform-data/postgres/orders\n"
-      "  keyward history platform-data/postgres/orders -o json");
-  cli.SetRunner(sub, [&cli, name] { return Run(cli, *name); });
+      "  keyward history platform-data/postgres/orders -o json",
+      &Run);
 }
 
 }  // namespace

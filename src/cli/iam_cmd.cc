@@ -59,35 +59,34 @@ iam::PolicyOptions PolicyOptionsFor(Cli& cli, const IamOptions& o) {
   return p;
 }
 
-int RunPolicy(Cli& cli, const IamOptions& o) {
+CommandResult RunPolicy(Cli& cli, const IamOptions& o) {
   if (o.app.empty() == !o.operator_policy) {
-    return cli.Fail(
-        InvalidArgumentError("pass exactly one of --app APP or --operator"));
+    return InvalidArgumentError("pass exactly one of --app APP or --operator");
   }
   auto inv = LoadForIam(cli, o);
-  if (!inv.ok()) return cli.Fail(inv.status());
+  if (!inv.ok()) return inv.status();
   auto policy =
       o.operator_policy
           ? iam::OperatorPolicy(*inv, PolicyOptionsFor(cli, o))
           : iam::ApplicationPolicy(*inv, o.app, PolicyOptionsFor(cli, o));
   if (!policy.ok()) {
-    return policy.status().code() == StatusCode::kNotFound ||
-                   policy.status().code() == StatusCode::kFailedPrecondition
-               ? (cli.Fail(policy.status()), kExitUsage)
-               : cli.Fail(policy.status());
+    // An undeclared application is the caller's input error (exit 2).
+    bool input = policy.status().code() == StatusCode::kNotFound ||
+                 policy.status().code() == StatusCode::kFailedPrecondition;
+    return input ? AsInputError(policy.status()) : policy.status();
   }
   cli.out() << *policy;
   return kExitOk;
 }
 
-int RunPolicies(Cli& cli, const IamOptions& o) {
+CommandResult RunPolicies(Cli& cli, const IamOptions& o) {
   auto inv = LoadForIam(cli, o);
-  if (!inv.ok()) return cli.Fail(inv.status());
+  if (!inv.ok()) return inv.status();
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
   if (ec)
-    return cli.Fail(InvalidArgumentError("cannot create " + o.out_dir + ": " +
-                                         ec.message()));
+    return InvalidArgumentError("cannot create " + o.out_dir + ": " +
+                                ec.message());
   iam::PolicyOptions p = PolicyOptionsFor(cli, o);
   auto write = [&](const std::string& name, const std::string& text) -> Status {
     std::string path = o.out_dir + "/" + name + ".json";
@@ -104,12 +103,12 @@ int RunPolicies(Cli& cli, const IamOptions& o) {
       continue;
     }
     auto policy = iam::ApplicationPolicy(*inv, a.name, p);
-    if (!policy.ok()) return cli.Fail(policy.status());
-    if (Status s = write(a.name, *policy); !s.ok()) return cli.Fail(s);
+    if (!policy.ok()) return policy.status();
+    if (Status s = write(a.name, *policy); !s.ok()) return s;
   }
   auto op = iam::OperatorPolicy(*inv, p);
-  if (!op.ok()) return cli.Fail(op.status());
-  if (Status s = write("operator", *op); !s.ok()) return cli.Fail(s);
+  if (!op.ok()) return op.status();
+  if (Status s = write("operator", *op); !s.ok()) return s;
   return kExitOk;
 }
 
@@ -198,42 +197,42 @@ StatusOr<iam::ResourcePolicyOptions> ResourcePolicyOptionsFor(
   return ro;
 }
 
-int RunResourcePolicy(Cli& cli, const IamOptions& o) {
+CommandResult RunResourcePolicy(Cli& cli, const IamOptions& o) {
   auto inv = LoadForIam(cli, o);
-  if (!inv.ok()) return cli.Fail(inv.status());
+  if (!inv.ok()) return inv.status();
   auto ro = ResourcePolicyOptionsFor(cli, *inv, o);
-  if (!ro.ok()) return cli.Fail(ro.status());
+  if (!ro.ok()) return ro.status();
   auto secrets = SelectSecrets(*inv, o);
-  if (!secrets.ok()) return (cli.Fail(secrets.status()), kExitUsage);
+  if (!secrets.ok()) return AsInputError(secrets.status());
   if (!o.apply && o.out_dir.empty() && secrets->size() != 1) {
-    return cli.FailUsage(
+    return UsageError(
         "pass --secret NAME to print one policy, --out-dir DIR to write them "
         "all, or --apply to put them");
   }
   std::unique_ptr<secrets::SecretsManagerClient> client;
   if (o.apply) {
     auto c = cli.MakeClient();
-    if (!c.ok()) return cli.Fail(c.status());
+    if (!c.ok()) return c.status();
     client = std::move(*c);
   }
   std::error_code ec;
   if (!o.out_dir.empty()) std::filesystem::create_directories(o.out_dir, ec);
   if (ec) {
-    return cli.Fail(InvalidArgumentError("cannot create " + o.out_dir + ": " +
-                                         ec.message()));
+    return InvalidArgumentError("cannot create " + o.out_dir + ": " +
+                                ec.message());
   }
   int failed = 0;
   for (const inventory::Secret* s : *secrets) {
     auto policy = iam::SecretResourcePolicy(*inv, s->name, *ro);
-    if (!policy.ok()) return cli.Fail(policy.status());
+    if (!policy.ok()) return policy.status();
     auto put = EmitResourcePolicy(cli, o, s->name, *policy, client.get());
-    if (!put.ok()) return cli.Fail(put.status());
+    if (!put.ok()) return put.status();
     failed += *put ? 0 : 1;
   }
   if (failed == 0) return kExitOk;
-  return cli.Fail(InternalError(std::to_string(failed) + " of " +
-                                std::to_string(secrets->size()) +
-                                " resource policies were not applied"));
+  return InternalError(std::to_string(failed) + " of " +
+                       std::to_string(secrets->size()) +
+                       " resource policies were not applied");
 }
 
 void AddCommon(CLI::App* sub, IamOptions& o) {

@@ -15,15 +15,15 @@ struct ListOptions {
   bool include_deleted = false;
 };
 
-int Run(Cli& cli, const ListOptions& o) {
+CommandResult Run(Cli& cli, const ListOptions& o) {
   auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
+  if (!client.ok()) return client.status();
   secrets::ListSecretsRequest req;
   // The "name" filter is a prefix match in Secrets Manager.
   if (!o.prefix.empty()) req.filters.push_back({"name", {o.prefix}});
   req.include_planned_deletion = o.include_deleted;
   auto all = (*client)->ListAllSecrets(req);
-  if (!all.ok()) return cli.Fail(all.status());
+  if (!all.ok()) return all.status();
   std::vector<secrets::SecretMetadata> list = std::move(*all);
   // Keep only true prefixes (the service's name filter also matches words).
   std::erase_if(list,

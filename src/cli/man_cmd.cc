@@ -167,14 +167,13 @@ Status WritePage(const std::string& dir, const std::string& name,
   return OkStatus();
 }
 
-int Run(Cli& cli, const CLI::App& root, const std::string& dir) {
-  if (Status s = WritePage(dir, "keyward", MainPage(root)); !s.ok())
-    return cli.Fail(s);
+CommandResult Run(Cli& cli, const CLI::App& root, const std::string& dir) {
+  if (Status s = WritePage(dir, "keyward", MainPage(root)); !s.ok()) return s;
   int pages = 1;
   for (const CLI::App* sub : root.get_subcommands({})) {
     Status s =
         WritePage(dir, "keyward-" + sub->get_name(), CommandPage(root, *sub));
-    if (!s.ok()) return cli.Fail(s);
+    if (!s.ok()) return s;
     ++pages;
   }
   cli.err() << "keyward man: wrote " << pages << " pages to " << dir << "\n";

@@ -117,17 +117,16 @@ void PrintCopyReport(Cli& cli, const migrate::CopyReport& r, bool dry_run) {
             << secs << " s)\n";
 }
 
-int RunVault(Cli& cli, const MigrateOptions& o) {
+CommandResult RunVault(Cli& cli, const MigrateOptions& o) {
   if (o.dry_run == o.apply) {
-    return cli.Fail(
-        InvalidArgumentError("give exactly one of --dry-run or --apply"));
+    return InvalidArgumentError("give exactly one of --dry-run or --apply");
   }
   auto loaded = LoadNames(cli, o.only);
-  if (!loaded.ok()) return cli.Fail(loaded.status());
+  if (!loaded.ok()) return loaded.status();
   auto store = cli.MakeClient();
-  if (!store.ok()) return cli.Fail(store.status());
+  if (!store.ok()) return store.status();
   auto vault = MakeVault(cli, o);
-  if (!vault.ok()) return cli.Fail(vault.status());
+  if (!vault.ok()) return vault.status();
   migrate::CopyOptions copy;
   copy.dry_run = o.dry_run;
   copy.journal_path = o.journal;
@@ -135,7 +134,7 @@ int RunVault(Cli& cli, const MigrateOptions& o) {
   copy.recheck = o.recheck;
   copy.parallelism = o.parallel;
   auto report = migrate::CopyToVault(loaded->names, **store, **vault, copy);
-  if (!report.ok()) return cli.Fail(report.status());
+  if (!report.ok()) return report.status();
   PrintCopyReport(cli, *report, o.dry_run);
   if (!report->ok()) {
     cli.err() << "keyward: some secrets were not migrated; fix the causes "
@@ -185,34 +184,34 @@ void PrintStatus(Cli& cli, const migrate::LocationReport& loc,
   PrintTable(cli.out(), checks);
 }
 
-int RunStatus(Cli& cli, const MigrateOptions& o) {
+CommandResult RunStatus(Cli& cli, const MigrateOptions& o) {
   for (const std::string& c : o.confirm) {
     const auto& ok = migrate::ConfirmableItems();
     if (std::find(ok.begin(), ok.end(), c) == ok.end()) {
-      return cli.Fail(InvalidArgumentError(
+      return InvalidArgumentError(
           "--confirm " + c +
-          ": expected iam-credentials-removed or inventory-archived"));
+          ": expected iam-credentials-removed or inventory-archived");
     }
   }
   auto loaded = LoadNames(cli, o.only);
-  if (!loaded.ok()) return cli.Fail(loaded.status());
+  if (!loaded.ok()) return loaded.status();
   auto store = cli.MakeClient();
-  if (!store.ok()) return cli.Fail(store.status());
+  if (!store.ok()) return store.status();
   auto vault = MakeVault(cli, o);
-  if (!vault.ok()) return cli.Fail(vault.status());
+  if (!vault.ok()) return vault.status();
   auto loc =
       migrate::LocateSecrets(loaded->names, **store, **vault, o.parallel);
-  if (!loc.ok()) return cli.Fail(loc.status());
+  if (!loc.ok()) return loc.status();
   migrate::ChecklistInput in;
   in.locations = &*loc;
   if (!o.manifests.empty()) {
     auto m = migrate::ScanManifests(o.manifests, o.vault_store);
-    if (!m.ok()) return cli.Fail(m.status());
+    if (!m.ok()) return m.status();
     in.manifests = *m;
   }
   if (!o.sources.empty()) {
     auto m = migrate::ScanForModuleUse(o.sources);
-    if (!m.ok()) return cli.Fail(m.status());
+    if (!m.ok()) return m.status();
     in.modules = *m;
   }
   for (const auto& a : loaded->inventory.applications) {

@@ -9,11 +9,11 @@ namespace {
 
 using Json = nlohmann::json;
 
-int Run(Cli& cli, const std::string& name) {
+CommandResult Run(Cli& cli, const std::string& name) {
   auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
+  if (!client.ok()) return client.status();
   auto r = (*client)->RestoreSecret(name);
-  if (!r.ok()) return cli.Fail(r.status());
+  if (!r.ok()) return r.status();
   if (cli.json()) {
     cli.out() << Json{{"Name", r->name}, {"ARN", r->arn}}.dump(2) << "\n";
   } else {
@@ -23,15 +23,12 @@ int Run(Cli& cli, const std::string& name) {
 }
 
 void Setup(CLI::App& app, Cli& cli) {
-  auto name = std::make_shared<std::string>();
-  CLI::App* sub =
-      app.add_subcommand("restore", "Cancel a secret's scheduled deletion");
-  sub->add_option("name", *name, "secret name or ARN")->required();
-  sub->footer(
+  AddSecretCommand(
+      app, cli, "restore", "Cancel a secret's scheduled deletion",
       "Works during the recovery window of 'keyward delete' (not after "
       "--force).\n\n"
-      "Example:\n  keyward restore platform-data/stripe/orders");
-  cli.SetRunner(sub, [&cli, name] { return Run(cli, *name); });
+      "Example:\n  keyward restore platform-data/stripe/orders",
+      &Run);
 }
 
 }  // namespace

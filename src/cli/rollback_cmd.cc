@@ -18,66 +18,23 @@ struct RollbackOptions {
   std::string to;
 };
 
-// The version to move AWSCURRENT to: --to (which must exist) or AWSPREVIOUS.
-StatusOr<std::string> Target(
-    const RollbackOptions& o,
-    const std::vector<secrets::SecretVersion>& versions) {
-  if (!o.to.empty()) {
-    for (const auto& v : versions) {
-      if (v.version_id == o.to) return o.to;
-    }
-    return NotFoundError("secret '" + o.name + "' has no version '" + o.to +
-                         "' (see: keyward history " + o.name + ")");
-  }
-  for (const auto& v : versions) {
-    if (HasStage(v.version_stages, secrets::kAwsPrevious)) return v.version_id;
-  }
-  return FailedPreconditionError(
-      "secret '" + o.name +
-      "' has no AWSPREVIOUS version to roll back to; pick one with "
-      "--to VERSION_ID (see: keyward history " +
-      o.name + ")");
-}
-
-int Run(Cli& cli, const RollbackOptions& o) {
-  auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
-  auto versions = AllVersions(**client, o.name);
-  if (!versions.ok()) return cli.Fail(versions.status());
-  std::string current;
-  for (const auto& v : *versions) {
-    if (HasStage(v.version_stages, secrets::kAwsCurrent))
-      current = v.version_id;
-  }
-  auto target = Target(o, *versions);
-  if (!target.ok()) return cli.Fail(target.status());
-  Json j{{"Name", o.name},
-         {"PreviousCurrentVersionId", current},
-         {"VersionId", *target}};
-  if (*target == current) {
-    j["Changed"] = false;
-    if (cli.json()) {
-      cli.out() << j.dump(2) << "\n";
-    } else {
-      cli.out() << "unchanged: version " << current << " of " << o.name
-                << " is already AWSCURRENT\n";
-    }
-    return kExitOk;
-  }
-  secrets::UpdateSecretVersionStageRequest req;
-  req.secret_id = o.name;
-  req.version_stage = std::string(secrets::kAwsCurrent);
-  req.move_to_version_id = *target;
-  req.remove_from_version_id = current;
-  Status s = (*client)->UpdateSecretVersionStage(req);
-  if (!s.ok()) return cli.Fail(s);
-  j["Changed"] = true;
+CommandResult Run(Cli& cli, const RollbackOptions& o) {
+  KW_ASSIGN_OR_RETURN(auto client, cli.MakeClient());
+  KW_ASSIGN_OR_RETURN(RollbackResult r, Rollback(*client, o.name, o.to));
   if (cli.json()) {
+    Json j{{"Name", r.name},
+           {"PreviousCurrentVersionId", r.previous_current},
+           {"VersionId", r.version_id},
+           {"Changed", r.changed}};
     cli.out() << j.dump(2) << "\n";
+  } else if (!r.changed) {
+    cli.out() << "unchanged: version " << r.previous_current << " of " << r.name
+              << " is already AWSCURRENT\n";
   } else {
-    cli.out() << "rolled back " << o.name << ": AWSCURRENT is now version "
-              << *target << "\n  (was " << (current.empty() ? "-" : current)
-              << ", now AWSPREVIOUS; undo with: keyward rollback " << o.name
+    cli.out() << "rolled back " << r.name << ": AWSCURRENT is now version "
+              << r.version_id << "\n  (was "
+              << (r.previous_current.empty() ? "-" : r.previous_current)
+              << ", now AWSPREVIOUS; undo with: keyward rollback " << r.name
               << ")\n";
   }
   return kExitOk;

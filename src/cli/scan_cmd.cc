@@ -10,9 +10,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-int Run(Cli& cli, const std::vector<std::string>& paths) {
+CommandResult Run(Cli& cli, const std::vector<std::string>& paths) {
   auto result = inventory::ScanPaths(paths);
-  if (!result.ok()) return cli.Fail(result.status());
+  if (!result.ok()) return result.status();
   if (cli.json()) {
     Json arr = Json::array();
     for (const auto& f : result->findings) {

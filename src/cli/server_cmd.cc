@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/server_inventory.h"
+#include "cli/server_setup.h"
 #include "core/sd_notify.h"
 #include "keyward/aws/process_runner.h"
 #include "keyward/server/auth.h"
@@ -34,29 +35,6 @@ namespace keyward::cli {
 namespace {
 
 using server::AccessKey;
-
-struct ServerFlags {
-  std::string store;
-  std::string listen = "127.0.0.1:4585";
-  std::string credentials;
-  std::string inventory;  // --inventory: a principal per application
-  std::string key_file;
-  std::vector<std::string> policies;  // KEY_OR_PROFILE=FILE
-  std::string roles;                  // STS roles file (JSON)
-  std::vector<std::string> regions;   // --region (repeatable) + --regions
-  std::string account_id = "123456789012";
-  std::string tls_cert, tls_key;
-  std::string access_log = "-";
-  std::string env_file;
-  std::size_t max_body_bytes = 256 * 1024;
-  int threads = 0;
-  std::size_t max_connections = 0;
-  std::string rotation_hook;
-  std::string rotation_profile;
-  double rotation_hook_timeout = 60;
-  double rotation_check_interval = 60;
-  double rotation_day_seconds = 86400;  // hidden, for tests
-};
 
 // The profile the rotation hook calls back as: --rotation-profile, else the
 // first profile of the credentials file.
@@ -93,12 +71,6 @@ Status StartRotation(const ServerFlags& f, server::SecretsService& service,
   ro.day_seconds = f.rotation_day_seconds;
   service.StartRotation(server::CommandRotationHook(std::move(hook)), ro);
   return OkStatus();
-}
-
-std::string DirName(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 StatusOr<std::string> ReadAll(const std::string& path) {
@@ -202,25 +174,6 @@ void AddAccessOptions(CLI::App* sub, ServerFlags& f) {
                   "IAM roles (JSON) for STS AssumeRole; see docs/server.md");
 }
 
-StatusOr<std::pair<std::string, int>> ParseListen(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return InvalidArgumentError("--listen expects HOST:PORT");
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    return InvalidArgumentError("--listen: bad port in " + listen);
-  }
-  if (port < 0 || port > 65535)
-    return InvalidArgumentError("--listen: bad port in " + listen);
-  return std::make_pair(host, port);
-}
-
 // Flushes the access log every 200 ms (and on destruction), so a buffered
 // log is never more than that behind.
 class LogFlusher {
@@ -255,35 +208,6 @@ class LogFlusher {
   std::thread thread_;
 };
 
-// The regions served (empty: every region of the partition) and the default
-// one (named in the env file): the first --region, else the global --region,
-// else us-east-1.
-StatusOr<std::pair<std::vector<std::string>, std::string>> Regions(
-    const ServerFlags& f, const std::string& global_region) {
-  std::vector<std::string> regions;
-  for (const auto& spec : f.regions) {
-    std::size_t start = 0;
-    while (start <= spec.size()) {
-      std::size_t comma = spec.find(',', start);
-      std::string r =
-          spec.substr(start, comma == std::string::npos ? std::string::npos
-                                                        : comma - start);
-      start = comma == std::string::npos ? spec.size() + 1 : comma + 1;
-      if (r.empty()) continue;
-      if (!server::IsPartitionRegion(r)) {
-        return InvalidArgumentError("--region " + r +
-                                    ": not a region of the aws partition "
-                                    "(e.g. us-east-1, eu-central-1)");
-      }
-      if (std::find(regions.begin(), regions.end(), r) == regions.end())
-        regions.push_back(r);
-    }
-  }
-  std::string fallback = global_region.empty() ? "us-east-1" : global_region;
-  std::string def = regions.empty() ? fallback : regions.front();
-  return std::make_pair(regions, def);
-}
-
 // STS for the endpoint: the --roles file's roles; sessions are sealed under
 // the store's master key (a second handle on the same key file), so they
 // survive a restart.
@@ -303,109 +227,73 @@ StatusOr<std::unique_ptr<server::StsService>> MakeSts(
                                     options);
 }
 
-int Run(Cli& cli, const ServerFlags& f) {
-  auto regions = Regions(f, cli.globals().region);
-  if (!regions.ok()) return cli.Fail(regions.status());
-  const std::string region = regions->second;
-  auto listen = ParseListen(f.listen);
-  if (!listen.ok()) return cli.Fail(listen.status());
-  std::string dir = DirName(f.store);
+// What start-up opened: the master key, the access keys, the store and
+// what was created on the way.
+struct Opened {
+  std::unique_ptr<server::ValueCipher> cipher;
+  std::optional<inventory::Inventory> inv;
+  std::vector<AccessKey> keys;
+  std::string hook_profile;
+  std::unique_ptr<server::SecretStore> store;
+  bool key_created = false;
+  bool creds_created = false;
+};
+
+StatusOr<Opened> Open(Cli& cli, const ServerFlags& f, const ServerPlan& plan) {
   // On a shared host another user could pre-create the store directory (or
   // the credentials file) with their own keys and read everything stored.
-  if (Status s = server::CheckPrivate(dir, server::PathKind::kDirectory);
-      !s.ok()) {
-    return cli.Fail(s);
-  }
-  ::mkdir(dir.c_str(), 0700);
-  std::string key_file = f.key_file.empty() ? f.store + ".key" : f.key_file;
-  bool key_created = false;
-  auto cipher =
-      server::ValueCipher::LoadOrCreateKeyFile(key_file, &key_created);
-  if (!cipher.ok()) return cli.Fail(cipher.status());
-  std::string creds_path = f.credentials;
-  bool creds_created = false;
-  if (creds_path.empty()) {
-    creds_path = dir + "/credentials";
-  }
-  if (Status s =
-          server::CheckPrivate(creds_path, server::PathKind::kCredentialsFile);
-      !s.ok()) {
-    return cli.Fail(s);
-  }
-  std::optional<inventory::Inventory> inv;
-  if (Status s = PrepareCredentials(f, creds_path, &inv, &creds_created);
-      !s.ok()) {
-    return cli.Fail(s);
-  }
-  auto keys =
-      LoadKeys(creds_path, f.policies, inv ? &*inv : nullptr, f.account_id);
-  if (!keys.ok()) return cli.Fail(keys.status());
+  KW_RETURN_IF_ERROR(
+      server::CheckPrivate(plan.dir, server::PathKind::kDirectory));
+  ::mkdir(plan.dir.c_str(), 0700);
+  Opened o;
+  KW_ASSIGN_OR_RETURN(o.cipher, server::ValueCipher::LoadOrCreateKeyFile(
+                                    plan.key_file, &o.key_created));
+  KW_RETURN_IF_ERROR(server::CheckPrivate(plan.creds_path,
+                                          server::PathKind::kCredentialsFile));
+  KW_RETURN_IF_ERROR(
+      PrepareCredentials(f, plan.creds_path, &o.inv, &o.creds_created));
+  KW_ASSIGN_OR_RETURN(
+      o.keys, LoadKeys(plan.creds_path, f.policies, o.inv ? &*o.inv : nullptr,
+                       f.account_id));
   WarnForeignAccounts(cli, f);
-  std::size_t key_count = keys->size();
-  auto hook_profile = RotationProfile(f, *keys, creds_path);
-  if (!hook_profile.ok()) return cli.Fail(hook_profile.status());
-  auto store = server::SecretStore::Open(f.store);
-  if (!store.ok()) return cli.Fail(store.status());
+  KW_ASSIGN_OR_RETURN(o.hook_profile,
+                      RotationProfile(f, o.keys, plan.creds_path));
+  KW_ASSIGN_OR_RETURN(o.store, server::SecretStore::Open(f.store));
+  return o;
+}
 
-  // SIGINT/SIGTERM are handled by a thread that stops the server; block them
-  // before any thread starts so every thread inherits the mask.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
-  // Access log and warnings: one line each, serialized.
-  auto log_mu = std::make_shared<std::mutex>();
-  std::FILE* log_file = nullptr;
-  if (f.access_log == "-") {
-    log_file = stderr;
-  } else if (f.access_log != "off") {
-    // 0600 like the store: the log names secrets and callers.
-    int fd = ::open(f.access_log.c_str(),
-                    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    struct stat st {};
-    if (fd >= 0 && ::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() &&
-        (st.st_mode & 077) != 0) {
-      ::fchmod(fd, 0600);
-    }
-    log_file = fd < 0 ? nullptr : ::fdopen(fd, "a");
-    if (log_file == nullptr) {
-      if (fd >= 0) ::close(fd);
-      return cli.Fail(
-          InvalidArgumentError("cannot open access log " + f.access_log));
-    }
-    // Buffered like nginx's `access_log ... buffer= flush=`: one write(2)
-    // per 64 KiB or per 200 ms (the flusher below), not one per request.
-    std::setvbuf(log_file, nullptr, _IOFBF, 1 << 16);
+// The access log: stderr ("-"), none ("off") or an appended 0600 file,
+// buffered like nginx's `access_log ... buffer= flush=` (one write(2) per
+// 64 KiB or per 200 ms, see LogFlusher), not one per request.
+StatusOr<std::FILE*> OpenAccessLog(const std::string& spec) {
+  if (spec == "-") return stderr;
+  if (spec == "off") return static_cast<std::FILE*>(nullptr);
+  // 0600 like the store: the log names secrets and callers.
+  int fd =
+      ::open(spec.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  struct stat st {};
+  if (fd >= 0 && ::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() &&
+      (st.st_mode & 077) != 0) {
+    ::fchmod(fd, 0600);
   }
-  auto write_line = [log_mu](std::FILE* out, const std::string& line) {
-    std::lock_guard<std::mutex> lock(*log_mu);
-    std::fwrite(line.data(), 1, line.size(), out);
-    std::fputc('\n', out);
-    if (out == stderr) std::fflush(out);
-  };
-  LogFlusher flusher(log_file, log_mu);
-  server::ServiceOptions sopt;
-  sopt.region = region;
-  sopt.account_id = f.account_id;
-  sopt.warn = [write_line](const std::string& msg) {
-    write_line(stderr, "keyward server: warning: " + msg);
-  };
-  auto service = server::SecretsService::Create(
-      std::move(*store), std::move(*cipher), std::move(sopt));
-  if (!service.ok()) return cli.Fail(service.status());
-  auto sts = MakeSts(f, key_file);
-  if (!sts.ok()) return cli.Fail(sts.status());
-  server::AuthOptions aopt;
-  aopt.regions = regions->first;
-  aopt.sessions = sts->get();
-  server::RequestAuthenticator auth(std::move(*keys), aopt);
+  std::FILE* file = fd < 0 ? nullptr : ::fdopen(fd, "a");
+  if (file == nullptr) {
+    if (fd >= 0) ::close(fd);
+    return InvalidArgumentError("cannot open access log " + spec);
+  }
+  std::setvbuf(file, nullptr, _IOFBF, 1 << 16);
+  return file;
+}
 
+using LineWriter = std::function<void(std::FILE*, const std::string&)>;
+
+server::ServerOptions FrontEndOptions(const ServerFlags& f,
+                                      const ServerPlan& plan,
+                                      const LineWriter& write_line,
+                                      std::FILE* log_file) {
   server::ServerOptions opt;
-  opt.host = listen->first;
-  opt.port = listen->second;
+  opt.host = plan.host;
+  opt.port = plan.port;
   opt.tls_cert = f.tls_cert;
   opt.tls_key = f.tls_key;
   opt.max_body_bytes = f.max_body_bytes;
@@ -419,58 +307,49 @@ int Run(Cli& cli, const ServerFlags& f) {
       write_line(log_file, line);
     };
   }
+  return opt;
+}
 
-  auto front =
-      server::HttpFrontEnd::Bind(opt, service->get(), &auth, sts->get());
-  if (!front.ok()) return cli.Fail(front.status());
-  std::string scheme = (*front)->tls() ? "https" : "http";
-  std::string host =
-      opt.host.find(':') != std::string::npos ? "[" + opt.host + "]" : opt.host;
-  std::string endpoint =
-      scheme + "://" + host + ":" + std::to_string((*front)->port());
-  if (Status s =
-          StartRotation(f, **service, endpoint, creds_path, *hook_profile);
-      !s.ok()) {
-    return cli.Fail(s);
-  }
-  std::ostringstream env;
-  env << "export AWS_ENDPOINT_URL=" << endpoint
-      << "\nexport AWS_REGION=" << region
-      << "\nexport AWS_DEFAULT_REGION=" << region
-      << "\nexport AWS_SHARED_CREDENTIALS_FILE=" << creds_path << "\n";
-  if (inv) {
-    env << "export AWS_PROFILE=" << kOperatorProfile << "\n";
-  } else if (f.credentials.empty()) {
-    env << "export AWS_PROFILE=keyward-local\n";
-  }
-  if (!f.env_file.empty()) {
-    std::string tmp = f.env_file + ".tmp";
-    ::unlink(tmp.c_str());
-    if (Status s = WriteNew0600(tmp, env.str()); !s.ok()) return cli.Fail(s);
-    if (::rename(tmp.c_str(), f.env_file.c_str()) != 0) {
-      return cli.Fail(InternalError("cannot write " + f.env_file));
-    }
-  }
+// --env-file: the client environment, written atomically (0600).
+Status WriteEnvFile(const std::string& path, const std::string& env) {
+  if (path.empty()) return OkStatus();
+  std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  KW_RETURN_IF_ERROR(WriteNew0600(tmp, env));
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return InternalError("cannot write " + path);
+  return OkStatus();
+}
+
+// The start-up lines on stdout: where, what, and how to use it.
+void PrintListening(Cli& cli, const ServerFlags& f, const ServerPlan& plan,
+                    const Opened& o, const std::string& endpoint,
+                    std::size_t secrets, std::size_t keys, std::size_t roles,
+                    const std::string& env) {
   cli.out() << "keyward server listening on " << endpoint << " (store "
-            << f.store << ", " << (*service)->size() << " secrets, "
-            << key_count << " access key(s), " << (*sts)->role_count()
-            << " role(s)"
-            << (inv ? ", " + std::to_string(inv->applications.size()) +
-                          " application principal(s) from " + f.inventory
-                    : "")
-            << (key_created ? ", new master key " + key_file : "") << ")\n";
+            << f.store << ", " << secrets << " secrets, " << keys
+            << " access key(s), " << roles << " role(s)"
+            << (o.inv ? ", " + std::to_string(o.inv->applications.size()) +
+                            " application principal(s) from " + f.inventory
+                      : "")
+            << (o.key_created ? ", new master key " + plan.key_file : "")
+            << ")\n";
   std::string served;
-  for (const auto& r : regions->first)
-    served += (served.empty() ? "" : ",") + r;
-  cli.out() << "listening=" << endpoint << " region=" << region
+  for (const auto& r : plan.regions) served += (served.empty() ? "" : ",") + r;
+  cli.out() << "listening=" << endpoint << " region=" << plan.region
             << " regions=" << (served.empty() ? "all" : served)
-            << " credentials=" << creds_path << "\n";
-  cli.out() << (creds_created ? "Generated credentials in " + creds_path + ". "
-                              : "")
+            << " credentials=" << plan.creds_path << "\n";
+  cli.out() << (o.creds_created
+                    ? "Generated credentials in " + plan.creds_path + ". "
+                    : "")
             << "To use it:\n"
-            << env.str() << std::flush;
+            << env << std::flush;
+}
 
-  // systemd (Type=notify): ready once the store is open and the port bound.
+// Runs the front end until SIGINT/SIGTERM (blocked in `sigs`); tells
+// systemd (Type=notify) when it is ready and when it stops.
+Status Serve(Cli& cli, server::HttpFrontEnd& front, sigset_t& sigs,
+             const std::string& endpoint, const LineWriter& write_line) {
   auto notify = [&cli, write_line](const std::string& state) {
     if (Status s = SdNotify(cli.env(), state); !s.ok())
       write_line(stderr, "keyward server: warning: " + s.message());
@@ -480,15 +359,76 @@ int Run(Cli& cli, const ServerFlags& f) {
     int sig = 0;
     sigwait(&sigs, &sig);
     notify("STOPPING=1");
-    (*front)->Stop();
+    front.Stop();
   });
-  Status run = (*front)->Run();
+  Status run = front.Run();
   ::kill(::getpid(), SIGTERM);  // wakes the waiter if Run ended on its own
   waiter.join();
+  return run;
+}
+
+// SIGINT/SIGTERM are handled by a thread that stops the server; block them
+// before any thread starts so every thread inherits the mask.
+sigset_t BlockStopSignals() {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  return sigs;
+}
+
+CommandResult Run(Cli& cli, const ServerFlags& f) {
+  KW_ASSIGN_OR_RETURN(ServerPlan plan, PlanServer(f, cli.globals().region));
+  KW_ASSIGN_OR_RETURN(Opened o, Open(cli, f, plan));
+  sigset_t sigs = BlockStopSignals();
+  // Access log and warnings: one line each, serialized.
+  KW_ASSIGN_OR_RETURN(std::FILE * log_file, OpenAccessLog(f.access_log));
+  auto log_mu = std::make_shared<std::mutex>();
+  LineWriter write_line = [log_mu](std::FILE* out, const std::string& line) {
+    std::lock_guard<std::mutex> lock(*log_mu);
+    std::fwrite(line.data(), 1, line.size(), out);
+    std::fputc('\n', out);
+    if (out == stderr) std::fflush(out);
+  };
+  LogFlusher flusher(log_file, log_mu);
+  server::ServiceOptions sopt;
+  sopt.region = plan.region;
+  sopt.account_id = f.account_id;
+  sopt.warn = [write_line](const std::string& msg) {
+    write_line(stderr, "keyward server: warning: " + msg);
+  };
+  KW_ASSIGN_OR_RETURN(auto service, server::SecretsService::Create(
+                                        std::move(o.store), std::move(o.cipher),
+                                        std::move(sopt)));
+  KW_ASSIGN_OR_RETURN(auto sts, MakeSts(f, plan.key_file));
+  server::AuthOptions aopt;
+  aopt.regions = plan.regions;
+  aopt.sessions = sts.get();
+  std::size_t key_count = o.keys.size();
+  server::RequestAuthenticator auth(std::move(o.keys), aopt);
+  server::ServerOptions opt = FrontEndOptions(f, plan, write_line, log_file);
+  KW_ASSIGN_OR_RETURN(auto front, server::HttpFrontEnd::Bind(opt, service.get(),
+                                                             &auth, sts.get()));
+  std::string host =
+      opt.host.find(':') != std::string::npos ? "[" + opt.host + "]" : opt.host;
+  std::string endpoint = std::string(front->tls() ? "https" : "http") + "://" +
+                         host + ":" + std::to_string(front->port());
+  KW_RETURN_IF_ERROR(
+      StartRotation(f, *service, endpoint, plan.creds_path, o.hook_profile));
+  std::string profile = o.inv                   ? std::string(kOperatorProfile)
+                        : f.credentials.empty() ? "keyward-local"
+                                                : "";
+  std::string env = ClientEnvironment(plan, endpoint, profile);
+  KW_RETURN_IF_ERROR(WriteEnvFile(f.env_file, env));
+  PrintListening(cli, f, plan, o, endpoint, service->size(), key_count,
+                 sts->role_count(), env);
+  Status run = Serve(cli, *front, sigs, endpoint, write_line);
   flusher.Stop();
   if (log_file != nullptr && log_file != stderr) std::fclose(log_file);
   cli.err() << "keyward server: stopped\n";
-  if (!run.ok()) return cli.Fail(run);
+  KW_RETURN_IF_ERROR(run);
   return kExitOk;
 }
 

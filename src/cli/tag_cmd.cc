@@ -32,8 +32,8 @@ StatusOr<std::vector<secrets::Tag>> ParsePairs(
   return tags;
 }
 
-int PrintTags(Cli& cli, const std::string& name,
-              const std::vector<secrets::Tag>& tags) {
+CommandResult PrintTags(Cli& cli, const std::string& name,
+                        const std::vector<secrets::Tag>& tags) {
   if (cli.json()) {
     Json arr = Json::array();
     for (const auto& t : tags)
@@ -47,17 +47,17 @@ int PrintTags(Cli& cli, const std::string& name,
   return kExitOk;
 }
 
-int RunTag(Cli& cli, const TagOptions& o) {
+CommandResult RunTag(Cli& cli, const TagOptions& o) {
   auto tags = ParsePairs(o.pairs);
-  if (!tags.ok()) return cli.Fail(tags.status());
+  if (!tags.ok()) return tags.status();
   auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
+  if (!client.ok()) return client.status();
   if (!tags->empty()) {
     Status s = (*client)->TagResource(o.name, *tags);
-    if (!s.ok()) return cli.Fail(s);
+    if (!s.ok()) return s;
   }
   auto m = (*client)->DescribeSecret(o.name);
-  if (!m.ok()) return cli.Fail(m.status());
+  if (!m.ok()) return m.status();
   if (!tags->empty() && !cli.json()) {
     cli.out() << "tagged " << m->name << " (" << tags->size() << " tag"
               << (tags->size() == 1 ? "" : "s") << " set)\n";
@@ -65,13 +65,13 @@ int RunTag(Cli& cli, const TagOptions& o) {
   return PrintTags(cli, m->name, m->tags);
 }
 
-int RunUntag(Cli& cli, const TagOptions& o) {
+CommandResult RunUntag(Cli& cli, const TagOptions& o) {
   auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
+  if (!client.ok()) return client.status();
   Status s = (*client)->UntagResource(o.name, o.pairs);
-  if (!s.ok()) return cli.Fail(s);
+  if (!s.ok()) return s;
   auto m = (*client)->DescribeSecret(o.name);
-  if (!m.ok()) return cli.Fail(m.status());
+  if (!m.ok()) return m.status();
   if (!cli.json()) cli.out() << "untagged " << m->name << "\n";
   return PrintTags(cli, m->name, m->tags);
 }

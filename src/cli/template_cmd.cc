@@ -65,25 +65,25 @@ void WaitForStop() {
   }
 }
 
-int Run(Cli& cli, const TemplateFlags& f) {
+CommandResult Run(Cli& cli, const TemplateFlags& f) {
   auto specs = LoadSpecs(f.config);
-  if (!specs.ok()) return cli.Fail(specs.status());
+  if (!specs.ok()) return specs.status();
   if (specs->empty())
-    return cli.Fail(InvalidArgumentError(f.config + ": 'templates' is empty"));
+    return InvalidArgumentError(f.config + ": 'templates' is empty");
   if (f.check) {
     cli.out() << f.config << ": " << specs->size() << " template(s) OK\n";
     return kExitOk;
   }
   auto refresh = agent::ParseDuration(f.refresh_interval);
   if (!refresh.ok() || *refresh < std::chrono::seconds(1)) {
-    return cli.Fail(InvalidArgumentError(
-        "--refresh-interval: give a duration of at least 1s"));
+    return InvalidArgumentError(
+        "--refresh-interval: give a duration of at least 1s");
   }
   // Before any thread exists, so that every thread inherits the mask and
   // sigwait() below receives the signals.
-  if (Status s = agent::Supervisor::BlockSignals(); !s.ok()) return cli.Fail(s);
+  if (Status s = agent::Supervisor::BlockSignals(); !s.ok()) return s;
   auto client = cli.MakeClient();
-  if (!client.ok()) return cli.Fail(client.status());
+  if (!client.ok()) return client.status();
   SecretCacheOptions options;
   options.client =
       std::shared_ptr<secrets::SecretsManagerApi>(std::move(*client));
@@ -91,7 +91,7 @@ int Run(Cli& cli, const TemplateFlags& f) {
   options.refresh_ahead = std::chrono::seconds(0);
   options.background_refresh = !f.once;
   auto cache = SecretCache::Create(std::move(options));
-  if (!cache.ok()) return cli.Fail(cache.status());
+  if (!cache.ok()) return cache.status();
   std::set<std::string> names;
   for (const auto& spec : *specs) {
     auto t = agent::CompileTemplate(spec);
@@ -109,10 +109,10 @@ int Run(Cli& cli, const TemplateFlags& f) {
   };
   auto runner =
       agent::TemplateRunner::Create(cache->get(), std::move(*specs), ro);
-  if (!runner.ok()) return cli.Fail(runner.status());
+  if (!runner.ok()) return runner.status();
   Status first = (*runner)->Start();
   if (f.once) {
-    if (!first.ok()) return cli.Fail(first);
+    if (!first.ok()) return first;
     return kExitOk;
   }
   WaitForStop();

@@ -46,4 +46,51 @@ bool HasStage(const std::vector<std::string>& stages, std::string_view stage) {
   return std::find(stages.begin(), stages.end(), stage) != stages.end();
 }
 
+namespace {
+
+// The version to move AWSCURRENT to: `to` (which must exist) or AWSPREVIOUS.
+StatusOr<std::string> RollbackTarget(
+    const std::string& name, const std::string& to,
+    const std::vector<secrets::SecretVersion>& versions) {
+  if (!to.empty()) {
+    for (const auto& v : versions) {
+      if (v.version_id == to) return to;
+    }
+    return NotFoundError("secret '" + name + "' has no version '" + to +
+                         "' (see: keyward history " + name + ")");
+  }
+  for (const auto& v : versions) {
+    if (HasStage(v.version_stages, secrets::kAwsPrevious)) return v.version_id;
+  }
+  return FailedPreconditionError(
+      "secret '" + name +
+      "' has no AWSPREVIOUS version to roll back to; pick one with "
+      "--to VERSION_ID (see: keyward history " +
+      name + ")");
+}
+
+}  // namespace
+
+StatusOr<RollbackResult> Rollback(secrets::SecretsManagerApi& api,
+                                  const std::string& name,
+                                  const std::string& to) {
+  KW_ASSIGN_OR_RETURN(auto versions, AllVersions(api, name));
+  RollbackResult r;
+  r.name = name;
+  for (const auto& v : versions) {
+    if (HasStage(v.version_stages, secrets::kAwsCurrent))
+      r.previous_current = v.version_id;
+  }
+  KW_ASSIGN_OR_RETURN(r.version_id, RollbackTarget(name, to, versions));
+  if (r.version_id == r.previous_current) return r;
+  secrets::UpdateSecretVersionStageRequest req;
+  req.secret_id = name;
+  req.version_stage = std::string(secrets::kAwsCurrent);
+  req.move_to_version_id = r.version_id;
+  req.remove_from_version_id = r.previous_current;
+  KW_RETURN_IF_ERROR(api.UpdateSecretVersionStage(req));
+  r.changed = true;
+  return r;
+}
+
 }  // namespace keyward::cli

@@ -21,84 +21,107 @@ std::string MaskKeyId(const std::string& id) {
   return std::string(id.size() - 4, '*') + id.substr(id.size() - 4);
 }
 
-int Run(Cli& cli, const WhoamiOptions& o) {
-  const Environment& env = cli.env();
-  auto resolved = cli.ResolveAws();
-  if (!resolved.ok()) return cli.Fail(resolved.status());
-  const aws::ProfileSettings* settings = &resolved->profile;
-  const std::string& region = resolved->region;
-  auto provider = &resolved->credentials;
-  StatusOr<aws::Credentials> creds = (*provider)->Get();
-  if (!creds.ok()) {
-    Status s = creds.status();
-    if (s.code() == StatusCode::kNotFound) {
-      s = UnauthenticatedError(
-          "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
-          "AWS_SECRET_ACCESS_KEY, or "
-          "choose a profile with --profile / AWS_PROFILE (" +
-          s.message() + ")");
-    }
-    return cli.Fail(s);
-  }
+// What whoami found: the credentials and where they came from, and STS's
+// answer (an error when there was none).
+struct Identity {
+  aws::Credentials creds;
+  std::string profile;         // the profile in effect
+  std::string profile_source;  // where its name came from
+  std::string region;
+  std::string sts_endpoint;
+  StatusOr<aws::CallerIdentity> id = UnknownError("not asked");
+};
 
+// The resolved credentials (UNAUTHENTICATED when there are none).
+StatusOr<aws::Credentials> FindCredentials(const aws::AwsConfig& resolved) {
+  StatusOr<aws::Credentials> creds = resolved.credentials->Get();
+  if (creds.ok() || creds.status().code() != StatusCode::kNotFound)
+    return creds;
+  return UnauthenticatedError(
+      "no AWS credentials found: set AWS_ACCESS_KEY_ID and "
+      "AWS_SECRET_ACCESS_KEY, or "
+      "choose a profile with --profile / AWS_PROFILE (" +
+      creds.status().message() + ")");
+}
+
+StatusOr<Identity> Identify(Cli& cli, const WhoamiOptions& o) {
+  KW_ASSIGN_OR_RETURN(aws::AwsConfig resolved, cli.ResolveAws());
+  Identity r;
+  KW_ASSIGN_OR_RETURN(r.creds, FindCredentials(resolved));
+  r.profile = resolved.profile.profile;
+  r.profile_source = resolved.profile.profile_source;
+  r.region = resolved.region;
   aws::StsOptions so;
-  so.region = region;
+  so.region = r.region;
   so.endpoint_url = !o.sts_endpoint_url.empty() ? o.sts_endpoint_url
-                                                : resolved->sts_endpoint_url;
+                                                : resolved.sts_endpoint_url;
   HttpClientOptions http;
-  http.ca_bundle = settings->ca_bundle;
-  so.http = NewCurlHttpClient(http, env);
-  auto sts = aws::StsClient::Create(std::move(so));
-  if (!sts.ok()) return cli.Fail(sts.status());
-  auto id = (*sts)->GetCallerIdentity(*creds);
-  if (!id.ok() && (id.status().code() == StatusCode::kUnauthenticated ||
-                   id.status().code() == StatusCode::kPermissionDenied)) {
+  http.ca_bundle = resolved.profile.ca_bundle;
+  so.http = NewCurlHttpClient(http, cli.env());
+  KW_ASSIGN_OR_RETURN(auto sts, aws::StsClient::Create(std::move(so)));
+  r.sts_endpoint = sts->endpoint();
+  r.id = sts->GetCallerIdentity(r.creds);
+  if (!r.id.ok() && (r.id.status().code() == StatusCode::kUnauthenticated ||
+                     r.id.status().code() == StatusCode::kPermissionDenied)) {
     // STS answered and refused these credentials: an authentication error.
-    return cli.Fail(
-        id.status().WithContext("credentials from " + creds->provider));
+    return r.id.status().WithContext("credentials from " + r.creds.provider);
   }
+  return r;
+}
+
+void PrintJson(Cli& cli, const Identity& r) {
+  const auto& id = r.id;
+  auto or_null = [&](const std::string& v) {
+    return id.ok() ? nlohmann::json(v) : nlohmann::json();
+  };
+  nlohmann::json j{
+      {"Account", or_null(id.ok() ? id->account : "")},
+      {"Arn", or_null(id.ok() ? id->arn : "")},
+      {"UserId", or_null(id.ok() ? id->user_id : "")},
+      {"AccessKeyId", MaskKeyId(r.creds.access_key_id)},
+      {"Provider", r.creds.provider},
+      {"Profile", r.creds.provider == "environment" ? "" : r.profile},
+      {"ProfileSource", r.profile_source},
+      {"Region", r.region},
+      {"Expiration", r.creds.expiration ? TimeOrDash(r.creds.expiration) : ""},
+      {"StsEndpoint", r.sts_endpoint}};
+  cli.out() << j.dump(2) << "\n";
+}
+
+void PrintText(Cli& cli, const Identity& r) {
   // Without an STS answer (an endpoint without STS, e.g. keyward server or
   // moto without sts) keyward still says what it did determine.
   const std::string unknown = "- (not determined: no STS answer)";
-  std::string profile =
-      settings->profile + " (from " + settings->profile_source + ")";
-  if (creds->provider == "environment") profile = "- (environment variables)";
-  std::string expires = creds->expiration ? TimeOrDash(creds->expiration)
-                                          : "never (long-term key)";
+  const auto& id = r.id;
+  std::string profile = r.profile + " (from " + r.profile_source + ")";
+  if (r.creds.provider == "environment") profile = "- (environment variables)";
+  std::string expires = r.creds.expiration ? TimeOrDash(r.creds.expiration)
+                                           : "never (long-term key)";
+  PrintTable(cli.out(), {{"Account:", id.ok() ? id->account : unknown},
+                         {"ARN:", id.ok() ? id->arn : unknown},
+                         {"UserId:", id.ok() ? id->user_id : unknown},
+                         {"AccessKeyId:", MaskKeyId(r.creds.access_key_id)},
+                         {"Provider:", r.creds.provider},
+                         {"Profile:", profile},
+                         {"Region:", r.region.empty() ? "-" : r.region},
+                         {"Expires:", expires}});
+}
+
+CommandResult Run(Cli& cli, const WhoamiOptions& o) {
+  KW_ASSIGN_OR_RETURN(Identity r, Identify(cli, o));
   if (cli.json()) {
-    auto or_null = [&](const std::string& v) {
-      return id.ok() ? nlohmann::json(v) : nlohmann::json();
-    };
-    nlohmann::json j{
-        {"Account", or_null(id.ok() ? id->account : "")},
-        {"Arn", or_null(id.ok() ? id->arn : "")},
-        {"UserId", or_null(id.ok() ? id->user_id : "")},
-        {"AccessKeyId", MaskKeyId(creds->access_key_id)},
-        {"Provider", creds->provider},
-        {"Profile", creds->provider == "environment" ? "" : settings->profile},
-        {"ProfileSource", settings->profile_source},
-        {"Region", region},
-        {"Expiration", creds->expiration ? TimeOrDash(creds->expiration) : ""},
-        {"StsEndpoint", (*sts)->endpoint()}};
-    cli.out() << j.dump(2) << "\n";
+    PrintJson(cli, r);
   } else {
-    PrintTable(cli.out(), {{"Account:", id.ok() ? id->account : unknown},
-                           {"ARN:", id.ok() ? id->arn : unknown},
-                           {"UserId:", id.ok() ? id->user_id : unknown},
-                           {"AccessKeyId:", MaskKeyId(creds->access_key_id)},
-                           {"Provider:", creds->provider},
-                           {"Profile:", profile},
-                           {"Region:", region.empty() ? "-" : region},
-                           {"Expires:", expires}});
+    PrintText(cli, r);
   }
-  if (id.ok()) return kExitOk;
-  return cli.Fail(UnavailableError(
+  if (r.id.ok()) return kExitOk;
+  return UnavailableError(
       "could not determine the account, ARN and user id: STS "
       "GetCallerIdentity at " +
-      (*sts)->endpoint() + " failed (" + id.status().message() +
-      "); the credentials above were found (" + creds->provider +
+      r.sts_endpoint + " failed (" + r.id.status().message() +
+      "); the credentials above were found (" + r.creds.provider +
       ") but not verified. Pass --sts-endpoint-url for an endpoint that "
-      "serves STS"));
+      "serves STS");
 }
 
 void Setup(CLI::App& app, Cli& cli) {
