@@ -152,6 +152,18 @@ struct RotateSecretRequest {
                          const RotateSecretRequest&) = default;
 };
 
+// UpdateSecretVersionStage as keyward server reads it: an empty version id
+// is not the same as none (the public UpdateSecretVersionStageRequest, for
+// the client, omits empty ones).
+struct StageMoveRequest {
+  std::string secret_id;
+  std::string version_stage;
+  std::optional<std::string> remove_from_version_id;
+  std::optional<std::string> move_to_version_id;
+  friend bool operator==(const StageMoveRequest&,
+                         const StageMoveRequest&) = default;
+};
+
 // The response of TagResource and UntagResource: {}.
 struct EmptyResult {
   friend bool operator==(const EmptyResult&, const EmptyResult&) = default;
@@ -224,6 +236,7 @@ Json ToJson(const ValidateResourcePolicyRequest& r);
 Json ToJson(const ReplicateSecretToRegionsRequest& r);
 Json ToJson(const RemoveRegionsFromReplicationRequest& r);
 Json ToJson(const RotateSecretRequest& r);
+Json ToJson(const StageMoveRequest& r);
 
 // ---- responses --------------------------------------------------------------
 
@@ -251,8 +264,8 @@ Json ToJson(const EmptyResult& r);
 // keyward server decodes with it (SecretIdRequest, PutResourcePolicyRequest,
 // ValidateResourcePolicyRequest, ReplicateSecretToRegionsRequest,
 // RemoveRegionsFromReplicationRequest, RotateSecretRequest,
-// TagResourceRequest, UntagResourceRequest, GetRandomPasswordRequest) are
-// read strictly, with the errors
+// TagResourceRequest, UntagResourceRequest, GetRandomPasswordRequest,
+// StageMoveRequest) are read strictly, with the errors
 // AWS answers (wrong type: SerializationException; missing or out of the
 // model's bounds: ValidationException), in the order AWS checks them; the
 // other requests are still read leniently (only the client's tests decode
@@ -299,6 +312,7 @@ KEYWARD_WIRE_DECODER(ReplicationResult);
 KEYWARD_WIRE_DECODER(ArnResult);
 KEYWARD_WIRE_DECODER(RotateSecretRequest);
 KEYWARD_WIRE_DECODER(EmptyResult);
+KEYWARD_WIRE_DECODER(StageMoveRequest);
 #undef KEYWARD_WIRE_DECODER
 
 }  // namespace keyward::secrets::wire

@@ -159,6 +159,30 @@ StatusOr<GetRandomPasswordRequest> FromJson<GetRandomPasswordRequest>(
   return r;
 }
 
+Json ToJson(const StageMoveRequest& r) {
+  Json j{{"SecretId", r.secret_id}, {"VersionStage", r.version_stage}};
+  if (r.remove_from_version_id)
+    j["RemoveFromVersionId"] = *r.remove_from_version_id;
+  if (r.move_to_version_id) j["MoveToVersionId"] = *r.move_to_version_id;
+  return j;
+}
+
+template <>
+StatusOr<StageMoveRequest> FromJson<StageMoveRequest>(const Json& j) {
+  StageMoveRequest r;
+  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+  KW_ASSIGN_OR_RETURN(r.version_stage, ReadRequiredString(j, "VersionStage"));
+  KW_ASSIGN_OR_RETURN(r.remove_from_version_id,
+                      ReadOptString(j, "RemoveFromVersionId"));
+  KW_ASSIGN_OR_RETURN(r.move_to_version_id,
+                      ReadOptString(j, "MoveToVersionId"));
+  if (r.version_stage.empty() || r.version_stage.size() > 256) {
+    return ValidationError("versionStage",
+                           "Member must have length between 1 and 256");
+  }
+  return r;
+}
+
 Json ToJson(const EmptyResult&) { return Json::object(); }
 
 template <>

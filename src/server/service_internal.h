@@ -500,8 +500,8 @@ struct SecretsService::Impl {
   StatusOr<secrets::wire::SecretRef> RestoreSecret(
       const secrets::wire::SecretIdRequest& req, const Caller& caller);
   StatusOr<Json> ListSecretVersionIds(const Json& req, const Caller& caller);
-  StatusOr<Json> UpdateSecretVersionStage(const Json& req,
-                                          const Caller& caller);
+  StatusOr<secrets::wire::SecretRef> UpdateSecretVersionStage(
+      const secrets::wire::StageMoveRequest& req, const Caller& caller);
   StatusOr<secrets::wire::EmptyResult> TagResource(
       const secrets::wire::TagResourceRequest& req, const Caller& caller);
   StatusOr<secrets::wire::EmptyResult> UntagResource(

@@ -242,21 +242,15 @@ StatusOr<Json> SecretsService::Impl::ListSecretVersionIds(
   return out;
 }
 
-StatusOr<Json> SecretsService::Impl::UpdateSecretVersionStage(
-    const Json& req, const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  KW_ASSIGN_OR_RETURN(std::string stage, RequiredString(req, "VersionStage"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> remove_from,
-                      OptString(req, "RemoveFromVersionId"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> move_to,
-                      OptString(req, "MoveToVersionId"));
-  if (stage.empty() || stage.size() > 256) {
-    return Validation("versionStage",
-                      "Member must have length between 1 and 256");
-  }
+StatusOr<wire::SecretRef> SecretsService::Impl::UpdateSecretVersionStage(
+    const wire::StageMoveRequest& req, const Caller& caller) {
+  const std::string& stage = req.version_stage;
+  const std::optional<std::string>& remove_from = req.remove_from_version_id;
+  const std::optional<std::string>& move_to = req.move_to_version_id;
   std::unique_lock lock(mu);
-  KW_ASSIGN_OR_RETURN(StoredSecret * s,
-                      ForWrite(id, "UpdateSecretVersionStage", caller));
+  KW_ASSIGN_OR_RETURN(
+      StoredSecret * s,
+      ForWrite(req.secret_id, "UpdateSecretVersionStage", caller));
   StoredSecret updated = *s;
   StoredVersion* holder = nullptr;
   for (auto& v : updated.versions) {
@@ -290,7 +284,7 @@ StatusOr<Json> SecretsService::Impl::UpdateSecretVersionStage(
   updated.last_changed = Now();
   KW_RETURN_IF_ERROR(Persist(updated, s));
   *s = std::move(updated);
-  return Json{{"ARN", s->arn}, {"Name", s->name}};
+  return wire::SecretRef{s->arn, s->name};
 }
 
 StatusOr<wire::EmptyResult> SecretsService::Impl::TagResource(

@@ -405,6 +405,21 @@ TEST(WireTest, RandomPasswordRequestIsStrict) {
             true);
 }
 
+TEST(WireTest, StageMoveRequest) {
+  StageMoveRequest r{"a", "S", "", std::nullopt};
+  EXPECT_EQ(RoundTrip(r), r);  // "" stays distinct from none
+  EXPECT_EQ(
+      FromJson<StageMoveRequest>(Json{{"SecretId", "a"}}).status().message(),
+      "1 validation error detected: Value at 'VersionStage' failed to "
+      "satisfy constraint: Member must not be null");
+  EXPECT_EQ(
+      FromJson<StageMoveRequest>(Json{{"SecretId", "a"}, {"VersionStage", ""}})
+          .status()
+          .message(),
+      "1 validation error detected: Value at 'versionStage' failed to "
+      "satisfy constraint: Member must have length between 1 and 256");
+}
+
 // Requests keyward server decodes are read strictly, with AWS's errors.
 TEST(WireTest, StrictRequestErrors) {
   auto missing = FromJson<SecretIdRequest>(Json::object());
