@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "keyward/aws/process_runner.h"
 #include "keyward/env.h"
 #include "keyward/http/http_client.h"
+#include "keyward/process.h"
 
 namespace keyward::fuzz {
 
@@ -42,6 +42,10 @@ class MapFileSystem : public FileSystem {
     info.mode = 0600;
     return info;
   }
+  Status WriteFile(const std::string&, std::string_view,
+                   const FileOwnership&) const override {
+    return PermissionDeniedError("fuzz: no writes");
+  }
 };
 
 class CannedHttpClient : public HttpClient {
@@ -58,12 +62,12 @@ class CannedHttpClient : public HttpClient {
   }
 };
 
-class CannedProcessRunner : public aws::ProcessRunner {
+class CannedProcessRunner : public ProcessRunner {
  public:
   std::string out;
   int exit_code = 0;
-  StatusOr<aws::ProcessResult> Run(const aws::ProcessRequest&) override {
-    aws::ProcessResult r;
+  StatusOr<ProcessResult> Run(const ProcessRequest&) override {
+    ProcessResult r;
     r.exit_code = exit_code;
     r.out = SecureString(out.begin(), out.end());
     return r;

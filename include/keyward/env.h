@@ -1,7 +1,8 @@
-// Seams for everything keyward reads from the operating system: the clock,
-// environment variables and files. Production code takes these as
-// interfaces so tests can substitute fakes (tests/testing/fakes.h) and never
-// sleep or touch the real environment.
+// Seams for what keyward reads from and writes to the operating system: the
+// clock, environment variables and files. They travel together in
+// keyward::Runtime (keyward/runtime.h, with the process runner, randomness,
+// sleep and the logger); tests substitute fakes (tests/testing/fakes.h) and
+// never sleep or touch the real environment.
 //
 // Thread-safety: the real implementations are thread-safe.
 #ifndef KEYWARD_ENV_H_
@@ -45,6 +46,13 @@ struct FileInfo {
   friend bool operator==(const FileInfo&, const FileInfo&) = default;
 };
 
+// Who owns a file FileSystem::WriteFile writes, and its mode.
+struct FileOwnership {
+  unsigned mode = 0600;  // permission bits, applied exactly (no umask)
+  std::string owner;     // user name or numeric uid; "" = unchanged
+  std::string group;     // group name or numeric gid; "" = unchanged
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -53,6 +61,14 @@ class FileSystem {
   virtual StatusOr<std::string> ReadFile(const std::string& path) const = 0;
   // Metadata; exists=false when the file is absent.
   virtual FileInfo Stat(const std::string& path) const = 0;
+  // Replaces `path` with `data` atomically: readers see the old or the new
+  // contents, never a mix, even across a crash (the real one writes a
+  // temporary file in the same folder, chowns, chmods and fsyncs it, renames
+  // it over `path` and fsyncs the folder). On error `path` is untouched.
+  // NOT_FOUND for a missing folder or an unknown owner/group,
+  // PERMISSION_DENIED, INTERNAL; messages name the path, never the data.
+  virtual Status WriteFile(const std::string& path, std::string_view data,
+                           const FileOwnership& ownership) const = 0;
   // The real filesystem.
   static const FileSystem& Real();
 };

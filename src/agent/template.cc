@@ -8,7 +8,7 @@
 #include <set>
 
 #include "agent/config_values.h"
-#include "keyward/aws/process_runner.h"
+#include "keyward/process.h"
 
 namespace keyward::agent {
 namespace {
@@ -648,7 +648,7 @@ Status SpecParser::ParseCommand(const YAML::Node& n, TemplateSpec& spec) const {
     }
   } else {
     KW_ASSIGN_OR_RETURN(std::string line, Scalar(n, "command"));
-    StatusOr<std::vector<std::string>> words = aws::ShellSplit(line);
+    StatusOr<std::vector<std::string>> words = ShellSplit(line);
     if (!words.ok()) return Error(n, "command: " + words.status().message());
     spec.command = std::move(*words);
   }

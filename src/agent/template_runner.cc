@@ -238,10 +238,10 @@ void TemplateRunner::Impl::RunActions(Entry& e) {
   const std::string& dest = e.spec.destination;
   std::vector<std::string> problems;
   if (!e.spec.command.empty()) {
-    aws::ProcessRequest req;
+    ProcessRequest req;
     req.argv = e.spec.command;
     req.timeout = e.spec.command_timeout;
-    StatusOr<aws::ProcessResult> r = options.process_runner->Run(req);
+    StatusOr<ProcessResult> r = options.process_runner->Run(req);
     // The command's output is not logged: it may echo what it read.
     if (!r.ok()) {
       problems.push_back("command '" + req.argv[0] +
@@ -288,7 +288,7 @@ StatusOr<std::unique_ptr<TemplateRunner>> TemplateRunner::Create(
   auto impl = std::make_shared<Impl>();
   impl->cache = cache;
   if (!options.process_runner)
-    options.process_runner = &aws::ProcessRunner::Real();
+    options.process_runner = &ProcessRunner::Real();
   if (!options.fs) options.fs = &FileSystem::Real();
   if (!options.kill)
     options.kill = [](int pid, int sig) { return ::kill(pid, sig); };

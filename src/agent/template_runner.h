@@ -35,9 +35,9 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/atomic_file.h"
+#include "core/atomic_file.h"
 #include "agent/template.h"
-#include "keyward/aws/process_runner.h"
+#include "keyward/process.h"
 #include "keyward/env.h"
 #include "keyward/secret_cache.h"
 #include "keyward/status.h"
@@ -60,8 +60,8 @@ class TemplateRunner {
  public:
   using LogLevel = SecretCacheOptions::LogLevel;
   struct Options {
-    // Runs each template's command. Default: aws::ProcessRunner::Real().
-    aws::ProcessRunner* process_runner = nullptr;
+    // Runs each template's command. Default: ProcessRunner::Real().
+    ProcessRunner* process_runner = nullptr;
     // Reads pid files and the destination's current contents. Default: the
     // real filesystem.
     const FileSystem* fs = nullptr;

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <set>
 
-#include "keyward/aws/process_runner.h"
+#include "keyward/process.h"
 
 namespace keyward::aws::internal {
 namespace {

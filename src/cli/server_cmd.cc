@@ -23,7 +23,7 @@
 #include "cli/server_inventory.h"
 #include "cli/server_setup.h"
 #include "core/sd_notify.h"
-#include "keyward/aws/process_runner.h"
+#include "keyward/process.h"
 #include "keyward/server/auth.h"
 #include "keyward/server/http_server.h"
 #include "keyward/server/service.h"
@@ -56,7 +56,7 @@ Status StartRotation(const ServerFlags& f, server::SecretsService& service,
                      const std::string& profile) {
   if (f.rotation_hook.empty()) return OkStatus();
   server::CommandHookOptions hook;
-  KW_ASSIGN_OR_RETURN(hook.argv, aws::ShellSplit(f.rotation_hook));
+  KW_ASSIGN_OR_RETURN(hook.argv, ShellSplit(f.rotation_hook));
   if (hook.argv.empty())
     return InvalidArgumentError("--rotation-hook: empty command");
   hook.env = {"AWS_ENDPOINT_URL=" + endpoint,

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic_file.h"
+
 namespace keyward {
 namespace {
 
@@ -58,6 +60,10 @@ class RealFileSystem : public FileSystem {
     ss << in.rdbuf();
     if (in.bad()) return InternalError(path + ": read error");
     return ss.str();
+  }
+  Status WriteFile(const std::string& path, std::string_view data,
+                   const FileOwnership& ownership) const override {
+    return WriteFileAtomically(path, data, ownership);
   }
   FileInfo Stat(const std::string& path) const override {
     struct stat st;

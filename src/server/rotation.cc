@@ -272,7 +272,7 @@ namespace {
 class CommandHook : public RotationHook {
  public:
   explicit CommandHook(CommandHookOptions o) : o_(std::move(o)) {
-    if (!o_.run) o_.run = aws::RunProcessWithIo;
+    if (!o_.run) o_.run = RunProcessWithIo;
     static constexpr std::string_view kDropped[] = {
         "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=",
         "AWS_SESSION_TOKEN=", "AWS_PROFILE=",
@@ -292,15 +292,15 @@ class CommandHook : public RotationHook {
   }
 
   Status Run(const RotationEvent& event) override {
-    aws::ProcessRequest req;
+    ProcessRequest req;
     req.argv = o_.argv;
     req.timeout = o_.timeout;
-    aws::ProcessIo io;
+    ProcessIo io;
     io.stdin_data = RotationEventJson(event);
     io.env = base_env_;
     io.env.push_back("AWS_REGION=" + event.region);
     io.env.push_back("AWS_DEFAULT_REGION=" + event.region);
-    StatusOr<aws::ProcessResult> r = o_.run(req, io);
+    StatusOr<ProcessResult> r = o_.run(req, io);
     std::string step = "the rotation hook's " + event.step + " step";
     if (!r.ok()) {
       return Status(r.status().code(), step + ": " + r.status().message());

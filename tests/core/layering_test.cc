@@ -1,6 +1,6 @@
 // The layers of keyward may only include downwards (docs/architecture.md):
-//   core  (src/core, keyward/status.h, env.h, secret_value.h, naming.h,
-//          attributes.h)
+//   core  (src/core, keyward/status.h, env.h, runtime.h, process.h,
+//          secret_value.h, naming.h, attributes.h, function_ref.h)
 //   http  (src/http, keyward/http/)        may include core
 //   aws   (src/aws, keyward/aws/)          may include core, http
 //   everything else (secrets, config, server, agent, inventory, cli, ...)
@@ -27,7 +27,10 @@ Layer LayerOfInclude(const std::string& path) {
       {"keyward/env.h", kCore},
       {"keyward/secret_value.h", kCore},
       {"keyward/naming.h", kCore},
-      {"keyward/attributes.h", kCore}};
+      {"keyward/attributes.h", kCore},
+      {"keyward/runtime.h", kCore},
+      {"keyward/process.h", kCore},
+      {"keyward/function_ref.h", kCore}};
   if (auto it = kCoreHeaders.find(path); it != kCoreHeaders.end())
     return it->second;
   if (path.starts_with("core/")) return kCore;

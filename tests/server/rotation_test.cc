@@ -104,8 +104,8 @@ TEST(RotationEventTest, JsonAsAwsSendsIt) {
 
 TEST(CommandRotationHookTest, EventOnStdinEnvironmentAndStatus) {
   struct Call {
-    aws::ProcessRequest request;
-    aws::ProcessIo io;
+    ProcessRequest request;
+    ProcessIo io;
   };
   std::vector<Call> calls;
   std::vector<int> exits = {0, 3};
@@ -113,10 +113,10 @@ TEST(CommandRotationHookTest, EventOnStdinEnvironmentAndStatus) {
   o.argv = {"my-hook", "--flag"};
   o.env = {"AWS_ENDPOINT_URL=http://127.0.0.1:1", "AWS_PROFILE=keyward-local"};
   o.timeout = std::chrono::milliseconds(1234);
-  o.run = [&](const aws::ProcessRequest& r,
-              const aws::ProcessIo& io) -> StatusOr<aws::ProcessResult> {
+  o.run = [&](const ProcessRequest& r,
+              const ProcessIo& io) -> StatusOr<ProcessResult> {
     calls.push_back({r, io});
-    aws::ProcessResult result;
+    ProcessResult result;
     result.exit_code = exits[calls.size() - 1];
     result.err = "secret-ish output";  // never reported
     return result;

@@ -9,25 +9,25 @@
 #include <string>
 #include <vector>
 
-#include "keyward/aws/process_runner.h"
+#include "keyward/process.h"
 
 namespace keyward::testing {
 
-class FakeProcessRunner : public aws::ProcessRunner {
+class FakeProcessRunner : public ProcessRunner {
  public:
-  StatusOr<aws::ProcessResult> Run(
-      const aws::ProcessRequest& request) override {
+  StatusOr<ProcessResult> Run(
+      const ProcessRequest& request) override {
     std::lock_guard<std::mutex> l(mu_);
     requests_.push_back(request);
     if (queue_.empty())
       return UnavailableError("FakeProcessRunner: nothing queued");
-    StatusOr<aws::ProcessResult> r = std::move(queue_.front());
+    StatusOr<ProcessResult> r = std::move(queue_.front());
     queue_.pop_front();
     return r;
   }
   // Queues a run that exits with `exit_code`, writing `out` / `err`.
   void Push(std::string out, int exit_code = 0, std::string err = "") {
-    aws::ProcessResult r;
+    ProcessResult r;
     r.exit_code = exit_code;
     r.out = SecureString(out.begin(), out.end());
     r.err = std::move(err);
@@ -38,15 +38,15 @@ class FakeProcessRunner : public aws::ProcessRunner {
     std::lock_guard<std::mutex> l(mu_);
     queue_.push_back(std::move(s));
   }
-  std::vector<aws::ProcessRequest> requests() const {
+  std::vector<ProcessRequest> requests() const {
     std::lock_guard<std::mutex> l(mu_);
     return requests_;
   }
 
  private:
   mutable std::mutex mu_;
-  std::deque<StatusOr<aws::ProcessResult>> queue_;
-  std::vector<aws::ProcessRequest> requests_;
+  std::deque<StatusOr<ProcessResult>> queue_;
+  std::vector<ProcessRequest> requests_;
 };
 
 }  // namespace keyward::testing

@@ -1,5 +1,6 @@
-// Fakes for keyward's seams (one per interface): clock, environment, files
-// and HTTP. Used by unit tests only; integration tests use real peers.
+// Fakes for keyward's seams (one per interface): clock, environment, files,
+// sleep, logger and HTTP (the process runner's is fake_process_runner.h). Used
+// by unit tests only; integration tests use real peers.
 #ifndef KEYWARD_TESTS_TESTING_FAKES_H_
 #define KEYWARD_TESTS_TESTING_FAKES_H_
 
@@ -11,6 +12,7 @@
 
 #include "keyward/env.h"
 #include "keyward/http/http_client.h"
+#include "keyward/runtime.h"
 
 namespace keyward::testing {
 
@@ -82,6 +84,23 @@ class FakeFileSystem : public FileSystem {
     std::lock_guard<std::mutex> l(mu_);
     files_.erase(path);
   }
+  // FileSystem::WriteFile: stores the file (mode as given; the owner and
+  // group are recorded in writes()). Always succeeds.
+  Status WriteFile(const std::string& path, std::string_view data,
+                   const FileOwnership& ownership) const override {
+    std::lock_guard<std::mutex> l(mu_);
+    File& f = files_[path];
+    f.content.assign(data);
+    f.info =
+        FileInfo{true, static_cast<std::int64_t>(data.size()),
+                 Clock::time_point(std::chrono::seconds(1)), ownership.mode};
+    writes_.push_back({path, ownership});
+    return OkStatus();
+  }
+  std::vector<std::pair<std::string, FileOwnership>> writes() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return writes_;
+  }
 
  private:
   struct File {
@@ -89,7 +108,46 @@ class FakeFileSystem : public FileSystem {
     FileInfo info;
   };
   mutable std::mutex mu_;
-  std::map<std::string, File> files_;
+  mutable std::map<std::string, File> files_;
+  mutable std::vector<std::pair<std::string, FileOwnership>> writes_;
+};
+
+// Sleeper that advances a FakeClock instead of sleeping, and records the
+// waits.
+class FakeSleeper : public Sleeper {
+ public:
+  explicit FakeSleeper(FakeClock* clock = nullptr) : clock_(clock) {}
+  void SleepFor(std::chrono::milliseconds d) const override {
+    std::lock_guard<std::mutex> l(mu_);
+    sleeps_.push_back(d);
+    if (clock_ != nullptr) clock_->Advance(d);
+  }
+  std::vector<std::chrono::milliseconds> sleeps() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return sleeps_;
+  }
+
+ private:
+  FakeClock* clock_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::chrono::milliseconds> sleeps_;
+};
+
+// Logger that keeps every line (level and text) for assertions.
+class FakeLogger : public Logger {
+ public:
+  void Log(Level level, std::string_view message) const override {
+    std::lock_guard<std::mutex> l(mu_);
+    lines_.emplace_back(level, std::string(message));
+  }
+  std::vector<std::pair<Level, std::string>> lines() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return lines_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::vector<std::pair<Level, std::string>> lines_;
 };
 
 // Replays queued responses (or errors) and records every request.

@@ -38,9 +38,9 @@
 
 #include "keyward/aws/caching_provider.h"
 #include "keyward/aws/credentials.h"
-#include "keyward/aws/process_runner.h"
 #include "keyward/env.h"
 #include "keyward/http/http_client.h"
+#include "keyward/process.h"
 
 namespace keyward::aws {
 

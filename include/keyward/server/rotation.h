@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "keyward/aws/process_io.h"
+#include "keyward/process.h"
 #include "keyward/status.h"
 
 namespace keyward::server {
@@ -84,9 +84,9 @@ struct CommandHookOptions {
   // are set per event.
   std::vector<std::string> env;
   std::chrono::milliseconds timeout{60000};
-  // Runs the command. Default: aws::RunProcessWithIo; tests pass a fake.
-  std::function<StatusOr<aws::ProcessResult>(const aws::ProcessRequest&,
-                                             const aws::ProcessIo&)>
+  // Runs the command. Default: RunProcessWithIo; tests pass a fake.
+  std::function<StatusOr<ProcessResult>(const ProcessRequest&,
+                                             const ProcessIo&)>
       run;
 };
 

@@ -1,6 +1,6 @@
 // The real ProcessRunner (posix_spawnp + poll), RunProcessWithIo and
 // ShellSplit.
-#include "keyward/aws/process_runner.h"
+#include "keyward/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,11 +12,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "keyward/aws/process_io.h"
 
 extern char** environ;
 
-namespace keyward::aws {
+namespace keyward {
 namespace {
 
 class Fd {
@@ -270,4 +269,4 @@ StatusOr<std::vector<std::string>> ShellSplit(std::string_view command) {
   return words;
 }
 
-}  // namespace keyward::aws
+}  // namespace keyward

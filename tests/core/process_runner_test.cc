@@ -1,5 +1,5 @@
 // The real ProcessRunner (spawns /bin/sh scripts) and ShellSplit.
-#include "keyward/aws/process_runner.h"
+#include "keyward/process.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "agent/atomic_file.h"
+#include "core/atomic_file.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-namespace keyward::agent {
+namespace keyward {
 namespace {
 
 Status ErrnoError(const std::string& what, int err) {
@@ -105,4 +105,4 @@ Status WriteFileAtomically(const std::string& path, std::string_view data,
   return OkStatus();
 }
 
-}  // namespace keyward::agent
+}  // namespace keyward

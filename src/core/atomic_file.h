@@ -1,24 +1,19 @@
 // Writing a file so that readers see either the old or the new contents,
 // never a mix, even across a crash: a temporary file in the same folder,
 // written, chown/chmod-ed and fsync-ed, renamed over the destination, then
-// the folder fsync-ed. Used by templates.
+// the folder fsync-ed. Used by the real FileSystem::WriteFile (keyward/env.h).
 //
 // Thread-safety: safe to call concurrently for different paths.
-#ifndef KEYWARD_SRC_AGENT_ATOMIC_FILE_H_
-#define KEYWARD_SRC_AGENT_ATOMIC_FILE_H_
+#ifndef KEYWARD_SRC_CORE_ATOMIC_FILE_H_
+#define KEYWARD_SRC_CORE_ATOMIC_FILE_H_
 
 #include <string>
 #include <string_view>
 
+#include "keyward/env.h"
 #include "keyward/status.h"
 
-namespace keyward::agent {
-
-struct FileOwnership {
-  unsigned mode = 0600;  // permission bits, applied exactly (no umask)
-  std::string owner;     // user name or numeric uid; "" = unchanged
-  std::string group;     // group name or numeric gid; "" = unchanged
-};
+namespace keyward {
 
 // Replaces `path` with `data` atomically. On any error the destination is
 // untouched and the temporary file removed. NOT_FOUND for an unknown owner
@@ -28,6 +23,6 @@ struct FileOwnership {
 Status WriteFileAtomically(const std::string& path, std::string_view data,
                            const FileOwnership& ownership);
 
-}  // namespace keyward::agent
+}  // namespace keyward
 
-#endif  // KEYWARD_SRC_AGENT_ATOMIC_FILE_H_
+#endif  // KEYWARD_SRC_CORE_ATOMIC_FILE_H_

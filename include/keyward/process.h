@@ -1,13 +1,14 @@
 // ProcessRunner: the seam through which keyward runs external programs
-// (credential_process). The real implementation starts the program directly
+// (credential_process, agent template commands, keyward server's
+// rotation hook). The real implementation starts the program directly
 // (posix_spawnp: fork+exec semantics, PATH search, no shell), with stdin from
 // /dev/null, captures stdout and stderr through pipes, and kills the whole
 // process group when the deadline passes. Tests use
 // tests/testing/fake_process_runner.h.
 //
 // Thread-safety: implementations are safe to call concurrently.
-#ifndef KEYWARD_AWS_PROCESS_RUNNER_H_
-#define KEYWARD_AWS_PROCESS_RUNNER_H_
+#ifndef KEYWARD_PROCESS_H_
+#define KEYWARD_PROCESS_H_
 
 #include <chrono>
 #include <string>
@@ -17,7 +18,7 @@
 #include "keyward/secret_value.h"
 #include "keyward/status.h"
 
-namespace keyward::aws {
+namespace keyward {
 
 struct ProcessRequest {
   // argv[0] is searched on PATH. Never passed through a shell.
@@ -58,6 +59,27 @@ class ProcessRunner {
 // quote or a trailing backslash (the message never repeats the text).
 StatusOr<std::vector<std::string>> ShellSplit(std::string_view command);
 
-}  // namespace keyward::aws
+// RunProcessWithIo: the real ProcessRunner's spawn (posix_spawnp, PATH
+// search, no shell, own process group killed at the deadline, stdout and
+// stderr captured) with data on the child's stdin and a whole environment
+// of the caller's choosing, for callers that hand a child input it must not
+// see in argv (keyward server's rotation hook gets AWS's rotation event on
+// stdin and an environment pointing back at the server).
+//
+// Thread-safety: safe to call concurrently.
 
-#endif  // KEYWARD_AWS_PROCESS_RUNNER_H_
+struct ProcessIo {
+  // Written to the child's stdin, which is then closed. At most 64 KiB (a
+  // pipe's buffer: written before the child runs, so never blocking).
+  std::string stdin_data;
+  // The child's whole environment ("NAME=value").
+  std::vector<std::string> env;
+};
+
+// As ProcessRunner::Run, plus INVALID_ARGUMENT for stdin data over 64 KiB.
+StatusOr<ProcessResult> RunProcessWithIo(const ProcessRequest& request,
+                                         const ProcessIo& io);
+
+}  // namespace keyward
+
+#endif  // KEYWARD_PROCESS_H_
