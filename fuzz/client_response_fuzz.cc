@@ -22,6 +22,8 @@ struct Target {
   std::shared_ptr<fuzz::CannedHttpClient> http =
       std::make_shared<fuzz::CannedHttpClient>();
   std::unique_ptr<secrets::SecretsManagerClient> client;
+  fuzz::NoSleep no_sleep_;
+  fuzz::HalfRandom random_;
   Target() {
     aws::Credentials creds;
     creds.access_key_id = "AKIDEXAMPLE";
@@ -32,8 +34,8 @@ struct Target {
     config.credentials = aws::NewStaticCredentialsProvider(creds);
     config.http = http;
     config.retry.max_attempts = 2;  // the retry path runs, without sleeping
-    config.sleep = [](std::chrono::milliseconds) {};
-    config.random = [] { return 0.5; };
+    config.runtime.sleep = &no_sleep_;
+    config.runtime.random = &random_;
     client = std::move(*secrets::SecretsManagerClient::Create(config));
   }
 };

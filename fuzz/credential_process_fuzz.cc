@@ -25,11 +25,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   runner.exit_code = data[0] < 0xf0 ? 0 : data[0] & 0x0f;
   runner.out.assign(reinterpret_cast<const char*>(data) + 1, size - 1);
   aws::ChainOptions o;
-  o.env = &env;
-  o.fs = &fs;
+  o.runtime.env = &env;
+  o.runtime.fs = &fs;
   o.http = std::make_shared<fuzz::CannedHttpClient>();
-  o.process_runner = &runner;
-  o.warn = [](const std::string&) {};
+  o.runtime.process = &runner;
+  o.runtime.log = &Logger::Null();
   auto c = aws::NewUncachedCredentialsChain(o)->Get();
   // The secret key must never be echoed into an error. (Only keys with the
   // corpus's "SECRET" prefix are checked: short or generic strings may

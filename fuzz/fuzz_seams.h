@@ -12,6 +12,7 @@
 #include "keyward/env.h"
 #include "keyward/http/http_client.h"
 #include "keyward/process.h"
+#include "keyward/runtime.h"
 
 namespace keyward::fuzz {
 
@@ -45,6 +46,22 @@ class MapFileSystem : public FileSystem {
   Status WriteFile(const std::string&, std::string_view,
                    const FileOwnership&) const override {
     return PermissionDeniedError("fuzz: no writes");
+  }
+};
+
+// Returns at once: the retry path runs without waiting.
+class NoSleep : public Sleeper {
+ public:
+  void SleepFor(std::chrono::milliseconds) const override {}
+};
+
+// Unit() is always 0.5: deterministic jitter.
+class HalfRandom : public Random {
+ public:
+  void Fill(unsigned char* out, std::size_t n) const override {
+    const std::uint64_t v = std::uint64_t{1} << 52;
+    for (std::size_t i = 0; i < n; ++i)
+      out[i] = static_cast<unsigned char>(v >> (8 * (i % 8)));
   }
 };
 

@@ -48,11 +48,11 @@ void Resolve(const std::string& config, const std::string& credentials,
   aws::ChainOptions o;
   o.profile = profile;
   o.region = "us-east-1";
-  o.env = &env;
-  o.fs = &fs;
+  o.runtime.env = &env;
+  o.runtime.fs = &fs;
   o.http = *http;
-  o.process_runner = &runner;
-  o.warn = [](const std::string&) {};
+  o.runtime.process = &runner;
+  o.runtime.log = &Logger::Null();
   (void)aws::NewUncachedCredentialsChain(o)->Get();
   (void)aws::ResolveProfileSettings(o);
 }

@@ -15,13 +15,12 @@
 #include <string_view>
 #include <vector>
 
+#include "keyward/lint_rules.h"
 #include "keyward/status.h"
 
 namespace keyward {
 
-enum class Severity { kWarning, kError };
-
-// Rule ids:
+// Rule ids (keyward/lint_rules.h):
 //   name-length       1..512 characters (Secrets Manager limit)
 //   name-charset      only [A-Za-z0-9/_+=.@-] (Secrets Manager limit)
 //   name-prefix       first segment is platform-data or platform-config
@@ -31,7 +30,7 @@ enum class Severity { kWarning, kError };
 //   name-arn-suffix   (warning) last word is 6 characters after a hyphen,
 //                     which partial-ARN look-ups may mistake for the suffix
 struct NameFinding {
-  std::string rule;
+  LintRule rule;  // kName*; RuleId(rule) is the id above
   Severity severity = Severity::kError;
   // 1-based column in the name where the problem starts.
   int column = 1;

@@ -40,6 +40,8 @@ class Random {
   virtual void Fill(unsigned char* out, std::size_t n) const = 0;
   // A uniformly distributed integer in [0, bound); 0 when bound is 0.
   std::uint64_t Uniform(std::uint64_t bound) const;
+  // A uniformly distributed double in [0, 1) (53 random bits): jitter.
+  double Unit() const;
   static const Random& Real();
 };
 

@@ -80,8 +80,8 @@
 #include <vector>
 
 #include "keyward/attributes.h"
-#include "keyward/env.h"
 #include "keyward/function_ref.h"
+#include "keyward/runtime.h"
 #include "keyward/secret_value.h"
 #include "keyward/secrets/client.h"
 #include "keyward/status.h"
@@ -190,12 +190,12 @@ struct SecretCacheOptions {
   bool background_refresh = true;
   // Concurrent requests during a bulk load. Default 4.
   int max_parallel_requests = 4;
-  // Time source. Default: the real clock.
-  const Clock* clock = nullptr;
-  // Uniform random numbers in [0, 1) for jitter. Default: a thread-local PRNG.
-  std::function<double()> random;
+  // Clock, random (refresh jitter) and the default log; with `client`
+  // unset, also the environment, shared files and credential_process the
+  // client is resolved from (keyward/runtime.h). Default: the real ones.
+  Runtime runtime;
   // Log sink for refresh outcomes and problems (never values). Default:
-  // warnings and errors to stderr, prefixed "keyward: ".
+  // warnings and errors to `runtime.log` (stderr, prefixed "keyward: ").
   enum class LogLevel { kInfo, kWarning, kError };
   std::function<void(LogLevel, std::string_view)> log;
 };

@@ -141,7 +141,7 @@ StatusOr<SecretCache*> Agent::Impl::CacheFor(const AgentConfig& c,
       std::chrono::seconds(c.refresh_now_min_interval_seconds);
   o.max_entries = static_cast<std::size_t>(c.cache_size);
   o.background_refresh = deps.background_refresh;
-  o.clock = deps.clock;
+  o.runtime = deps.runtime;
   o.log = deps.log;
   KW_ASSIGN_OR_RETURN(std::unique_ptr<SecretCache> cache,
                       SecretCache::Create(std::move(o)));
@@ -157,8 +157,9 @@ StatusOr<std::shared_ptr<const Agent::State>> Agent::Impl::Build(
   std::vector<std::string> apps = c.AllApps();
   inventory::Inventory inv;
   if (!c.inventory.empty()) {
-    KW_ASSIGN_OR_RETURN(inventory::ParsedInventory parsed,
-                        inventory::LoadInventory(c.inventory, *deps.fs));
+    KW_ASSIGN_OR_RETURN(
+        inventory::ParsedInventory parsed,
+        inventory::LoadInventory(c.inventory, *deps.runtime.fs));
     if (parsed.HasErrors()) {
       for (const auto& f : parsed.findings) {
         if (f.severity == Severity::kError)
@@ -199,9 +200,9 @@ StatusOr<std::shared_ptr<const Agent::State>> Agent::Impl::Build(
     }
   } else {
     KW_ASSIGN_OR_RETURN(SecretCache * cache, CacheFor(c, c.profile));
-    KW_ASSIGN_OR_RETURN(
-        SecretValue token,
-        ResolveSsrfToken(c.ssrf_env_variables, *deps.env, *deps.fs));
+    KW_ASSIGN_OR_RETURN(SecretValue token,
+                        ResolveSsrfToken(c.ssrf_env_variables,
+                                         *deps.runtime.env, *deps.runtime.fs));
     Principal p;
     p.token = std::move(token);
     p.cache = cache;
@@ -222,9 +223,6 @@ Agent::~Agent() = default;
 StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentConfig config,
                                                AgentDeps deps) {
   auto impl = std::make_unique<Impl>();
-  if (deps.env == nullptr) deps.env = &Environment::Real();
-  if (deps.fs == nullptr) deps.fs = &FileSystem::Real();
-  if (deps.clock == nullptr) deps.clock = &Clock::Real();
   if (!deps.log) {
     deps.log = [](LogLevel level, std::string_view msg) {
       if (level == LogLevel::kInfo) return;
@@ -232,10 +230,9 @@ StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentConfig config,
     };
   }
   if (!deps.make_client) {
-    const Environment* env = deps.env;
-    const FileSystem* fs = deps.fs;
+    Runtime rt = deps.runtime;
     std::string region = config.region, endpoint = config.endpoint_url;
-    deps.make_client = [env, fs, region, endpoint](const std::string& profile)
+    deps.make_client = [rt, region, endpoint](const std::string& profile)
         -> StatusOr<std::shared_ptr<secrets::SecretsManagerApi>> {
       secrets::ClientOverrides o;
       o.region = region;
@@ -243,7 +240,7 @@ StatusOr<std::unique_ptr<Agent>> Agent::Create(AgentConfig config,
       o.profile = profile;
       o.region_option = "--region (or 'region:' in the agent's config)";
       KW_ASSIGN_OR_RETURN(secrets::ClientConfig cc,
-                          secrets::ResolveClientConfig(*env, o, *fs));
+                          secrets::ResolveClientConfig(rt, o));
       KW_ASSIGN_OR_RETURN(auto client,
                           secrets::SecretsManagerClient::Create(std::move(cc)));
       return std::shared_ptr<secrets::SecretsManagerApi>(std::move(client));

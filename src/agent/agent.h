@@ -51,9 +51,9 @@ namespace keyward::agent {
 using LogLevel = SecretCacheOptions::LogLevel;
 
 struct AgentDeps {
-  const Environment* env = nullptr;  // default: Environment::Real()
-  const FileSystem* fs = nullptr;    // default: FileSystem::Real()
-  const Clock* clock = nullptr;      // default: Clock::Real()
+  // Environment (tokens), files (inventory, token files), clock; also
+  // what the default make_client resolves the client from.
+  Runtime runtime;
   // The Secrets Manager client for an AWS profile ("" = the default chain).
   // Default: ResolveClientConfig with config.region/endpoint_url + profile.
   std::function<StatusOr<std::shared_ptr<secrets::SecretsManagerApi>>(

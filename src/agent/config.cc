@@ -96,7 +96,7 @@ Status ParseApplications(const std::string& path, const YAML::Node& n,
 }
 
 Status ParseRoot(const std::string& path, const YAML::Node& root,
-                 AgentConfig* c) {
+                 const FileSystem& fs, AgentConfig* c) {
   if (root.IsNull()) return OkStatus();
   if (!root.IsMap()) return ErrorAt(path, root, "expected a mapping of keys");
   for (const auto& kv : root) {
@@ -148,7 +148,7 @@ Status ParseRoot(const std::string& path, const YAML::Node& root,
     } else if (key == "applications") {
       KW_RETURN_IF_ERROR(ParseApplications(path, v, c));
     } else if (key == "templates") {
-      KW_ASSIGN_OR_RETURN(c->templates, ParseTemplateSpecs(v, path));
+      KW_ASSIGN_OR_RETURN(c->templates, ParseTemplateSpecs(v, path, fs));
     } else if (key == "exec") {
       // Reserved for the agent's supervised exec mode (docs/agent.md).
       return ErrorAt(path, kv.first,
@@ -208,13 +208,13 @@ Status ParseListen(std::string_view listen, std::string* host, int* port) {
 }
 
 Status ParseAgentConfig(std::string_view text, const std::string& path,
-                        AgentConfig* config) {
+                        const FileSystem& fs, AgentConfig* config) {
   // yaml-cpp's node builder recurses once per level: bound the nesting
   // before it sees the text (an agent config nests 4 levels).
   KW_RETURN_IF_ERROR(inventory::CheckYamlDepth(text, path, kMaxConfigDepth));
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    return ParseRoot(path, root, config);
+    return ParseRoot(path, root, fs, config);
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) +
                                 ":" + std::to_string(e.mark.column + 1) + ": " +
@@ -228,7 +228,7 @@ Status LoadAgentConfig(const std::string& path, const FileSystem& fs,
                        AgentConfig* config) {
   auto text = fs.ReadFile(path);
   if (!text.ok()) return text.status();
-  return ParseAgentConfig(*text, path, config);
+  return ParseAgentConfig(*text, path, fs, config);
 }
 
 Status ValidateAgentConfig(const AgentConfig& c) {

@@ -87,9 +87,9 @@ struct AgentConfig {
 // Parses YAML `text` (the contents of `path`) over the values already in
 // `config`. INVALID_ARGUMENT "path:line:col: message" for syntax errors,
 // unknown keys, wrong types, template errors (ParseTemplateSpecs), and the
-// reserved exec section.
+// reserved exec section. Template sources are read through `fs`.
 Status ParseAgentConfig(std::string_view text, const std::string& path,
-                        AgentConfig* config);
+                        const FileSystem& fs, AgentConfig* config);
 // Reads `path` through `fs` and parses it.
 Status LoadAgentConfig(const std::string& path, const FileSystem& fs,
                        AgentConfig* config);

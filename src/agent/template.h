@@ -159,9 +159,9 @@ StatusOr<Template> CompileTemplate(const TemplateSpec& spec);
 // sources are read through `fs` and compiled, so syntax errors in them are
 // reported now. INVALID_ARGUMENT "path:line:col: message" (or the source's
 // path:line:col) for every problem; unknown keys are errors.
-StatusOr<std::vector<TemplateSpec>> ParseTemplateSpecs(
-    const YAML::Node& node, const std::string& path,
-    const FileSystem& fs = FileSystem::Real());
+StatusOr<std::vector<TemplateSpec>> ParseTemplateSpecs(const YAML::Node& node,
+                                                       const std::string& path,
+                                                       const FileSystem& fs);
 
 }  // namespace keyward::agent
 

@@ -182,9 +182,9 @@ StatusOr<bool> TemplateRunner::Impl::WriteIfChanged(Entry& e,
   if (!e.have_last) {
     // First render: an identical file left by an earlier run is kept (no
     // write, no command), so a restart does not reload every service.
-    FileInfo info = options.fs->Stat(dest);
+    FileInfo info = options.runtime.fs->Stat(dest);
     if (info.exists && info.mode == e.spec.mode) {
-      StatusOr<std::string> current = options.fs->ReadFile(dest);
+      StatusOr<std::string> current = options.runtime.fs->ReadFile(dest);
       bool same = current.ok() && std::string_view(*current) ==
                                       std::string_view(out.data(), out.size());
       if (current.ok()) WipeString(*current);
@@ -197,7 +197,7 @@ StatusOr<bool> TemplateRunner::Impl::WriteIfChanged(Entry& e,
   } else if (e.last == out) {
     return false;
   }
-  KW_RETURN_IF_ERROR(options.write_file(
+  KW_RETURN_IF_ERROR(options.runtime.fs->WriteFile(
       dest, std::string_view(out.data(), out.size()),
       FileOwnership{e.spec.mode, e.spec.owner, e.spec.group}));
   e.last = out;
@@ -241,7 +241,7 @@ void TemplateRunner::Impl::RunActions(Entry& e) {
     ProcessRequest req;
     req.argv = e.spec.command;
     req.timeout = e.spec.command_timeout;
-    StatusOr<ProcessResult> r = options.process_runner->Run(req);
+    StatusOr<ProcessResult> r = options.runtime.process->Run(req);
     // The command's output is not logged: it may echo what it read.
     if (!r.ok()) {
       problems.push_back("command '" + req.argv[0] +
@@ -255,7 +255,7 @@ void TemplateRunner::Impl::RunActions(Entry& e) {
     }
   }
   if (!e.spec.pid_file.empty()) {
-    StatusOr<std::string> text = options.fs->ReadFile(e.spec.pid_file);
+    StatusOr<std::string> text = options.runtime.fs->ReadFile(e.spec.pid_file);
     StatusOr<int> pid = text.ok() ? ParsePid(*text, e.spec.pid_file)
                                   : StatusOr<int>(text.status());
     if (!pid.ok()) {
@@ -287,14 +287,10 @@ StatusOr<std::unique_ptr<TemplateRunner>> TemplateRunner::Create(
     return InvalidArgumentError("TemplateRunner: retry_interval must be > 0");
   auto impl = std::make_shared<Impl>();
   impl->cache = cache;
-  if (!options.process_runner)
-    options.process_runner = &ProcessRunner::Real();
-  if (!options.fs) options.fs = &FileSystem::Real();
   if (!options.kill)
     options.kill = [](int pid, int sig) { return ::kill(pid, sig); };
-  if (!options.write_file) options.write_file = WriteFileAtomically;
   if (!options.log) options.log = DefaultLog;
-  impl->clock = options.clock ? options.clock : &Clock::Real();
+  impl->clock = options.runtime.clock;
   impl->options = std::move(options);
   std::map<std::string, std::string> destinations;
   for (auto& spec : specs) {

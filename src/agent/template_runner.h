@@ -11,13 +11,14 @@
 //   ...
 //   runner->Stop();                  // also done by the destructor
 //
-// A render writes the destination atomically (agent/atomic_file.h) with the
-// spec's mode and owner, and only when the output differs from what the file
-// holds; a changed file is followed by the spec's command (argv, no shell,
-// with a timeout) and/or its signal to the pid in pid_file. A failed render
-// (a secret or property missing, the store unreachable on a miss, a write
-// error) leaves the previous file in place, is logged and appears in
-// States(); the command does not run. Values never reach the log.
+// A render writes the destination atomically (FileSystem::WriteFile,
+// keyward/env.h) with the spec's mode and owner, and only when the output
+// differs from what the file holds; a changed file is followed by the spec's
+// command (argv, no shell, with a timeout) and/or its signal to the pid in
+// pid_file. A failed render (a secret or property missing, the store
+// unreachable on a miss, a write error) leaves the previous file in place, is
+// logged and appears in States(); the command does not run. Values never reach
+// the log.
 //
 // Thread-safety: all methods are safe to call from any thread. Renders are
 // serialised (one at a time); they run on the runner's worker thread, or on
@@ -35,10 +36,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/atomic_file.h"
 #include "agent/template.h"
-#include "keyward/process.h"
+#include "core/atomic_file.h"
 #include "keyward/env.h"
+#include "keyward/process.h"
 #include "keyward/secret_cache.h"
 #include "keyward/status.h"
 
@@ -60,19 +61,12 @@ class TemplateRunner {
  public:
   using LogLevel = SecretCacheOptions::LogLevel;
   struct Options {
-    // Runs each template's command. Default: ProcessRunner::Real().
-    ProcessRunner* process_runner = nullptr;
-    // Reads pid files and the destination's current contents. Default: the
-    // real filesystem.
-    const FileSystem* fs = nullptr;
+    // Runs each template's command (runtime.process), reads pid files and
+    // the destination's current contents and writes destinations
+    // atomically (runtime.fs), times retries and last_write (runtime.clock).
+    Runtime runtime;
     // Sends a signal (returns 0 or -1 with errno). Default: ::kill.
     std::function<int(int pid, int sig)> kill;
-    // Writes a destination. Default: WriteFileAtomically.
-    std::function<Status(const std::string& path, std::string_view data,
-                         const FileOwnership& ownership)>
-        write_file;
-    // Time source for retries and last_write. Default: the real clock.
-    const Clock* clock = nullptr;
     // A failed template is tried again this long after the failure (and at
     // once when one of its secrets changes). Default 10 s.
     std::chrono::milliseconds retry_interval{10000};

@@ -72,9 +72,7 @@ class CachingProvider : public CredentialsProvider,
                         public std::enable_shared_from_this<CachingProvider> {
  public:
   CachingProvider(std::shared_ptr<CredentialsProvider> inner, CachingOptions o)
-      : inner_(std::move(inner)),
-        o_(std::move(o)),
-        clock_(o_.clock ? *o_.clock : Clock::Real()) {}
+      : inner_(std::move(inner)), o_(std::move(o)), clock_(*o_.runtime.clock) {}
   // Background tasks hold only a weak reference: a task that runs after the
   // provider is gone does nothing.
   ~CachingProvider() override = default;
@@ -188,9 +186,8 @@ void CachingProvider::BackgroundRefresh() {
     Status s = Store(std::move(r), t);
     if (!s.ok()) {
       next_background_ = t + o_.retry_delay;
-      if (o_.warn)
-        o_.warn("background credentials refresh failed (will retry): " +
-                s.message());
+      o_.runtime.log->Warn(
+          "background credentials refresh failed (will retry): " + s.message());
     }
     refreshing_ = false;
     cv_.notify_all();
@@ -234,12 +231,10 @@ StatusOr<std::shared_ptr<const Credentials>> CachingProvider::Refresh(
   // they are usable.
   e = current_.load(std::memory_order_acquire);
   if (e != nullptr && now < e->unusable_at) {
-    if (o_.warn) {
-      o_.warn(
-          "credentials refresh failed; using the current credentials until "
-          "they expire: " +
-          last_error_.message());
-    }
+    o_.runtime.log->Warn(
+        "credentials refresh failed; using the current credentials until "
+        "they expire: " +
+        last_error_.message());
     return View(e);
   }
   return last_error_.ok() ? InternalError("credentials refresh failed")

@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <cstdlib>
-#include <iostream>
 #include <mutex>
 
 #include "aws/profile_files.h"
@@ -371,16 +370,21 @@ StatusOr<Credentials> Resolver::FromSourceProfile(const std::string& profile) {
   return AssumeRole(profile);
 }
 
+// The profile-file loader's warnings, into the runtime's log.
+std::function<void(const std::string&)> WarnTo(const Logger& log) {
+  return [&log](const std::string& message) { log.Warn(message); };
+}
+
 // The chain: environment, then the profile.
 class DefaultChain : public CredentialsProvider {
  public:
   explicit DefaultChain(const ChainOptions& o)
       : o_(o),
-        env_(o.env ? *o.env : Environment::Real()),
-        fs_(o.fs ? *o.fs : FileSystem::Real()),
-        clock_(o.clock ? *o.clock : Clock::Real()),
-        runner_(o.process_runner ? *o.process_runner : ProcessRunner::Real()),
-        loader_(env_, fs_, o.warn) {}
+        env_(*o.runtime.env),
+        fs_(*o.runtime.fs),
+        clock_(*o.runtime.clock),
+        runner_(*o.runtime.process),
+        loader_(env_, fs_, WarnTo(*o.runtime.log)) {}
 
   StatusOr<Credentials> Get() override;
 
@@ -419,7 +423,7 @@ StatusOr<StsClient*> DefaultChain::Sts(const ProfileFiles& files,
     so.region = region;
     so.endpoint_url = endpoint;
     so.http = o_.http;
-    so.clock = &clock_;
+    so.runtime = o_.runtime;
     KW_ASSIGN_OR_RETURN(sts_, StsClient::Create(std::move(so)));
     sts_key_ = key;
   }
@@ -455,10 +459,6 @@ StatusOr<Credentials> DefaultChain::Get() {
         "role_arn");
   }
   return c;
-}
-
-void DefaultWarn(const std::string& message) {
-  std::cerr << "keyward: warning: " << message << std::endl;
 }
 
 }  // namespace
@@ -506,12 +506,11 @@ std::string ResolveStsEndpoint(const Environment& env,
 }
 
 StatusOr<ProfileSettings> ResolveProfileSettings(const ChainOptions& options) {
-  const Environment& env = options.env ? *options.env : Environment::Real();
-  const FileSystem& fs = options.fs ? *options.fs : FileSystem::Real();
+  const Environment& env = *options.runtime.env;
+  const FileSystem& fs = *options.runtime.fs;
   internal::ProfileChoice choice =
       internal::ChooseProfile(options.profile, env);
-  internal::ProfileFileLoader loader(env, fs,
-                                     options.warn ? options.warn : DefaultWarn);
+  internal::ProfileFileLoader loader(env, fs, WarnTo(*options.runtime.log));
   KW_ASSIGN_OR_RETURN(std::shared_ptr<const ProfileFiles> files, loader.Load());
   ProfileSettings s;
   s.profile = choice.name;
@@ -583,16 +582,13 @@ StatusOr<ProfileSettings> ResolveProfileSettings(const ChainOptions& options) {
 
 std::shared_ptr<CredentialsProvider> NewUncachedCredentialsChain(
     const ChainOptions& options) {
-  ChainOptions o = options;
-  if (!o.warn) o.warn = DefaultWarn;
-  return std::make_shared<DefaultChain>(o);
+  return std::make_shared<DefaultChain>(options);
 }
 
 StatusOr<std::shared_ptr<CredentialsProvider>> NewDefaultCredentialsChain(
     const ChainOptions& options) {
   CachingOptions caching = options.caching;
-  if (!caching.clock) caching.clock = options.clock;
-  if (!caching.warn) caching.warn = options.warn ? options.warn : DefaultWarn;
+  caching.runtime = options.runtime;
   return NewCachingCredentialsProvider(NewUncachedCredentialsChain(options),
                                        std::move(caching));
 }

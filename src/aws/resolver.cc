@@ -74,7 +74,7 @@ StatusOr<AwsConfig> ResolveAwsConfig(const AwsConfigOptions& options) {
   ChainOptions chain = options.chain;
   chain.profile = options.profile;
   chain.region = options.region;
-  const Environment& env = chain.env ? *chain.env : Environment::Real();
+  const Environment& env = *chain.runtime.env;
   AwsConfig c;
   KW_ASSIGN_OR_RETURN(c.profile, ResolveProfileSettings(chain));
 

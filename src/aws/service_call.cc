@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <random>
-#include <thread>
 
 #include "aws/error_table.h"
 
@@ -26,14 +24,8 @@ Clock::time_point ParseHttpDate(std::string_view s, bool* ok) {
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
-double JitterRandom() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
-
 ServiceCaller::ServiceCaller(ServiceCallOptions options)
     : options_(std::move(options)) {
-  if (options_.clock == nullptr) options_.clock = &Clock::Real();
   retry_tokens_ = options_.retry.retry_quota;
 }
 
@@ -43,8 +35,8 @@ StatusOr<HttpResponse> ServiceCaller::Attempt(const HttpRequest& base,
   SigningParams params;
   params.region = options_.region;
   params.service = options_.service;
-  params.time =
-      options_.clock->Now() + std::chrono::milliseconds(skew_ms_.load());
+  params.time = options_.runtime.clock->Now() +
+                std::chrono::milliseconds(skew_ms_.load());
   KW_RETURN_IF_ERROR(SignRequest(req, creds, params, &key_cache_));
   if (!options_.user_agent.empty())
     req.headers.emplace_back("User-Agent", options_.user_agent);
@@ -64,7 +56,7 @@ bool ServiceCaller::LearnSkew(const HttpResponse& resp, const Status& error) {
   Clock::time_point server = ParseHttpDate(*date, &ok);
   if (!ok) return false;
   auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(
-      server - options_.clock->Now());
+      server - options_.runtime.clock->Now());
   if (std::chrono::abs(skew) < std::chrono::minutes(4)) return false;
   skew_ms_.store(skew.count());
   return true;
@@ -91,11 +83,7 @@ void ServiceCaller::ReleaseRetry(int amount) {
 }
 
 void ServiceCaller::Sleep(std::chrono::milliseconds d) {
-  if (options_.sleep) {
-    options_.sleep(d);
-  } else {
-    std::this_thread::sleep_for(d);
-  }
+  options_.runtime.sleep->SleepFor(d);
 }
 
 StatusOr<SecureString> ServiceCaller::Call(const HttpRequest& request,
@@ -140,7 +128,7 @@ StatusOr<SecureString> ServiceCaller::Call(const HttpRequest& request,
     last_retry_cost = cost;
     auto cap = std::min<std::int64_t>(
         retry.max_backoff.count(), retry.base_delay.count() << (attempt - 1));
-    double r = options_.random ? options_.random() : JitterRandom();
+    double r = options_.runtime.random->Unit();
     Sleep(std::chrono::milliseconds(
         static_cast<std::int64_t>(r * static_cast<double>(cap))));
   }

@@ -21,8 +21,8 @@
 #include "keyward/aws/credentials.h"
 #include "keyward/aws/retry.h"
 #include "keyward/aws/sigv4.h"
-#include "keyward/env.h"
 #include "keyward/http/http_client.h"
+#include "keyward/runtime.h"
 #include "keyward/status.h"
 
 namespace keyward::aws {
@@ -31,12 +31,9 @@ struct ServiceCallOptions {
   std::string service;  // SigV4 signing name: "secretsmanager", "sts"
   std::string region;   // SigV4 signing region
   std::shared_ptr<HttpClient> http;  // required
-  const Clock* clock = nullptr;      // default: the real clock
+  // Clock (signing, skew), sleep and random (backoff with full jitter).
+  Runtime runtime;
   RetryOptions retry;
-  // Sleeps between retries. Default: std::this_thread::sleep_for.
-  std::function<void(std::chrono::milliseconds)> sleep;
-  // Uniform in [0, 1) for jitter. Default: a thread-local PRNG.
-  std::function<double()> random;
   // Sent unsigned, as the SDKs do (proxies rewrite it; botocore-based
   // verifiers ignore it).
   std::string user_agent;

@@ -227,16 +227,14 @@ StatusOr<std::unique_ptr<StsClient>> StsClient::Create(StsOptions options) {
     return InvalidArgumentError("STS endpoint '" + impl->endpoint +
                                 "' is not a valid URL");
   }
-  if (!options.http) options.http = NewCurlHttpClient();
+  if (!options.http) options.http = NewCurlHttpClient({}, *options.runtime.env);
   ServiceCallOptions call;
   call.service = "sts";
   call.region = options.region.empty() ? "us-east-1" : options.region;
   call.http = std::move(options.http);
-  call.clock = options.clock;
+  call.runtime = options.runtime;
   call.retry = options.retry;
   call.retry.max_attempts = options.max_attempts;
-  call.sleep = std::move(options.sleep);
-  call.random = std::move(options.random);
   call.user_agent = kUserAgent;
   impl->caller = std::make_unique<ServiceCaller>(std::move(call));
   return std::unique_ptr<StsClient>(new StsClient(std::move(impl)));

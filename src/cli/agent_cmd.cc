@@ -320,7 +320,7 @@ CommandResult Run(Cli& cli, const AgentFlags& f) {
   auto min_level =
       std::make_shared<std::atomic<int>>(LevelRank(config.log_level));
   agent::AgentDeps deps;
-  deps.env = &cli.env();
+  deps.runtime.env = &cli.env();
   deps.log = MakeLog(cli.err(), min_level);
   AgentParts parts;
   KW_RETURN_IF_ERROR(StartAgent(cli, config, deps, parts));

@@ -43,8 +43,10 @@ StatusOr<std::unique_ptr<secrets::SecretsManagerClient>> Cli::MakeClient() {
   o.endpoint_url = globals_.endpoint_url;
   o.profile = globals_.profile;
   o.region_option = "--region";
+  Runtime rt;
+  rt.env = &env_;
   KW_ASSIGN_OR_RETURN(secrets::ClientConfig config,
-                      secrets::ResolveClientConfig(env_, o));
+                      secrets::ResolveClientConfig(rt, o));
   return secrets::SecretsManagerClient::Create(std::move(config));
 }
 
@@ -54,7 +56,7 @@ aws::AwsConfigOptions Cli::AwsOptions() const {
   o.region = globals_.region;
   o.endpoint_url = globals_.endpoint_url;
   o.region_option = "--region";
-  o.chain.env = &env_;
+  o.chain.runtime.env = &env_;
   return o;
 }
 

@@ -53,7 +53,7 @@ Json FindingJson(const Finding& f) {
   return {{"File", f.file},
           {"Line", f.line},
           {"Column", f.column},
-          {"Rule", f.rule},
+          {"Rule", std::string(RuleId(f.rule))},
           {"Severity", f.severity == Severity::kError ? "error" : "warning"},
           {"Message", f.message}};
 }
@@ -238,7 +238,7 @@ Json ReportJson(const Report& r, const inventory::Inventory& inv,
     for (const auto* s : inv.SecretsForApp(a.name)) {
       const RotationRow& row = r.rotation.at(s->name);
       Json js{{"Name", s->name},
-              {"Rotation", s->rotation.status},
+              {"Rotation", inventory::RotationStatusName(s->rotation.status)},
               {"LastRotated", s->rotation.last_rotated},
               {"StoreLastChanged", row.store_date},
               {"Overdue", row.overdue},
@@ -270,7 +270,9 @@ void PrintAppRotation(Cli& cli, const Report& r,
     const RotationRow& row = r.rotation.at(s->name);
     srows.push_back(
         {"    " + s->name,
-         s->rotation.status.empty() ? "-" : s->rotation.status,
+         s->rotation.status == inventory::RotationStatus::kUnset
+             ? std::string("-")
+             : std::string(inventory::RotationStatusName(s->rotation.status)),
          s->rotation.last_rotated.empty() ? "-" : s->rotation.last_rotated,
          store ? (row.store_date.empty() ? "-" : row.store_date)
                : "(--no-store)",

@@ -157,7 +157,8 @@ CommandResult Run(Cli& cli, const PutOptions& o, const CLI::App& sub) {
   PutRequest req = o.request;
   KW_RETURN_IF_ERROR(ValidateSecretName(req.name));
   for (const NameFinding& f : CheckSecretName(req.name)) {
-    cli.err() << "keyward: warning: " << f.rule << ": " << f.message << "\n";
+    cli.err() << "keyward: warning: " << RuleId(f.rule) << ": " << f.message
+              << "\n";
   }
   KW_ASSIGN_OR_RETURN(req.generate, ParseGenerate(o.generate));
   KW_ASSIGN_OR_RETURN(auto inv, LoadCliInventory(cli));

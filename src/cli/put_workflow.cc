@@ -245,15 +245,17 @@ std::string_view PutActionName(PutAction action) {
 std::vector<secrets::Tag> TagsFor(const Declaration& d) {
   std::vector<secrets::Tag> tags = {{"managed-by", "keyward"}};
   if (d.secret == nullptr) return tags;
-  if (!d.secret->category.empty())
-    tags.push_back({"category", d.secret->category});
+  if (d.secret->category != NameCategory::kUnknown)
+    tags.push_back({"category", std::string(CategoryName(d.secret->category))});
   std::string consumers;
   for (const auto& c : d.secret->consumers)
     consumers += (consumers.empty() ? "" : " ") + c;
   if (!consumers.empty())
     tags.push_back({"consumers", consumers.substr(0, 256)});
-  if (!d.secret->rotation.status.empty())
-    tags.push_back({"rotation", d.secret->rotation.status});
+  if (d.secret->rotation.status != inventory::RotationStatus::kUnset) {
+    tags.push_back({"rotation", std::string(inventory::RotationStatusName(
+                                    d.secret->rotation.status))});
+  }
   return tags;
 }
 

@@ -61,7 +61,7 @@ Criterion Names(const inventory::ParsedInventory& parsed,
                 std::vector<std::string>& evidence) {
   std::size_t bad_names = 0;
   for (const inventory::Finding& f : parsed.findings) {
-    if (f.rule.rfind("name-", 0) == 0 && f.severity == Severity::kError) {
+    if (RuleId(f.rule).starts_with("name-") && f.severity == Severity::kError) {
       ++bad_names;
       evidence.push_back(f.ToString());
     }

@@ -50,7 +50,7 @@ StatusOr<std::vector<agent::TemplateSpec>> LoadSpecs(const std::string& path) {
   if (!root.IsMap() || !root["templates"]) {
     return InvalidArgumentError(path + ": no 'templates:' list");
   }
-  return agent::ParseTemplateSpecs(root["templates"], path);
+  return agent::ParseTemplateSpecs(root["templates"], path, FileSystem::Real());
 }
 
 // Waits for SIGTERM, SIGINT or SIGQUIT (blocked beforehand).

@@ -12,10 +12,10 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <unordered_map>
 
+#include "config/refresh_policy.h"
 #include "config/secret_data.h"
 #include "core/snapshot_cell.h"
 #include "keyward/naming.h"
@@ -184,21 +184,6 @@ bool IsCurrent(const VersionPin& pin) {
                                     pin.version_stage == secrets::kAwsCurrent);
 }
 
-// Errors after which the last good value keeps being served.
-bool IsTransient(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kUnavailable:
-    case StatusCode::kDeadlineExceeded:
-    case StatusCode::kResourceExhausted:
-    case StatusCode::kInternal:
-    case StatusCode::kUnknown:
-    case StatusCode::kAborted:
-      return true;
-    default:
-      return secrets::IsRetryable(s);
-  }
-}
-
 // The principal (or the endpoint) cannot use an optional operation.
 bool IsNotAllowed(const Status& s) {
   return s.code() == StatusCode::kPermissionDenied ||
@@ -211,18 +196,6 @@ std::string Seconds(Clock::duration d) {
   return std::to_string(
              std::chrono::duration_cast<std::chrono::seconds>(d).count()) +
          "s";
-}
-
-void DefaultLog(LogLevel level, std::string_view message) {
-  if (level == LogLevel::kInfo) return;
-  std::fprintf(stderr, "keyward: %s: %.*s\n",
-               level == LogLevel::kError ? "error" : "warning",
-               static_cast<int>(message.size()), message.data());
-}
-
-double DefaultRandom() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
 // Runs `tasks` on up to `parallelism` threads (the caller included).
@@ -299,12 +272,15 @@ struct SecretCache::Impl {
     if (e.last_access.load(std::memory_order_relaxed) != t)
       e.last_access.store(t, std::memory_order_relaxed);
   }
-  double Random() { return opt.random ? opt.random() : DefaultRandom(); }
+  double Random() { return opt.runtime.random->Unit(); }
   void Log(LogLevel level, const std::string& message) {
     if (opt.log) {
       opt.log(level, message);
     } else {
-      DefaultLog(level, message);
+      if (level == LogLevel::kInfo) return;
+      opt.runtime.log->Log(level == LogLevel::kError ? Logger::Level::kError
+                                                     : Logger::Level::kWarning,
+                           message);
     }
   }
 
@@ -387,26 +363,13 @@ struct SecretCache::Impl {
   }
 
   // --- refresh ---
-  Clock::duration Backoff(int failures) {
-    double base = static_cast<double>(opt.initial_backoff.count());
-    for (int i = 1; i < failures && base < opt.max_backoff.count(); ++i)
-      base *= 2;
-    base = std::min(base, static_cast<double>(opt.max_backoff.count()));
-    return std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double, std::milli>(base *
-                                                  (0.5 + 0.5 * Random())));
-  }
   // Schedules the next refresh of a value fetched or verified at `now`
   // (caller holds e.mu): refresh_ahead before expiry, minus jitter.
   void ScheduleAfterSuccess(CacheEntry& e, Clock::time_point now) {
-    auto ttl = std::chrono::duration_cast<Clock::duration>(opt.ttl);
-    auto jitter = std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(opt.ttl_jitter * Random() *
-                                      static_cast<double>(opt.ttl.count())));
-    auto lead =
-        std::chrono::duration_cast<Clock::duration>(opt.refresh_ahead) + jitter;
-    e.expires_at = now + ttl;
-    e.next_refresh = now + std::max<Clock::duration>(ttl - lead, ttl / 10);
+    internal::SuccessSchedule s =
+        internal::ScheduleOnSuccess(now, opt, Random());
+    e.expires_at = s.expires_at;
+    e.next_refresh = s.next_refresh;
   }
 
   // Fetches or verifies `e` against the store (caller holds e.refresh_mu).
@@ -473,6 +436,79 @@ struct SecretCache::Impl {
     return out;
   }
 
+  // What readers see after the failed refresh `out` (caller holds e.mu;
+  // `e.failures` counts it): null to keep serving `prev`.
+  std::shared_ptr<const Published> OnFailure(
+      const CacheEntry& e, const std::shared_ptr<const Published>& prev,
+      const Outcome& out, Clock::time_point now, LogLevel* level) {
+    const SecretData* have = prev && prev->has_data ? &prev->data : nullptr;
+    internal::RefreshState state{have != nullptr, e.has_success, e.last_success,
+                                 e.expires_at, e.failures};
+    *level = LogLevel::kWarning;
+    switch (
+        internal::DecideOnFailure(state, out.status, out.rejected, now, opt)) {
+      case internal::FailureView::kNoValue:
+        return std::make_shared<Published>(Published{out.status, false, {}});
+      case internal::FailureView::kKeepServing:
+        return nullptr;
+      case internal::FailureView::kStale: {
+        *level = LogLevel::kError;
+        auto p = std::make_shared<Published>(*prev);
+        p->error = UnavailableError(
+            "secret '" + e.name + "': the last good value (version " +
+            have->version_id + ") is older than max_staleness (" +
+            Seconds(now - e.last_success) +
+            "); last error: " + out.status.ToString());
+        return p;
+      }
+      case internal::FailureView::kExpiredError: {
+        *level = LogLevel::kError;
+        auto p = std::make_shared<Published>(*prev);
+        p->error = out.status;
+        return p;
+      }
+    }
+    return nullptr;
+  }
+
+  // What readers see after the successful refresh `out` (caller holds
+  // e.mu): a new version, the old one without its error, or null (no
+  // change). Sets `change` and `log_line` for a new version.
+  std::shared_ptr<const Published> OnSuccess(
+      CacheEntry& e, const std::shared_ptr<const Published>& prev, Outcome& out,
+      Clock::time_point now, std::optional<SecretChange>* change,
+      std::string* log_line) {
+    const SecretData* have = prev && prev->has_data ? &prev->data : nullptr;
+    e.has_success = true;
+    e.last_success = now;
+    e.failures = 0;
+    e.last_error = OkStatus();
+    if (prev) {
+      ++e.refreshes;
+      refreshes.fetch_add(1);
+    }
+    ScheduleAfterSuccess(e, now);
+    if (out.data) {
+      ++e.versions_fetched;
+      auto p = std::make_shared<Published>();
+      p->has_data = true;
+      p->data = std::move(*out.data);
+      if (!have || have->version_id != p->data.version_id) {
+        *change = SecretChange{e.name, have ? have->version_id : "", Secret()};
+        if (have)
+          *log_line = e.name + ": now serving version " + p->data.version_id +
+                      " (was " + have->version_id + ")";
+      }
+      return p;
+    }
+    if (prev && !prev->error.ok() && have) {
+      auto p = std::make_shared<Published>(*prev);
+      p->error = OkStatus();
+      return p;
+    }
+    return nullptr;
+  }
+
   // Applies `out` to `e` and publishes what readers should now see. Runs
   // listeners for a new version. Returns the outcome status.
   Status Apply(const std::shared_ptr<CacheEntry>& ep,
@@ -487,58 +523,13 @@ struct SecretCache::Impl {
       std::lock_guard<std::mutex> l(e.mu);
       std::shared_ptr<const Published> next;
       if (out.status.ok()) {
-        e.has_success = true;
-        e.last_success = now;
-        e.failures = 0;
-        e.last_error = OkStatus();
-        if (prev) {
-          ++e.refreshes;
-          refreshes.fetch_add(1);
-        }
-        ScheduleAfterSuccess(e, now);
-        if (out.data) {
-          ++e.versions_fetched;
-          auto p = std::make_shared<Published>();
-          p->has_data = true;
-          p->data = std::move(*out.data);
-          if (!have || have->version_id != p->data.version_id) {
-            change =
-                SecretChange{e.name, have ? have->version_id : "", Secret()};
-            if (have)
-              log_line = e.name + ": now serving version " +
-                         p->data.version_id + " (was " + have->version_id + ")";
-          }
-          next = std::move(p);
-        } else if (prev && !prev->error.ok() && have) {
-          auto p = std::make_shared<Published>(*prev);
-          p->error = OkStatus();
-          next = std::move(p);
-        }
+        next = OnSuccess(e, prev, out, now, &change, &log_line);
       } else {
         ++e.failures;
         e.last_error = out.status;
         if (prev) refresh_failures.fetch_add(1);
-        e.next_refresh = now + Backoff(e.failures);
-        level = LogLevel::kWarning;
-        if (!have) {
-          next = std::make_shared<Published>(Published{out.status, false, {}});
-        } else if (IsTransient(out.status) || out.rejected) {
-          if (e.has_success && now - e.last_success > opt.max_staleness) {
-            level = LogLevel::kError;
-            auto p = std::make_shared<Published>(*prev);
-            p->error = UnavailableError(
-                "secret '" + e.name + "': the last good value (version " +
-                have->version_id + ") is older than max_staleness (" +
-                Seconds(now - e.last_success) +
-                "); last error: " + out.status.ToString());
-            next = std::move(p);
-          }
-        } else if (now >= e.expires_at) {
-          level = LogLevel::kError;
-          auto p = std::make_shared<Published>(*prev);
-          p->error = out.status;
-          next = std::move(p);
-        }
+        e.next_refresh = now + internal::Backoff(e.failures, opt, Random());
+        next = OnFailure(e, prev, out, now, &level);
         log_line = "refresh of '" + e.name + "' failed (attempt " +
                    std::to_string(e.failures) +
                    (have ? ", serving version " + have->version_id + ", age " +
@@ -763,12 +754,12 @@ StatusOr<std::unique_ptr<SecretCache>> SecretCache::Create(
         "SecretCacheOptions: need 0 < initial_backoff <= max_backoff");
   }
   auto impl = std::make_unique<Impl>();
-  impl->clock = options.clock ? options.clock : &Clock::Real();
+  impl->clock = options.runtime.clock;
   impl->api = options.client;
   if (!impl->api) {
     KW_ASSIGN_OR_RETURN(
         secrets::ClientConfig config,
-        secrets::ResolveClientConfig(Environment::Real(), options.aws));
+        secrets::ResolveClientConfig(options.runtime, options.aws));
     config.user_agent_suffix = "keyward-secret-config";
     KW_ASSIGN_OR_RETURN(
         auto client, secrets::SecretsManagerClient::Create(std::move(config)));

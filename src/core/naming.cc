@@ -57,7 +57,8 @@ void CheckSegment(const Segment& seg, std::string_view role,
       why = "character '" + std::string(1, c) + "' is not allowed";
     }
     out.push_back(
-        {"name-format", Severity::kError, seg.column + static_cast<int>(i),
+        {LintRule::kNameFormat, Severity::kError,
+         seg.column + static_cast<int>(i),
          std::string(role) + " " + Quote(seg.text) +
              " must be lowercase words [a-z0-9] joined by single hyphens (" +
              why + ")"});
@@ -72,7 +73,7 @@ void CheckSegment(const Segment& seg, std::string_view role,
     const auto& envs = EnvironmentIdentifiers();
     if (std::find(envs.begin(), envs.end(), word) != envs.end()) {
       out.push_back(
-          {"name-environment", Severity::kError,
+          {LintRule::kNameEnvironment, Severity::kError,
            seg.column + static_cast<int>(start),
            std::string(role) + " " + Quote(seg.text) +
                " contains the environment identifier " + Quote(word) +
@@ -113,7 +114,7 @@ std::vector<NameFinding> CheckSecretName(std::string_view name) {
   std::vector<NameFinding> out;
   if (name.empty() || name.size() > kMaxNameLength) {
     out.push_back(
-        {"name-length", Severity::kError, 1,
+        {LintRule::kNameLength, Severity::kError, 1,
          "name must be 1-512 characters long (Secrets Manager limit), got " +
              std::to_string(name.size())});
     if (name.empty()) return out;
@@ -124,7 +125,8 @@ std::vector<NameFinding> CheckSecretName(std::string_view name) {
           (name[i] >= 0x20 && name[i] < 0x7f)
               ? "'" + std::string(1, name[i]) + "'"
               : "byte " + std::to_string(static_cast<unsigned char>(name[i]));
-      out.push_back({"name-charset", Severity::kError, static_cast<int>(i) + 1,
+      out.push_back({LintRule::kNameCharset, Severity::kError,
+                     static_cast<int>(i) + 1,
                      "character " + shown +
                          " is not allowed in a secret name (allowed: A-Z a-z "
                          "0-9 / _ + = . @ -)"});
@@ -134,7 +136,7 @@ std::vector<NameFinding> CheckSecretName(std::string_view name) {
   std::vector<Segment> segs = SplitSegments(name);
   const Segment& first = segs[0];
   if (first.text != "platform-data" && first.text != "platform-config") {
-    out.push_back({"name-prefix", Severity::kError, 1,
+    out.push_back({LintRule::kNamePrefix, Severity::kError, 1,
                    "name must start with 'platform-data/' (secrets) or "
                    "'platform-config/' (configuration), got " +
                        Quote(first.text)});
@@ -142,7 +144,7 @@ std::vector<NameFinding> CheckSecretName(std::string_view name) {
   bool any_empty = std::any_of(segs.begin(), segs.end(),
                                [](const Segment& s) { return s.text.empty(); });
   if (segs.size() != 3 || any_empty) {
-    out.push_back({"name-segments", Severity::kError, 1,
+    out.push_back({LintRule::kNameSegments, Severity::kError, 1,
                    "name must have exactly three non-empty segments "
                    "({category}/{datasource}/{consumer-or-instance}), got " +
                        std::to_string(segs.size()) +
@@ -162,7 +164,8 @@ std::vector<NameFinding> CheckSecretName(std::string_view name) {
       (slash == std::string_view::npos || dash > slash) &&
       name.size() - dash - 1 == 6) {
     out.push_back(
-        {"name-arn-suffix", Severity::kWarning, static_cast<int>(dash) + 1,
+        {LintRule::kNameArnSuffix, Severity::kWarning,
+         static_cast<int>(dash) + 1,
          "name ends with a hyphen and six characters (" +
              Quote(name.substr(dash)) +
              "), which partial-ARN look-ups can mistake for the ARN's random "
@@ -175,7 +178,8 @@ Status ValidateSecretName(std::string_view name) {
   for (const NameFinding& f : CheckSecretName(name)) {
     if (f.severity == Severity::kError) {
       return InvalidArgumentError("secret name '" + std::string(name) +
-                                  "': " + f.rule + ": " + f.message);
+                                  "': " + std::string(RuleId(f.rule)) + ": " +
+                                  f.message);
     }
   }
   return OkStatus();

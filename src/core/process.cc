@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <cstring>
 
-
 extern char** environ;
 
 namespace keyward {

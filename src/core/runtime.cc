@@ -67,6 +67,10 @@ std::uint64_t Random::Uniform(std::uint64_t bound) const {
   return r % bound;
 }
 
+double Random::Unit() const {
+  return static_cast<double>(Uniform(std::uint64_t{1} << 53)) * 0x1p-53;
+}
+
 const Random& Random::Real() {
   static const RealRandom* const kRandom = new RealRandom();
   return *kRandom;

@@ -323,8 +323,9 @@ StatusOr<ImportResult> ImportFromStore(secrets::SecretsManagerApi& api,
       result.comments[s.name] =
           "TODO: consumers unknown; list the applications that read it";
     }
-    s.category = std::string(CategoryName(CategoryOf(s.name)));
-    s.rotation.status = m.rotation_enabled ? "automatic" : "none";
+    s.category = CategoryOf(s.name);
+    s.rotation.status =
+        m.rotation_enabled ? RotationStatus::kAutomatic : RotationStatus::kNone;
     if (m.last_rotated_date)
       s.rotation.last_rotated =
           FormatIso8601(*m.last_rotated_date).substr(0, 10);

@@ -78,7 +78,10 @@ std::string FlowList(const std::vector<std::string>& items) {
 }
 
 std::string RotationLine(const Rotation& r) {
-  std::string out = "{status: " + Scalar(r.status.empty() ? "none" : r.status);
+  std::string out =
+      "{status: " + Scalar(r.status == RotationStatus::kUnset
+                               ? std::string("none")
+                               : std::string(RotationStatusName(r.status)));
   if (r.interval_days)
     out += ", interval_days: " + std::to_string(*r.interval_days);
   if (!r.last_rotated.empty()) out += ", last_rotated: " + r.last_rotated;
@@ -113,7 +116,11 @@ std::string FormatInventory(
     out += "\n";
     out += "    properties: " + FlowList(s.properties) + "\n";
     if (s.explicit_category)
-      out += "    category: " + Scalar(s.category) + "\n";
+      out += "    category: " +
+             Scalar(s.category == NameCategory::kUnknown
+                        ? std::string()
+                        : std::string(CategoryName(s.category))) +
+             "\n";
     out += "    rotation: " + RotationLine(s.rotation) + "\n";
   }
   return out;

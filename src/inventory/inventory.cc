@@ -80,18 +80,13 @@ class Decoder {
   }
 
  private:
-  void Add(int line, int column, std::string rule, std::string message,
-           Severity severity = Severity::kError) {
-    out_.findings.push_back(Finding{std::string(path_), line, column,
-                                    std::move(rule), severity,
-                                    std::move(message)});
+  // Reports `rule` at the severity its row in keyward/lint_rules.h gives.
+  void Add(int line, int column, LintRule rule, std::string message) {
+    out_.findings.push_back(Finding{std::string(path_), line, column, rule,
+                                    RuleSeverity(rule), std::move(message)});
   }
-  void Add(const YamlNode& at, std::string rule, std::string message,
-           Severity severity = Severity::kError) {
-    Add(at.line, at.column, std::move(rule), std::move(message), severity);
-  }
-  void Warn(const YamlNode& at, std::string rule, std::string message) {
-    Add(at, std::move(rule), std::move(message), Severity::kWarning);
+  void Add(const YamlNode& at, LintRule rule, std::string message) {
+    Add(at.line, at.column, rule, std::move(message));
   }
 
   bool Leaked(const YamlNode& n) const { return leaked_.count(&n) != 0; }
@@ -192,7 +187,7 @@ class Decoder {
             column = n.column;
             LocateInSource(n, *m, &line, &column);
           }
-          Add(line, column, "secret-value",
+          Add(line, column, LintRule::kSecretValue,
               "this looks like a secret value (" + m->kind +
                   "); the inventory holds metadata only: move the value to "
                   "Secrets Manager, "
@@ -219,7 +214,7 @@ class Decoder {
     Fields fields;
     for (const auto& [k, v] : map.entries) {
       if (k.kind != Kind::kScalar) {
-        Add(k, "schema-type",
+        Add(k, LintRule::kSchemaType,
             "keys in " + std::string(where) + " must be plain strings, got " +
                 std::string(KindNoun(k)));
         continue;
@@ -227,7 +222,7 @@ class Decoder {
       if (Leaked(k)) continue;
       auto [it, inserted] = fields.try_emplace(k.value, FieldRef{&k, &v});
       if (!inserted) {
-        Add(k, "duplicate-key",
+        Add(k, LintRule::kDuplicateKey,
             "key " + Echo(k) + " is repeated in " + std::string(where) +
                 " (first at line " + std::to_string(it->second.key->line) +
                 "); YAML would silently keep one");
@@ -241,7 +236,7 @@ class Decoder {
         lower.push_back(static_cast<char>(std::tolower(c)));
       if (value_keys && std::find(kValueKeys.begin(), kValueKeys.end(),
                                   lower) != kValueKeys.end()) {
-        Add(k, "value-field",
+        Add(k, LintRule::kValueField,
             "field " + Echo(k) +
                 " would hold a secret value; the inventory never holds values "
                 "(list key names "
@@ -252,7 +247,7 @@ class Decoder {
       std::string list;
       for (std::string_view a : allowed)
         list += (list.empty() ? "" : ", ") + std::string(a);
-      Add(k, "unknown-field",
+      Add(k, LintRule::kUnknownField,
           "unknown field " + Echo(k) + " in " + std::string(where) +
               (hint.empty() ? " (allowed: " + list + ")"
                             : "; did you mean '" + hint + "'?"));
@@ -263,7 +258,7 @@ class Decoder {
   bool Require(Fields& f, const std::string& field, const YamlNode& parent,
                std::string_view where, std::string_view why) {
     if (f.count(field) != 0) return true;
-    Add(parent, "missing-field",
+    Add(parent, LintRule::kMissingField,
         "missing required field '" + field + "' in " + std::string(where) +
             (why.empty() ? "" : " " + std::string(why)));
     return false;
@@ -282,13 +277,13 @@ class Decoder {
       (*positions)[pos_prefix + field] = {v.line, v.column};
     if (v.kind == Kind::kNull || (v.kind == Kind::kScalar && v.value.empty())) {
       if (required) {
-        Add(v.kind == Kind::kNull ? *it->second.key : v, "empty-field",
+        Add(v.kind == Kind::kNull ? *it->second.key : v, LintRule::kEmptyField,
             "'" + field + "' in " + std::string(where) + " must not be empty");
       }
       return "";
     }
     if (v.kind != Kind::kScalar) {
-      Add(v, "schema-type",
+      Add(v, LintRule::kSchemaType,
           "'" + field + "' in " + std::string(where) +
               " must be a string, got " + std::string(KindNoun(v)));
       return "";
@@ -299,7 +294,7 @@ class Decoder {
   void DecodeVersion(const Fields& f, const YamlNode& root) {
     auto it = f.find("version");
     if (it == f.end()) {
-      Add(root, "missing-field",
+      Add(root, LintRule::kMissingField,
           "missing required field 'version' (add 'version: 1')");
       return;
     }
@@ -308,7 +303,7 @@ class Decoder {
       out_.inventory.version = 1;
       return;
     }
-    Add(v, "unsupported-version",
+    Add(v, LintRule::kUnsupportedVersion,
         "version must be 1 (the only version this keyward reads), got " +
             (v.kind == Kind::kScalar ? Echo(v) : std::string(KindNoun(v))));
   }
@@ -316,7 +311,7 @@ class Decoder {
   void DecodeApplications(const YamlNode& apps) {
     if (apps.kind == Kind::kNull) return;
     if (apps.kind != Kind::kMapping) {
-      Add(apps, "schema-type",
+      Add(apps, LintRule::kSchemaType,
           "'applications' must be a mapping of application name to "
           "details, got " +
               std::string(KindNoun(apps)));
@@ -325,7 +320,7 @@ class Decoder {
     std::map<std::string, int> seen;
     for (const auto& [k, v] : apps.entries) {
       if (k.kind != Kind::kScalar) {
-        Add(k, "schema-type",
+        Add(k, LintRule::kSchemaType,
             "application names must be plain strings, got " +
                 std::string(KindNoun(k)));
         continue;
@@ -333,7 +328,7 @@ class Decoder {
       if (Leaked(k)) continue;
       auto [it, inserted] = seen.try_emplace(k.value, k.line);
       if (!inserted) {
-        Add(k, "duplicate-key",
+        Add(k, LintRule::kDuplicateKey,
             "application " + Echo(k) + " is repeated (first at line " +
                 std::to_string(it->second) + "); YAML would silently keep one");
         continue;
@@ -347,7 +342,7 @@ class Decoder {
     app.name = key.value;
     app.line = key.line;
     if (!IsKebabWords(app.name) || app.name.size() > 63) {
-      Add(key, "application-name",
+      Add(key, LintRule::kApplicationName,
           "application name " + Echo(key) +
               " must be 1-63 lowercase words [a-z0-9] joined by single hyphens "
               "(it becomes the "
@@ -355,7 +350,7 @@ class Decoder {
     }
     std::string where = "application '" + app.name + "'";
     if (v.kind != Kind::kMapping) {
-      Add(v.kind == Kind::kNull ? key : v, "schema-type",
+      Add(v.kind == Kind::kNull ? key : v, LintRule::kSchemaType,
           where + " must be a mapping with at least 'description', got " +
               std::string(KindNoun(v)));
       out_.inventory.applications.push_back(std::move(app));
@@ -371,14 +366,14 @@ class Decoder {
         ReadString(f, "iam_principal", where, false, &app.positions);
     app.namespace_ = ReadString(f, "namespace", where, false, &app.positions);
     if (!app.iam_principal.empty() && !IsIamPrincipalArn(app.iam_principal)) {
-      Add(*f["iam_principal"].value, "iam-principal",
+      Add(*f["iam_principal"].value, LintRule::kIamPrincipal,
           "iam_principal must be an IAM user or role ARN "
           "(arn:aws:iam::123456789012:user/NAME or "
           "arn:aws:iam::123456789012:role/NAME)");
     }
     if (!app.namespace_.empty() &&
         (!IsKebabWords(app.namespace_) || app.namespace_.size() > 63)) {
-      Add(*f["namespace"].value, "namespace-format",
+      Add(*f["namespace"].value, LintRule::kNamespaceFormat,
           "namespace must be a Kubernetes namespace name (1-63 lowercase words "
           "[a-z0-9] joined "
           "by hyphens)");
@@ -412,7 +407,7 @@ class Decoder {
   void DecodeSecrets(const YamlNode& list) {
     if (list.kind == Kind::kNull) return;
     if (list.kind != Kind::kSequence) {
-      Add(list, "schema-type",
+      Add(list, LintRule::kSchemaType,
           "'secrets' must be a list of secrets ('- name: ...'), got " +
               std::string(KindNoun(list)));
       return;
@@ -422,7 +417,7 @@ class Decoder {
 
   void DecodeSecret(const YamlNode& item) {
     if (item.kind != Kind::kMapping) {
-      Add(item, "schema-type",
+      Add(item, LintRule::kSchemaType,
           "each entry in 'secrets' must be a mapping with 'name', "
           "'description', 'consumers', 'properties' and 'rotation', got " +
               std::string(KindNoun(item)));
@@ -474,7 +469,7 @@ class Decoder {
     if (node.kind != Kind::kScalar || name.empty()) return;
     int base = node.column + (node.quoted ? 1 : 0) - 1;
     for (const NameFinding& nf : CheckSecretName(name)) {
-      Add(node.line, base + nf.column, nf.rule, nf.message, nf.severity);
+      Add(node.line, base + nf.column, nf.rule, nf.message);
     }
   }
 
@@ -485,7 +480,7 @@ class Decoder {
     (*positions)[field] = {v.line, v.column};
     if (v.kind == Kind::kNull) return out;
     if (v.kind != Kind::kSequence) {
-      Add(v, "schema-type",
+      Add(v, LintRule::kSchemaType,
           "'" + field + "' in " + where +
               " must be a list (e.g. [a, b]), got " + std::string(KindNoun(v)));
       return out;
@@ -493,7 +488,7 @@ class Decoder {
     for (std::size_t i = 0; i < v.items.size(); ++i) {
       const YamlNode& item = v.items[i];
       if (item.kind != Kind::kScalar || item.value.empty()) {
-        Add(item, "schema-type",
+        Add(item, LintRule::kSchemaType,
             "items of '" + field + "' in " + where +
                 " must be non-empty strings, got " +
                 std::string(KindNoun(item)));
@@ -508,9 +503,7 @@ class Decoder {
 
   void DecodeCategory(Fields& f, Secret& s, const std::string& where) {
     NameCategory implied = CategoryOf(s.name);
-    s.category = implied == NameCategory::kUnknown
-                     ? ""
-                     : std::string(CategoryName(implied));
+    s.category = implied;
     if (f.count("category") == 0) return;
     std::string explicit_cat =
         ReadString(f, "category", where, true, &s.positions);
@@ -518,18 +511,19 @@ class Decoder {
     s.explicit_category = true;
     if (explicit_cat.empty()) return;
     if (explicit_cat != "platform-data" && explicit_cat != "platform-config") {
-      Add(node, "category-value",
+      Add(node, LintRule::kCategoryValue,
           "category must be 'platform-data' (secret) or 'platform-config' "
           "(configuration), got " +
               Echo(node));
       return;
     }
     if (implied == NameCategory::kUnknown) {
-      s.category = explicit_cat;
-    } else if (explicit_cat != s.category) {
-      Add(node, "category-mismatch",
+      s.category = CategoryOf(explicit_cat + "/");
+    } else if (explicit_cat != CategoryName(implied)) {
+      Add(node, LintRule::kCategoryMismatch,
           "category '" + explicit_cat +
-              "' disagrees with the name, which makes it '" + s.category + "'");
+              "' disagrees with the name, which makes it '" +
+              std::string(CategoryName(implied)) + "'");
     }
   }
 
@@ -537,7 +531,7 @@ class Decoder {
     s.rotation.line = v.line;
     s.positions["rotation"] = {v.line, v.column};
     if (v.kind != Kind::kMapping) {
-      Add(v, "schema-type",
+      Add(v, LintRule::kSchemaType,
           "'rotation' in " + where +
               " must be a mapping such as {status: manual, interval_days: 90}, "
               "got " +
@@ -548,17 +542,15 @@ class Decoder {
     Fields f = ReadFields(v, kRotationFields, rwhere, /*value_keys=*/true);
     Rotation& r = s.rotation;
     if (Require(f, "status", v, rwhere, "(none, manual or automatic)")) {
-      r.status =
+      std::string text =
           ReadString(f, "status", rwhere, true, &s.positions, "rotation.");
-      if (!r.status.empty() &&
-          std::find(kRotationStatuses.begin(), kRotationStatuses.end(),
-                    r.status) == kRotationStatuses.end()) {
-        std::string hint = ClosestMatch(r.status, kRotationStatuses);
-        Add(*f["status"].value, "rotation-status",
+      r.status = ParseRotationStatus(text).value_or(RotationStatus::kUnset);
+      if (!text.empty() && r.status == RotationStatus::kUnset) {
+        std::string hint = ClosestMatch(text, kRotationStatuses);
+        Add(*f["status"].value, LintRule::kRotationStatus,
             "rotation status must be none, manual or automatic, got " +
                 Echo(*f["status"].value) +
                 (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
-        r.status.clear();
       }
     }
     if (f.count("interval_days")) DecodeInterval(*f["interval_days"].value, s);
@@ -567,7 +559,7 @@ class Decoder {
       r.last_rotated = ReadString(f, "last_rotated", rwhere, false,
                                   &s.positions, "rotation.");
       if (!r.last_rotated.empty() && !ParseDate(r.last_rotated)) {
-        Add(d, "rotation-date",
+        Add(d, LintRule::kRotationDate,
             "last_rotated must be a date YYYY-MM-DD, got " + Echo(d));
         r.last_rotated.clear();
       }
@@ -584,7 +576,7 @@ class Decoder {
                               [](char c) { return c >= '0' && c <= '9'; });
     int days = digits ? std::stoi(v.value) : 0;
     if (!digits || days < 1 || days > 3650) {
-      Add(v, "rotation-interval",
+      Add(v, LintRule::kRotationInterval,
           "interval_days must be a whole number of days from 1 to 3650");
       return;
     }
@@ -593,16 +585,16 @@ class Decoder {
 
   void CheckRotationDue(const YamlNode& v, Fields& f, const Secret& s) {
     const Rotation& r = s.rotation;
-    if (r.status.empty() || r.status == "none") return;
+    if (r.status == RotationStatus::kUnset || r.status == RotationStatus::kNone)
+      return;
     if (!r.interval_days && f.count("interval_days") == 0) {
-      Warn(v, "rotation-interval",
-           "rotation status '" + r.status +
-               "' without interval_days: overdue rotations cannot be detected");
+      Add(v, LintRule::kRotationIntervalMissing,
+          "rotation status '" + std::string(RotationStatusName(r.status)) +
+              "' without interval_days: overdue rotations cannot be detected");
     }
     if (r.last_rotated.empty()) return;
     long last = *ParseDate(r.last_rotated);
-    const Clock& clock =
-        options_.clock != nullptr ? *options_.clock : Clock::Real();
+    const Clock& clock = *options_.runtime.clock;
     long today =
         static_cast<long>(std::chrono::duration_cast<std::chrono::hours>(
                               clock.Now().time_since_epoch())
@@ -610,15 +602,15 @@ class Decoder {
                           24);
     const YamlNode& d = *f["last_rotated"].value;
     if (last > today) {
-      Warn(d, "rotation-date",
-           "last_rotated " + r.last_rotated + " is in the future");
+      Add(d, LintRule::kRotationDateFuture,
+          "last_rotated " + r.last_rotated + " is in the future");
       return;
     }
     if (r.interval_days && last + *r.interval_days < today) {
-      Warn(d, "rotation-overdue",
-           "rotation overdue: last rotated " + r.last_rotated + ", due every " +
-               std::to_string(*r.interval_days) + " days (was due " +
-               FormatDate(last + *r.interval_days) + ")");
+      Add(d, LintRule::kRotationOverdue,
+          "rotation overdue: last rotated " + r.last_rotated + ", due every " +
+              std::to_string(*r.interval_days) + " days (was due " +
+              FormatDate(last + *r.interval_days) + ")");
     }
   }
 
@@ -632,7 +624,7 @@ class Decoder {
       const std::string& key = item.value;
       auto [it, inserted] = seen.try_emplace(key, item.line);
       if (!inserted) {
-        Add(item, "duplicate-property",
+        Add(item, LintRule::kDuplicateProperty,
             "property " + Echo(item) + " is listed twice");
         continue;
       }
@@ -643,7 +635,7 @@ class Decoder {
                    c == '-' || c == '.';
           });
       if (!format_ok) {
-        Add(item, "property-format",
+        Add(item, LintRule::kPropertyFormat,
             "property " + Echo(item) +
                 " must be a key name (letters, digits, '_', '-', '.'), never a "
                 "value");
@@ -655,15 +647,14 @@ class Decoder {
         std::string hint = alias != kPropertyAliases.end()
                                ? std::string(alias->second)
                                : ClosestMatch(key, conventional);
-        Warn(item, "property-key",
-             "property " + Echo(item) +
-                 " is not a conventional key (username, password, host, port, "
-                 "token)" +
-                 (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        Add(item, LintRule::kPropertyKey,
+            "property " + Echo(item) +
+                " is not a conventional key (username, password, host, port, "
+                "token)" +
+                (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }
       if (s.IsConfig() && (key == "password" || key == "token")) {
-        Warn(
-            item, "config-secret-key",
+        Add(item, LintRule::kConfigSecretKey,
             "'" + key +
                 "' in a platform-config entry: configuration is non-sensitive; "
                 "credentials belong in a platform-data secret");
@@ -683,10 +674,9 @@ class Decoder {
     Add(name_node.line,
         name_node.column + (name_node.quoted ? 1 : 0) +
             static_cast<int>(slash) + 1,
-        "name-consumer",
+        LintRule::kNameConsumer,
         "the name's consumer segment '" + consumer +
-            "' is not among the secret's consumers",
-        Severity::kWarning);
+            "' is not among the secret's consumers");
   }
 
   // Rules that need the whole file: duplicate names, undeclared consumers,
@@ -703,16 +693,16 @@ class Decoder {
       if (!s.name.empty() && p.name != nullptr) {
         auto [it, inserted] = names.try_emplace(s.name, p.name->line);
         if (!inserted) {
-          Add(*p.name, "duplicate-name",
+          Add(*p.name, LintRule::kDuplicateName,
               "secret '" + s.name + "' is already declared at line " +
                   std::to_string(it->second));
         }
       }
       if (p.consumers == nullptr) continue;
       if (p.consumers->kind == Kind::kSequence && p.consumers->items.empty()) {
-        Warn(*p.consumers, "no-consumers",
-             "no consumers: list the applications that read this secret (or "
-             "delete it)");
+        Add(*p.consumers, LintRule::kNoConsumers,
+            "no consumers: list the applications that read this secret (or "
+            "delete it)");
       }
       if (p.consumers->kind != Kind::kSequence) continue;
       std::set<std::string> seen;
@@ -720,12 +710,12 @@ class Decoder {
         if (c.kind != Kind::kScalar || c.value.empty() || Leaked(c)) continue;
         used.insert(c.value);
         if (!seen.insert(c.value).second) {
-          Warn(c, "duplicate-consumer",
-               "consumer " + Echo(c) + " is listed twice");
+          Add(c, LintRule::kDuplicateConsumer,
+              "consumer " + Echo(c) + " is listed twice");
         }
         if (declared.count(c.value) == 0) {
           std::string hint = ClosestMatch(c.value, app_names);
-          Add(c, "undeclared-consumer",
+          Add(c, LintRule::kUndeclaredConsumer,
               "consumer " + Echo(c) + " is not declared under 'applications'" +
                   (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
         }
@@ -733,9 +723,8 @@ class Decoder {
     }
     for (const Application& a : inv.applications) {
       if (used.count(a.name) == 0) {
-        Add(a.line, 3, "unused-application",
-            "application '" + a.name + "' consumes no secrets",
-            Severity::kWarning);
+        Add(a.line, 3, LintRule::kUnusedApplication,
+            "application '" + a.name + "' consumes no secrets");
       }
     }
   }
@@ -756,6 +745,28 @@ class Decoder {
 
 }  // namespace
 
+std::string_view RotationStatusName(RotationStatus status) {
+  switch (status) {
+    case RotationStatus::kNone:
+      return "none";
+    case RotationStatus::kManual:
+      return "manual";
+    case RotationStatus::kAutomatic:
+      return "automatic";
+    case RotationStatus::kUnset:
+      break;
+  }
+  return "";
+}
+
+std::optional<RotationStatus> ParseRotationStatus(std::string_view text) {
+  for (RotationStatus s : {RotationStatus::kNone, RotationStatus::kManual,
+                           RotationStatus::kAutomatic}) {
+    if (text == RotationStatusName(s)) return s;
+  }
+  return std::nullopt;
+}
+
 const std::vector<std::string_view>& ConventionalPropertyKeys() {
   static const auto* const kKeys = new std::vector<std::string_view>{
       "username", "password", "host", "port", "token"};
@@ -764,7 +775,7 @@ const std::vector<std::string_view>& ConventionalPropertyKeys() {
 
 std::string Finding::ToString() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column) +
-         ": " + rule + ": " +
+         ": " + std::string(RuleId(rule)) + ": " +
          (severity == Severity::kWarning ? "warning: " : "") + message;
 }
 
@@ -816,8 +827,9 @@ StatusOr<ParsedInventory> ParseInventory(std::string_view text,
   if (root.kind != Kind::kMapping) {
     return InvalidArgumentError(
         std::string(path) + ":" + std::to_string(root.line) + ":" +
-        std::to_string(root.column) +
-        ": schema-root: the top level must be a mapping with 'version', "
+        std::to_string(root.column) + ": " +
+        std::string(RuleId(LintRule::kSchemaRoot)) +
+        ": the top level must be a mapping with 'version', "
         "'applications' and 'secrets', got " +
         std::string(KindNoun(root)));
   }

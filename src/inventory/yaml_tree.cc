@@ -9,6 +9,8 @@
 #include <optional>
 #include <sstream>
 
+#include "keyward/lint_rules.h"
+
 namespace keyward::inventory {
 namespace {
 
@@ -17,17 +19,18 @@ std::string Where(std::string_view path, int line, int column) {
          std::to_string(column) + ": ";
 }
 
-Status Refuse(std::string_view path, int line, int column,
-              std::string_view rule, std::string_view message) {
-  return InvalidArgumentError(Where(path, line, column) + std::string(rule) +
-                              ": " + std::string(message));
+Status Refuse(std::string_view path, int line, int column, LintRule rule,
+              std::string_view message) {
+  return InvalidArgumentError(Where(path, line, column) +
+                              std::string(RuleId(rule)) + ": " +
+                              std::string(message));
 }
 
 // Thrown by the handler to stop yaml-cpp; never leaves this file.
 struct Stop {
   int line;
   int column;
-  std::string rule;
+  LintRule rule;
   std::string message;
 };
 
@@ -44,7 +47,7 @@ std::optional<Stop> CheckEncoding(std::string_view text) {
     unsigned cp = 0;
     if (c < 0x80) {
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
-        return Stop{line, column, "input-encoding",
+        return Stop{line, column, LintRule::kInputEncoding,
                     "control byte 0x" +
                         std::string(1, "0123456789abcdef"[c >> 4]) +
                         std::string(1, "0123456789abcdef"[c & 15]) +
@@ -82,7 +85,7 @@ std::optional<Stop> CheckEncoding(std::string_view text) {
     }
     if (!ok) {
       return Stop{
-          line, column, "input-encoding",
+          line, column, LintRule::kInputEncoding,
           "invalid UTF-8 byte sequence (the inventory must be UTF-8 text)"};
     }
     i += len;
@@ -100,7 +103,7 @@ class TreeBuilder : public YAML::EventHandler {
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     if (++documents_ > 1) {
-      throw Stop{Line(mark), Column(mark), "yaml-documents",
+      throw Stop{Line(mark), Column(mark), LintRule::kYamlDocuments,
                  "only one YAML document is allowed (found a second '---')"};
     }
   }
@@ -159,13 +162,13 @@ class TreeBuilder : public YAML::EventHandler {
     n.column = Column(mark);
     if (++nodes_ > limits_.max_nodes) {
       throw Stop{
-          n.line, n.column, "input-too-large",
+          n.line, n.column, LintRule::kInputTooLarge,
           "more than " + std::to_string(limits_.max_nodes) + " YAML nodes"};
     }
   }
   [[noreturn]] void ThrowAlias(const YAML::Mark& mark) {
     throw Stop{
-        Line(mark), Column(mark), "yaml-alias",
+        Line(mark), Column(mark), LintRule::kYamlAlias,
         "anchors (&name) and aliases (*name) are not allowed in the inventory"};
   }
   void CheckAnchor(const YAML::Mark& mark, YAML::anchor_t anchor) {
@@ -173,7 +176,7 @@ class TreeBuilder : public YAML::EventHandler {
   }
   void CheckTag(const YAML::Mark& mark, const std::string& tag) {
     if (tag.empty() || tag == "?" || tag == "!") return;
-    throw Stop{Line(mark), Column(mark), "yaml-tag",
+    throw Stop{Line(mark), Column(mark), LintRule::kYamlTag,
                "YAML tags (!tag, !!type) are not allowed in the inventory"};
   }
   void Open(const YAML::Mark& mark, const std::string& tag,
@@ -182,7 +185,7 @@ class TreeBuilder : public YAML::EventHandler {
     CheckAnchor(mark, anchor);
     CheckTag(mark, tag);
     if (static_cast<int>(stack_.size()) >= limits_.max_depth) {
-      throw Stop{Line(mark), Column(mark), "yaml-depth",
+      throw Stop{Line(mark), Column(mark), LintRule::kYamlDepth,
                  "nesting deeper than " + std::to_string(limits_.max_depth) +
                      " levels (the inventory needs 4)"};
     }
@@ -246,7 +249,7 @@ class DepthProbe : public YAML::EventHandler {
   void Open(const YAML::Mark& mark) {
     if (++depth_ <= max_depth_) return;
     throw Stop{mark.line < 0 ? 1 : mark.line + 1,
-               mark.column < 0 ? 1 : mark.column + 1, "yaml-depth",
+               mark.column < 0 ? 1 : mark.column + 1, LintRule::kYamlDepth,
                "nesting deeper than " + std::to_string(max_depth_) + " levels"};
   }
   int max_depth_;
@@ -268,9 +271,9 @@ Status CheckYamlDepth(std::string_view text, std::string_view path,
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 1 : e.mark.line + 1;
     int column = e.mark.is_null() ? 1 : e.mark.column + 1;
-    return Refuse(path, line, column, "yaml-syntax", e.msg);
+    return Refuse(path, line, column, LintRule::kYamlSyntax, e.msg);
   } catch (const std::exception& e) {
-    return Refuse(path, 1, 1, "yaml-syntax", e.what());
+    return Refuse(path, 1, 1, LintRule::kYamlSyntax, e.what());
   }
   return OkStatus();
 }
@@ -292,7 +295,7 @@ std::string_view KindNoun(const YamlNode& node) {
 StatusOr<YamlNode> ParseYamlTree(std::string_view text, std::string_view path,
                                  const YamlLimits& limits) {
   if (text.size() > limits.max_bytes) {
-    return Refuse(path, 1, 1, "input-too-large",
+    return Refuse(path, 1, 1, LintRule::kInputTooLarge,
                   "file is " + std::to_string(text.size()) +
                       " bytes; the limit is " +
                       std::to_string(limits.max_bytes) + " bytes");
@@ -314,15 +317,16 @@ StatusOr<YamlNode> ParseYamlTree(std::string_view text, std::string_view path,
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 1 : e.mark.line + 1;
     int column = e.mark.is_null() ? 1 : e.mark.column + 1;
-    return Refuse(path, line, column, "yaml-syntax", e.msg);
+    return Refuse(path, line, column, LintRule::kYamlSyntax, e.msg);
   } catch (const std::bad_alloc&) {
-    return Refuse(path, 1, 1, "input-too-large", "out of memory while parsing");
+    return Refuse(path, 1, 1, LintRule::kInputTooLarge,
+                  "out of memory while parsing");
   } catch (const std::exception& e) {
-    return Refuse(path, 1, 1, "yaml-syntax", e.what());
+    return Refuse(path, 1, 1, LintRule::kYamlSyntax, e.what());
   }
   if (!builder.root().has_value() ||
       builder.root()->kind == YamlNode::Kind::kNull) {
-    return Refuse(path, 1, 1, "yaml-empty",
+    return Refuse(path, 1, 1, LintRule::kYamlEmpty,
                   "the file is empty (expected 'version: 1')");
   }
   return std::move(*builder.root());

@@ -5,7 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <sstream>
 
 #include "secrets/json_codec.h"
 
@@ -29,13 +29,16 @@ void JournalState::Add(const std::string& name, JournalEntry e) {
   last_[name] = std::move(e);
 }
 
-StatusOr<JournalState> LoadJournal(const std::string& path) {
+StatusOr<JournalState> LoadJournal(const std::string& path,
+                                   const FileSystem& fs) {
   JournalState state;
-  std::ifstream in(path);
-  if (!in) {
-    if (access(path.c_str(), F_OK) != 0) return state;
-    return InternalError("cannot read journal " + path);
+  StatusOr<std::string> text = fs.ReadFile(path);
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) return state;
+    return InternalError("cannot read journal " + path + ": " +
+                         text.status().message());
   }
+  std::istringstream in(*text);
   std::string line;
   while (std::getline(in, line)) {
     auto j = secrets::ParseJson(line);
@@ -54,7 +57,7 @@ StatusOr<JournalState> LoadJournal(const std::string& path) {
 }
 
 StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::Open(
-    const std::string& path, const Clock* clock) {
+    const std::string& path, const Clock& clock) {
   int fd =
       ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -66,8 +69,7 @@ StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::Open(
     ::close(fd);
     return InternalError("cannot open journal " + path);
   }
-  return std::unique_ptr<JournalWriter>(
-      new JournalWriter(f, path, clock != nullptr ? clock : &Clock::Real()));
+  return std::unique_ptr<JournalWriter>(new JournalWriter(f, path, clock));
 }
 
 JournalWriter::~JournalWriter() { Close().IgnoreError(); }

@@ -46,13 +46,14 @@ class JournalState {
 
 // An absent file is an empty journal. INTERNAL naming the path when it
 // cannot be read.
-StatusOr<JournalState> LoadJournal(const std::string& path);
+StatusOr<JournalState> LoadJournal(const std::string& path,
+                                   const FileSystem& fs);
 
 class JournalWriter {
  public:
   // Opens `path` for appending (creating it 0600). INTERNAL naming the path.
   static StatusOr<std::unique_ptr<JournalWriter>> Open(const std::string& path,
-                                                       const Clock* clock);
+                                                       const Clock& clock);
   ~JournalWriter();
   // Appends and flushes one line (thread-safe). Errors are kept for Close().
   void Append(const CopyResult& r);
@@ -60,8 +61,8 @@ class JournalWriter {
   Status Close();
 
  private:
-  JournalWriter(std::FILE* f, std::string path, const Clock* clock)
-      : f_(f), path_(std::move(path)), clock_(clock) {}
+  JournalWriter(std::FILE* f, std::string path, const Clock& clock)
+      : f_(f), path_(std::move(path)), clock_(&clock) {}
   std::mutex mu_;
   std::FILE* f_;
   std::string path_;

@@ -224,10 +224,11 @@ StatusOr<CopyReport> CopyToVault(const std::vector<std::string>& input,
   JournalState journal;
   std::unique_ptr<JournalWriter> writer;
   if (!options.journal_path.empty()) {
-    KW_ASSIGN_OR_RETURN(journal, LoadJournal(options.journal_path));
+    KW_ASSIGN_OR_RETURN(journal,
+                        LoadJournal(options.journal_path, *options.runtime.fs));
     if (!options.dry_run) {
-      KW_ASSIGN_OR_RETURN(
-          writer, JournalWriter::Open(options.journal_path, options.clock));
+      KW_ASSIGN_OR_RETURN(writer, JournalWriter::Open(options.journal_path,
+                                                      *options.runtime.clock));
     }
   }
   std::int64_t vault_before = vault.request_count();

@@ -283,15 +283,14 @@ StatusOr<std::unique_ptr<SecretsManagerClient>> SecretsManagerClient::Create(
   KW_ASSIGN_OR_RETURN(Url parsed, ParseUrl(impl->endpoint));
   impl->url = parsed.scheme + "://" + parsed.authority +
               (parsed.path == "/" ? "/" : parsed.path);
-  if (!config.http) config.http = NewCurlHttpClient(config.http_options);
+  if (!config.http)
+    config.http = NewCurlHttpClient(config.http_options, *config.runtime.env);
   aws::ServiceCallOptions call;
   call.service = "secretsmanager";
   call.region = config.region;
   call.http = config.http;
-  call.clock = config.clock;
+  call.runtime = config.runtime;
   call.retry = config.retry;
-  call.sleep = config.sleep;
-  call.random = config.random;
   call.user_agent = std::string("keyward/") + KEYWARD_VERSION;
   if (!config.user_agent_suffix.empty())
     call.user_agent += " " + config.user_agent_suffix;

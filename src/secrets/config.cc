@@ -5,20 +5,20 @@
 
 namespace keyward::secrets {
 
-StatusOr<ClientConfig> ResolveClientConfig(const Environment& env,
-                                           const ClientOverrides& overrides,
-                                           const FileSystem& fs) {
+StatusOr<ClientConfig> ResolveClientConfig(const Runtime& rt,
+                                           const ClientOverrides& overrides) {
+  const Environment& env = *rt.env;
   aws::AwsConfigOptions options;
   options.profile = overrides.profile;
   options.region = overrides.region;
   options.endpoint_url = overrides.endpoint_url;
   options.region_option = overrides.region_option;
-  options.chain.env = &env;
-  options.chain.fs = &fs;
+  options.chain.runtime = rt;
   KW_ASSIGN_OR_RETURN(aws::AwsConfig aws, aws::ResolveAwsConfig(options));
   KW_RETURN_IF_ERROR(aws::RequireRegion(aws, options));
 
   ClientConfig config;
+  config.runtime = rt;
   config.region = aws.region;
   config.endpoint_url = aws.endpoint_url;
   if (!aws.profile.ca_bundle.empty())

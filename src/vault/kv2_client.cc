@@ -166,7 +166,8 @@ StatusOr<std::unique_ptr<VaultKv2Client>> VaultKv2Client::Create(
     return InvalidArgumentError("Vault KV mount is empty");
   while (!config.address.empty() && config.address.back() == '/')
     config.address.pop_back();
-  if (!config.http) config.http = NewCurlHttpClient(config.http_options);
+  if (!config.http)
+    config.http = NewCurlHttpClient(config.http_options, *config.runtime.env);
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
   return std::unique_ptr<VaultKv2Client>(new VaultKv2Client(std::move(impl)));

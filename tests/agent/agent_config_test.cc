@@ -33,7 +33,7 @@ token_dir: /run/keyward-agent
 applications:
   billing: {profile: billing, group: billing, token_file: /run/b.token}
 )",
-                              "agent.yaml", &c);
+                              "agent.yaml", FileSystem::Real(), &c);
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(c.host, "127.0.0.1");
   EXPECT_EQ(c.port, 3773);
@@ -101,7 +101,7 @@ TEST(AgentConfigTest, ErrorsNameFileLineAndColumn) {
   };
   for (const Case& k : cases) {
     AgentConfig c;
-    Status s = ParseAgentConfig(k.text, "agent.yaml", &c);
+    Status s = ParseAgentConfig(k.text, "agent.yaml", FileSystem::Real(), &c);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << k.text;
     EXPECT_TRUE(s.message().starts_with(k.error)) << s.message();
   }
@@ -116,7 +116,7 @@ TEST(AgentConfigTest, TemplatesAreParsedByTheTemplateModule) {
       DB_PASSWORD: platform-data/postgres/orders#password
     mode: "0640"
 )",
-                              "agent.yaml", &c);
+                              "agent.yaml", FileSystem::Real(), &c);
   ASSERT_TRUE(s.ok()) << s;
   ASSERT_EQ(c.templates.size(), 1u);
   EXPECT_EQ(c.templates[0].destination, "/tmp/kw-agent-config-test.env");
@@ -125,8 +125,9 @@ TEST(AgentConfigTest, TemplatesAreParsedByTheTemplateModule) {
 
 TEST(AgentConfigTest, ValidationIsPlacedWhereTheValueCameFrom) {
   AgentConfig c;
-  ASSERT_TRUE(
-      ParseAgentConfig("ttl_seconds: 300\nmax_conn: 0\n", "a.yaml", &c).ok());
+  ASSERT_TRUE(ParseAgentConfig("ttl_seconds: 300\nmax_conn: 0\n", "a.yaml",
+                               FileSystem::Real(), &c)
+                  .ok());
   Status s = ValidateAgentConfig(c);
   EXPECT_EQ(s.message(), "a.yaml:2:11: must be in 1..10000");
   c.max_conn = 5;
@@ -159,7 +160,7 @@ TEST(AgentConfigTest, DeepNestingIsRefusedWithItsPlace) {
   Status st;
   ASSERT_TRUE(keyward::testing::RunOnSmallStack([&] {
     AgentConfig config;
-    st = ParseAgentConfig(text, "agent.yaml", &config);
+    st = ParseAgentConfig(text, "agent.yaml", FileSystem::Real(), &config);
   }));
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("agent.yaml:2:"), std::string::npos)

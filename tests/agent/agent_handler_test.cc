@@ -142,9 +142,9 @@ class AgentHandlerTest : public ::testing::Test {
 
   void Start(AgentConfig config = {}) {
     AgentDeps deps;
-    deps.env = &env_;
-    deps.fs = &fs_;
-    deps.clock = &clock_;
+    deps.runtime.env = &env_;
+    deps.runtime.fs = &fs_;
+    deps.runtime.clock = &clock_;
     deps.background_refresh = false;
     deps.make_client = [this](const std::string& profile)
         -> StatusOr<std::shared_ptr<secrets::SecretsManagerApi>> {

@@ -59,7 +59,7 @@ class SupervisorTest : public ::testing::Test {
   SupervisorTest() : store_(std::make_shared<FakeStore>()) {
     SecretCacheOptions o;
     o.client = store_;
-    o.clock = &clock_;
+    o.runtime.clock = &clock_;
     o.background_refresh = false;
     o.ttl = std::chrono::seconds(60);
     o.refresh_ahead = std::chrono::seconds(0);

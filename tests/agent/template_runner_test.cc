@@ -51,15 +51,15 @@ class TemplateRunnerTest : public ::testing::Test {
   TemplateRunnerTest() : store_(std::make_shared<FakeStore>()) {
     SecretCacheOptions o;
     o.client = store_;
-    o.clock = &clock_;
+    o.runtime.clock = &clock_;
     o.background_refresh = false;
     o.ttl = std::chrono::seconds(60);
     o.refresh_ahead = std::chrono::seconds(0);
     o.ttl_jitter = 0;
     o.log = [](SecretCacheOptions::LogLevel, std::string_view) {};
     cache_ = std::move(*SecretCache::Create(o));
-    options_.process_runner = &runner_;
-    options_.clock = &clock_;
+    options_.runtime.process = &runner_;
+    options_.runtime.clock = &clock_;
     options_.background = false;
     options_.kill = [this](int pid, int sig) {
       kills_.emplace_back(pid, sig);

@@ -82,11 +82,11 @@ class CachingTest : public ::testing::Test {
   ~CachingTest() override { RunTasks(); }
   std::shared_ptr<CredentialsProvider> Make() {
     CachingOptions o;
-    o.clock = &clock_;
+    o.runtime.clock = &clock_;
     o.run_in_background = [this](std::function<void()> t) {
       tasks_.push_back(std::move(t));
     };
-    o.warn = [this](const std::string& m) { warnings_.push_back(m); };
+    o.runtime.log = &log_;
     return NewCachingCredentialsProvider(inner_, o);
   }
   void RunTasks() {
@@ -99,7 +99,12 @@ class CachingTest : public ::testing::Test {
   FakeClock clock_;
   std::shared_ptr<ScriptedProvider> inner_;
   std::vector<std::function<void()>> tasks_;
-  std::vector<std::string> warnings_;
+  testing::FakeLogger log_;
+  std::vector<std::string> warnings() const {
+    std::vector<std::string> out;
+    for (const auto& [level, line] : log_.lines()) out.push_back(line);
+    return out;
+  }
 };
 
 TEST_F(CachingTest, CachesUntilPrefetchWindow) {
@@ -144,8 +149,8 @@ TEST_F(CachingTest, FailedRefreshKeepsUsableCredentialsButNeverExpiredOnes) {
   clock_.Advance(minutes(59) + seconds(30));  // 30 s left, margin is 10 s
   inner_->PushError(UnavailableError("sts down"));
   EXPECT_EQ(p->Get()->access_key_id, "A");
-  ASSERT_EQ(warnings_.size(), 1u);
-  EXPECT_THAT(warnings_[0], HasSubstr("sts down"));
+  ASSERT_EQ(warnings().size(), 1u);
+  EXPECT_THAT(warnings()[0], HasSubstr("sts down"));
   clock_.Advance(seconds(21));  // 9 s left: unusable
   inner_->PushError(UnavailableError("sts still down"));
   auto c = p->Get();
@@ -172,7 +177,7 @@ TEST_F(CachingTest, FailedBackgroundRefreshWaitsRetryDelay) {
   inner_->PushError(UnavailableError("down"));
   ASSERT_TRUE(p->Get().ok());
   RunTasks();
-  ASSERT_EQ(warnings_.size(), 1u);
+  ASSERT_EQ(warnings().size(), 1u);
   clock_.Advance(seconds(10));
   EXPECT_EQ(p->Get()->access_key_id, "A");
   EXPECT_TRUE(tasks_.empty());  // within retry_delay
@@ -209,7 +214,7 @@ TEST_F(CachingTest, NonExpiringCredentialsAreRecheckedInBackground) {
   EXPECT_EQ(p->Get()->access_key_id, "A");
   RunTasks();
   EXPECT_EQ(p->Get()->access_key_id, "A");  // keeps serving; warns
-  EXPECT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings().size(), 1u);
   clock_.Advance(std::chrono::hours(1));
   inner_->Push("B", std::nullopt);
   EXPECT_EQ(p->Get()->access_key_id, "A");
@@ -261,7 +266,7 @@ TEST(CachingWorkerTest, RealBackgroundThreadRefreshes) {
   auto inner = std::make_shared<ScriptedProvider>();
   inner->Push("A", clock.Now() + minutes(60));
   CachingOptions o;
-  o.clock = &clock;
+  o.runtime.clock = &clock;
   auto p = NewCachingCredentialsProvider(inner, o);
   ASSERT_TRUE(p->Get().ok());
   clock.Advance(minutes(56));

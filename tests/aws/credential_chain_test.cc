@@ -54,12 +54,12 @@ class ChainTest : public ::testing::Test {
   ChainOptions Options(std::string profile = "") {
     ChainOptions o;
     o.profile = std::move(profile);
-    o.env = &env_;
-    o.fs = &fs_;
-    o.clock = &clock_;
+    o.runtime.env = &env_;
+    o.runtime.fs = &fs_;
+    o.runtime.clock = &clock_;
     o.http = http_;
-    o.process_runner = &runner_;
-    o.warn = [this](const std::string& m) { warnings_.push_back(m); };
+    o.runtime.process = &runner_;
+    o.runtime.log = &log_;
     return o;
   }
   StatusOr<Credentials> Get(std::string profile = "") {
@@ -86,7 +86,12 @@ class ChainTest : public ::testing::Test {
   FakeClock clock_;
   FakeProcessRunner runner_;
   std::shared_ptr<FakeHttpClient> http_;
-  std::vector<std::string> warnings_;
+  testing::FakeLogger log_;
+  std::vector<std::string> warnings() const {
+    std::vector<std::string> out;
+    for (const auto& [level, line] : log_.lines()) out.push_back(line);
+    return out;
+  }
 };
 
 TEST_F(ChainTest, EnvironmentComesFirst) {
@@ -537,15 +542,15 @@ TEST_F(ChainTest, WarnsOnceAboutGroupReadableCredentialsFile) {
   env_.Set("AWS_SHARED_CREDENTIALS_FILE", "/home/u/loose");
   ASSERT_TRUE(Get().ok());
   ASSERT_TRUE(Get().ok());
-  ASSERT_EQ(warnings_.size(), 1u);
-  EXPECT_EQ(warnings_[0],
+  ASSERT_EQ(warnings().size(), 1u);
+  EXPECT_EQ(warnings()[0],
             "/home/u/loose is readable by group or others (mode 0644); it "
             "holds AWS keys: run "
             "chmod 600 /home/u/loose");
   StaticCreds("default", "A");  // 0600: no warning
   env_.Unset("AWS_SHARED_CREDENTIALS_FILE");
   ASSERT_TRUE(Get().ok());
-  EXPECT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings().size(), 1u);
 }
 
 // /dev/null (mode 0666) or an empty file holds no keys: no chmod advice.
@@ -553,7 +558,7 @@ TEST_F(ChainTest, NoLooseFileWarningForAFileWithoutContent) {
   fs_.Write("/home/u/empty", "", 0666);
   env_.Set("AWS_SHARED_CREDENTIALS_FILE", "/home/u/empty");
   EXPECT_FALSE(Get().ok());  // no credentials anywhere
-  EXPECT_TRUE(warnings_.empty()) << warnings_[0];
+  EXPECT_TRUE(warnings().empty()) << warnings()[0];
 }
 
 TEST_F(ChainTest, ReloadsAChangedFile) {

@@ -33,9 +33,9 @@ class ResolverTest : public ::testing::Test {
     AwsConfigOptions o;
     o.profile = std::move(profile);
     o.region = std::move(region);
-    o.chain.env = &env_;
-    o.chain.fs = &fs_;
-    o.chain.warn = [](const std::string&) {};
+    o.chain.runtime.env = &env_;
+    o.chain.runtime.fs = &fs_;
+    o.chain.runtime.log = &Logger::Null();
     return ResolveAwsConfig(o);
   }
   std::string KeyOf(StatusOr<AwsConfig> c) {
@@ -132,8 +132,8 @@ TEST_F(ResolverTest, CheckRegionName) {
 TEST_F(ResolverTest, NoRegionSpeaksTheCallersLanguage) {
   env_.Set("AWS_CONFIG_FILE", "/none");
   AwsConfigOptions o;
-  o.chain.env = &env_;
-  o.chain.fs = &fs_;
+  o.chain.runtime.env = &env_;
+  o.chain.runtime.fs = &fs_;
   o.region_option = "SecretConfigOptions.cache.aws.region";
   auto c = ResolveAwsConfig(o);
   ASSERT_TRUE(c.ok()) << c.status();

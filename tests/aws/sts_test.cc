@@ -30,15 +30,15 @@ class StsTest : public ::testing::Test {
     StsOptions o;
     o.region = std::move(region);
     o.http = http_;
-    o.clock = &clock_;
-    o.sleep = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); };
+    o.runtime.clock = &clock_;
+    o.runtime.sleep = &sleeper_;
     auto c = StsClient::Create(std::move(o));
     EXPECT_TRUE(c.ok());
     return std::move(*c);
   }
   std::shared_ptr<FakeHttpClient> http_ = std::make_shared<FakeHttpClient>();
   FakeClock clock_;
-  std::vector<std::chrono::milliseconds> sleeps_;
+  testing::FakeSleeper sleeper_;
 };
 
 TEST(StsEndpointTest, RegionalAndGlobal) {
@@ -147,7 +147,7 @@ TEST_F(StsTest, ErrorMapping) {
     EXPECT_THAT(r.status().message(), HasSubstr("detail"));
     EXPECT_THAT(r.status().message(), Not(HasSubstr("CANARY")));
   }
-  EXPECT_TRUE(sleeps_.empty());  // none of these is retried
+  EXPECT_TRUE(sleeper_.sleeps().empty());  // none of these is retried
 }
 
 TEST_F(StsTest, RetriesThrottlingAnd5xxThenGivesUp) {
@@ -161,7 +161,7 @@ TEST_F(StsTest, RetriesThrottlingAnd5xxThenGivesUp) {
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(r.status().message(), HasSubstr("connection refused"));
   EXPECT_EQ(http_->requests().size(), 3u);
-  EXPECT_EQ(sleeps_.size(), 2u);
+  EXPECT_EQ(sleeper_.sleeps().size(), 2u);
   http_->Push(503, "");
   http_->Push(200,
               "<GetCallerIdentityResponse><Arn>arn:x</Arn></"

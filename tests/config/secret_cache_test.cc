@@ -27,9 +27,9 @@ class SecretCacheTest : public ::testing::Test {
  protected:
   SecretCacheTest() : store_(std::make_shared<FakeStore>()) {
     options_.client = store_;
-    options_.clock = &clock_;
+    options_.runtime.clock = &clock_;
     options_.background_refresh = false;
-    options_.random = [this] { return random_; };
+    options_.runtime.random = &random_;
     options_.log = [this](SecretCacheOptions::LogLevel, std::string_view m) {
       log_ += std::string(m) + "\n";
     };
@@ -58,7 +58,7 @@ class SecretCacheTest : public ::testing::Test {
   FakeClock clock_;
   std::shared_ptr<FakeStore> store_;
   SecretCacheOptions options_;
-  double random_ = 0.5;
+  testing::FakeRandom random_{0.5};
   std::string log_;
   SecretHandle handle_;
 };
@@ -66,16 +66,16 @@ class SecretCacheTest : public ::testing::Test {
 TEST_F(SecretCacheTest, RefreshIsScheduledBeforeExpiryWithJitter) {
   store_->Put(kName, R"({"password":"a"})");
   auto t0 = clock_.Now();
-  random_ = 0.5;
+  random_.Set(0.5);
   auto cache = Loaded();
   // 3600 s - 300 s ahead - 0.5 * 0.1 * 3600 s jitter.
   EXPECT_EQ(cache->NextRefreshTime(), t0 + seconds(3600 - 300 - 180));
-  random_ = 0.0;
+  random_.Set(0.0);
   Loaded();
 }
 
 TEST_F(SecretCacheTest, JitterStaysWithinBounds) {
-  options_.random = nullptr;  // the real PRNG
+  options_.runtime.random = &Random::Real();  // the real PRNG
   std::vector<SecretCache::LoadRequest> reqs;
   for (int i = 0; i < 200; ++i) {
     std::string name = "platform-data/redis/app" + std::to_string(i);

@@ -22,9 +22,9 @@ class SecretConfigTest : public ::testing::Test {
  protected:
   SecretConfigTest() : store_(std::make_shared<FakeStore>()) {
     options_.cache.client = store_;
-    options_.cache.clock = &clock_;
+    options_.cache.runtime.clock = &clock_;
     options_.cache.background_refresh = false;
-    options_.cache.random = [] { return 0.5; };
+    options_.cache.runtime.random = &random_;
     options_.cache.log = [this](SecretCacheOptions::LogLevel,
                                 std::string_view m) {
       log_ += std::string(m) + "\n";
@@ -49,6 +49,7 @@ class SecretConfigTest : public ::testing::Test {
   }
 
   FakeClock clock_;
+  testing::FakeRandom random_{0.5};
   std::shared_ptr<FakeStore> store_;
   SecretConfigOptions options_;
   std::string log_;
@@ -189,7 +190,7 @@ TEST(SecretConfigRegionTest, NoRegionErrorSpeaksToALibraryUser) {
   keyward::testing::FakeEnvironment env{{"HOME", "/nonexistent"},
                                         {"AWS_CONFIG_FILE", "/nonexistent/c"}};
   keyward::testing::FakeFileSystem fs;
-  auto config = secrets::ResolveClientConfig(env, {}, fs);
+  auto config = secrets::ResolveClientConfig(testing::RuntimeWith(env, fs), {});
   ASSERT_FALSE(config.ok());
   const std::string msg = config.status().message();
   EXPECT_EQ(msg.find("--region"), std::string::npos) << msg;

@@ -1,6 +1,7 @@
 // The layers of keyward may only include downwards (docs/architecture.md):
 //   core  (src/core, keyward/status.h, env.h, runtime.h, process.h,
-//          secret_value.h, naming.h, attributes.h, function_ref.h)
+//          secret_value.h, naming.h, attributes.h, function_ref.h,
+//          lint_rules.h)
 //   http  (src/http, keyward/http/)        may include core
 //   aws   (src/aws, keyward/aws/)          may include core, http
 //   everything else (secrets, config, server, agent, inventory, cli, ...)
@@ -23,14 +24,11 @@ enum Layer { kCore = 0, kHttp = 1, kAws = 2, kHigher = 3 };
 
 Layer LayerOfInclude(const std::string& path) {
   static const std::map<std::string, Layer> kCoreHeaders = {
-      {"keyward/status.h", kCore},
-      {"keyward/env.h", kCore},
-      {"keyward/secret_value.h", kCore},
-      {"keyward/naming.h", kCore},
-      {"keyward/attributes.h", kCore},
-      {"keyward/runtime.h", kCore},
-      {"keyward/process.h", kCore},
-      {"keyward/function_ref.h", kCore}};
+      {"keyward/status.h", kCore},       {"keyward/env.h", kCore},
+      {"keyward/secret_value.h", kCore}, {"keyward/naming.h", kCore},
+      {"keyward/attributes.h", kCore},   {"keyward/runtime.h", kCore},
+      {"keyward/process.h", kCore},      {"keyward/function_ref.h", kCore},
+      {"keyward/lint_rules.h", kCore}};
   if (auto it = kCoreHeaders.find(path); it != kCoreHeaders.end())
     return it->second;
   if (path.starts_with("core/")) return kCore;

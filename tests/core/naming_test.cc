@@ -15,7 +15,7 @@ std::string Summarize(const std::vector<NameFinding>& findings) {
   std::string out;
   for (const auto& f : findings) {
     if (!out.empty()) out += ' ';
-    out += f.rule + "@" + std::to_string(f.column);
+    out += std::string(RuleId(f.rule)) + "@" + std::to_string(f.column);
   }
   return out;
 }

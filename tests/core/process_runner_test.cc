@@ -1,8 +1,8 @@
 // The real ProcessRunner (spawns /bin/sh scripts) and ShellSplit.
-#include "keyward/process.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "keyward/process.h"
 
 namespace keyward::aws {
 namespace {

@@ -208,7 +208,7 @@ TEST_F(CliCredentialsServerTest, LibraryAndCliPickTheSamePrincipal) {
     }
     secrets::ClientOverrides o;
     o.profile = s.profile;
-    auto config = secrets::ResolveClientConfig(env, o);
+    auto config = secrets::ResolveClientConfig(testing::RuntimeWith(env), o);
     ASSERT_TRUE(config.ok()) << config.status();
     auto client = secrets::SecretsManagerClient::Create(std::move(*config));
     ASSERT_TRUE(client.ok()) << client.status();

@@ -63,7 +63,7 @@ class ConfigPeerTest : public ::testing::TestWithParam<std::string> {
     }
     client_ = ClientFor(endpoint_, creds_);
     options_.cache.client = client_;
-    options_.cache.clock = &clock_;
+    options_.cache.runtime.clock = &clock_;
     options_.cache.background_refresh = false;
     options_.cache.log = [this](SecretCacheOptions::LogLevel,
                                 std::string_view m) {

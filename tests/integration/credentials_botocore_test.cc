@@ -471,8 +471,8 @@ Json Keyward(const Case& c, const std::string& dir) {
     }
   }
   o.profile = c.profile;
-  o.chain.env = &env;
-  o.chain.warn = [](const std::string&) {};
+  o.chain.runtime.env = &env;
+  o.chain.runtime.log = &Logger::Null();
   Json out{{"name", c.name},     {"access_key", ""}, {"secret_sha256", ""},
            {"token_sha256", ""}, {"method", ""},     {"region", ""},
            {"endpoint", ""},     {"error", ""}};

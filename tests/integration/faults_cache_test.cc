@@ -79,7 +79,7 @@ class FaultsCacheTest : public ::testing::Test {
         aws::NewStaticCredentialsProvider(server_->Credentials());
     config.http_options.connect_timeout = milliseconds(500);
     config.http_options.total_timeout = total_timeout;
-    config.sleep = [](milliseconds) {};
+    config.runtime.sleep = &no_sleep_;
     auto c = secrets::SecretsManagerClient::Create(std::move(config));
     EXPECT_TRUE(c.ok()) << c.status();
     return std::shared_ptr<secrets::SecretsManagerClient>(std::move(*c));
@@ -89,7 +89,7 @@ class FaultsCacheTest : public ::testing::Test {
       std::shared_ptr<secrets::SecretsManagerApi> c) {
     SecretCacheOptions o;
     o.client = std::move(c);
-    o.clock = &clock_;
+    o.runtime.clock = &clock_;
     o.background_refresh = false;
     o.ttl = hours(1);
     o.refresh_ahead = minutes(5);
@@ -104,6 +104,7 @@ class FaultsCacheTest : public ::testing::Test {
   static KeywardServer* server_;
   static FaultProxy* proxy_;
   FakeClock clock_;
+  testing::FakeSleeper no_sleep_;
 };
 
 TempDir* FaultsCacheTest::dir_ = nullptr;
@@ -264,7 +265,7 @@ TEST_F(FaultsCacheTest, CachesStartedTogetherSpreadTheirRefreshes) {
   auto client = Client();
   for (int i = 0; i < kCaches; ++i) {
     SecretCacheOptions o = CacheOptions(client);
-    o.random = nullptr;  // the real PRNG, one draw per cache
+    o.runtime.random = &Random::Real();  // the real PRNG, one draw per cache
     auto c = SecretCache::Create(std::move(o));
     ASSERT_TRUE(c.ok());
     auto h = (*c)->LoadDeclared({{kName, {}, {}}});
@@ -343,7 +344,8 @@ TEST_F(FaultsCacheTest, StartUpAgainstABlackHoleFailsWithinItsDeadline) {
   const milliseconds total_timeout(1000);
   SecretConfigOptions options;
   options.cache = CacheOptions(Client(total_timeout));
-  options.cache.clock = nullptr;  // real time: this is about wall-clock
+  options.cache.runtime.clock =
+      &Clock::Real();  // real time: this is about wall-clock
   auto start = std::chrono::steady_clock::now();
   auto config = SecretConfig::Load(
       {SecretSpec::Required(kName, {"password"}),

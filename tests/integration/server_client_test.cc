@@ -139,7 +139,7 @@ TEST(ServerClientTest, AuthenticationFailuresUseAwsErrorTypes) {
   auto unk = (*server)->Client(unknown, 1)->ListSecrets({});
   EXPECT_EQ(unk.status().error_type(), "UnrecognizedClientException");
 
-  auto http = NewCurlHttpClient();
+  auto http = NewCurlHttpClient({}, Environment::Real());
   HttpRequest raw;
   raw.url = (*server)->endpoint() + "/";
   raw.headers = {{"X-Amz-Target", "secretsmanager.ListSecrets"},

@@ -36,7 +36,7 @@ testing::FakeClock& TestClock() {
 
 std::string Lint(const std::string& text, const std::string& name) {
   ParseOptions options;
-  options.clock = &TestClock();
+  options.runtime.clock = &TestClock();
   auto parsed = ParseInventory(text, name, options);
   if (!parsed.ok()) return "FATAL " + parsed.status().message() + "\n";
   std::string out;

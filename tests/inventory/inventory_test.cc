@@ -56,11 +56,11 @@ TEST(InventoryTest, ParsesTheModel) {
   const Secret& s = inv.secrets[0];
   EXPECT_EQ(s.name, "platform-data/postgres/orders");
   EXPECT_EQ(s.line, 11);
-  EXPECT_EQ(s.category, "platform-data");
+  EXPECT_EQ(s.category, NameCategory::kData);
   EXPECT_FALSE(s.explicit_category);
   EXPECT_EQ(s.consumers, std::vector<std::string>{"orders"});
   EXPECT_EQ(s.properties, (std::vector<std::string>{"username", "password"}));
-  EXPECT_EQ(s.rotation.status, "manual");
+  EXPECT_EQ(s.rotation.status, RotationStatus::kManual);
   EXPECT_EQ(s.rotation.interval_days, 90);
   EXPECT_EQ(s.rotation.last_rotated, "2026-10-01");
   EXPECT_EQ(s.rotation.notes, "by the DBA");
@@ -79,10 +79,11 @@ TEST(InventoryTest, ParsesTheModel) {
 }
 
 TEST(InventoryTest, FindingFormat) {
-  Finding f{"a.yaml", 3, 7, "rule-x", Severity::kWarning, "careful"};
-  EXPECT_EQ(f.ToString(), "a.yaml:3:7: rule-x: warning: careful");
+  Finding f{"a.yaml",           3,        7, LintRule::kNoConsumers,
+            Severity::kWarning, "careful"};
+  EXPECT_EQ(f.ToString(), "a.yaml:3:7: no-consumers: warning: careful");
   f.severity = Severity::kError;
-  EXPECT_EQ(f.ToString(), "a.yaml:3:7: rule-x: careful");
+  EXPECT_EQ(f.ToString(), "a.yaml:3:7: no-consumers: careful");
 }
 
 TEST(InventoryTest, FormatRoundTrips) {
@@ -117,7 +118,7 @@ TEST(InventoryTest, FormatQuotesAwkwardStrings) {
   s.name = "platform-data/x/app";
   s.description = "a: b # c \"q\"\n\t";
   s.consumers = {"app"};
-  s.rotation.status = "none";
+  s.rotation.status = RotationStatus::kNone;
   inv.secrets.push_back(s);
   auto again = ParseInventory(FormatInventory(inv), "out.yaml");
   ASSERT_TRUE(again.ok()) << again.status();
@@ -208,14 +209,14 @@ secrets:
   testing::FakeClock clock(
       Clock::time_point(std::chrono::seconds(1767225600)));  // 2026-01-01
   ParseOptions options;
-  options.clock = &clock;
+  options.runtime.clock = &clock;
   auto parsed = ParseInventory(text, "r.yaml", options);
   ASSERT_TRUE(parsed.ok());
   EXPECT_TRUE(parsed->findings.empty());
   clock.Advance(std::chrono::hours(24 * 11));
   parsed = ParseInventory(text, "r.yaml", options);
   ASSERT_EQ(parsed->findings.size(), 1u);
-  EXPECT_EQ(parsed->findings[0].rule, "rotation-overdue");
+  EXPECT_EQ(RuleId(parsed->findings[0].rule), "rotation-overdue");
   EXPECT_FALSE(parsed->HasErrors());
   EXPECT_EQ(parsed->WarningCount(), 1u);
 }

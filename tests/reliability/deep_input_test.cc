@@ -146,12 +146,12 @@ TEST(DeepInputTest, SourceProfileChainOfHundredThousandProfilesIsAnError) {
   auto http = std::make_shared<testing::FakeHttpClient>();
   aws::ChainOptions o;
   o.profile = "p0";
-  o.env = &env;
-  o.fs = &fs;
-  o.clock = &clock;
+  o.runtime.env = &env;
+  o.runtime.fs = &fs;
+  o.runtime.clock = &clock;
   o.http = http;
-  o.process_runner = &runner;
-  o.warn = [](const std::string&) {};
+  o.runtime.process = &runner;
+  o.runtime.log = &Logger::Null();
   RunOnSmallStack([&] {
     auto c = aws::NewUncachedCredentialsChain(o)->Get();
     ASSERT_FALSE(c.ok());

@@ -68,12 +68,13 @@ class ClientDeepTest : public ::testing::Test {
     config.endpoint_url = "http://127.0.0.1:9";
     config.credentials = aws::NewStaticCredentialsProvider(creds);
     config.http = http_;
-    config.clock = &clock_;
-    config.sleep = [](std::chrono::milliseconds) {};
+    config.runtime.clock = &clock_;
+    config.runtime.sleep = &no_sleep_;
     config.retry.max_attempts = 1;
     return std::move(*secrets::SecretsManagerClient::Create(config));
   }
   testing::FakeClock clock_;
+  testing::FakeSleeper no_sleep_;
   std::shared_ptr<testing::FakeHttpClient> http_ =
       std::make_shared<testing::FakeHttpClient>();
 };
@@ -105,7 +106,7 @@ TEST(JsonDeepInputTest, SecretConfigReadsADeepStoredValue) {
   testing::FakeClock clock;
   SecretConfigOptions options;
   options.cache.client = store;
-  options.cache.clock = &clock;
+  options.cache.runtime.clock = &clock;
   options.cache.background_refresh = false;
   options.cache.log = [](SecretCacheOptions::LogLevel, std::string_view) {};
   RunOnSmallStack([&] {
@@ -130,12 +131,12 @@ TEST(JsonDeepInputTest, CredentialProcessOutput) {
   testing::FakeProcessRunner runner;
   testing::FakeClock clock;
   aws::ChainOptions o;
-  o.env = &env;
-  o.fs = &fs;
-  o.clock = &clock;
+  o.runtime.env = &env;
+  o.runtime.fs = &fs;
+  o.runtime.clock = &clock;
   o.http = std::make_shared<testing::FakeHttpClient>();
-  o.process_runner = &runner;
-  o.warn = [](const std::string&) {};
+  o.runtime.process = &runner;
+  o.runtime.log = &Logger::Null();
   RunOnSmallStack([&] {
     for (const std::string& out : {DeepArray(), DeepObject()}) {
       runner.Push(out);
@@ -219,7 +220,7 @@ TEST(JsonDeepInputTest, MigrationJournalLine) {
     out << DeepObject() << "\n" << DeepArray() << "\n";
   }
   RunOnSmallStack([&] {
-    auto j = migrate::LoadJournal(path.string());
+    auto j = migrate::LoadJournal(path.string(), FileSystem::Real());
     // A corrupt line is skipped or refused, never a crash.
     (void)j;
   });

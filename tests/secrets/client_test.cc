@@ -38,11 +38,9 @@ class ClientTest : public ::testing::Test {
     config.endpoint_url = "http://127.0.0.1:9";
     config.credentials = aws::NewStaticCredentialsProvider(creds);
     config.http = http_;
-    config.clock = &clock_;
-    config.sleep = [this](std::chrono::milliseconds d) {
-      sleeps_.push_back(d);
-    };
-    config.random = [] { return 0.5; };
+    config.runtime.clock = &clock_;
+    config.runtime.sleep = &sleeper_;
+    config.runtime.random = &random_;
     config.retry = retry;
     return SecretsManagerClient::Create(std::move(config)).value();
   }
@@ -54,8 +52,9 @@ class ClientTest : public ::testing::Test {
   }
 
   FakeClock clock_;
+  testing::FakeRandom random_{0.5};
   std::shared_ptr<FakeHttpClient> http_;
-  std::vector<std::chrono::milliseconds> sleeps_;
+  testing::FakeSleeper sleeper_;
   std::unique_ptr<SecretsManagerClient> client_;
 };
 
@@ -134,9 +133,9 @@ TEST_F(ClientTest, RetriesServerErrorsWithSameTokenAndJitteredBackoff) {
   EXPECT_EQ(RequestJson(1)["ClientRequestToken"], token);
   EXPECT_EQ(RequestJson(2)["ClientRequestToken"], token);
   // Full jitter with random()=0.5: 0.5 * 100ms, then 0.5 * 200ms.
-  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{
-                         std::chrono::milliseconds(50),
-                         std::chrono::milliseconds(100)}));
+  EXPECT_EQ(sleeper_.sleeps(), (std::vector<std::chrono::milliseconds>{
+                                   std::chrono::milliseconds(50),
+                                   std::chrono::milliseconds(100)}));
 }
 
 TEST_F(ClientTest, GivesUpAfterThreeAttempts) {
@@ -148,7 +147,7 @@ TEST_F(ClientTest, GivesUpAfterThreeAttempts) {
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(r.status().error_type(), "ThrottlingException");
   EXPECT_EQ(http_->requests().size(), 3u);
-  EXPECT_EQ(sleeps_.size(), 2u);
+  EXPECT_EQ(sleeper_.sleeps().size(), 2u);
 }
 
 TEST_F(ClientTest, RetryQuotaStopsRetriesDuringAnOutageAndRefills) {
@@ -278,7 +277,7 @@ TEST_F(ClientTest, CorrectsClockSkewFromDateHeader) {
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(*reqs[0].Header("X-Amz-Date"), "20231114T221320Z");
   EXPECT_EQ(*reqs[1].Header("X-Amz-Date"), "20231114T231320Z");
-  EXPECT_TRUE(sleeps_.empty());
+  EXPECT_TRUE(sleeper_.sleeps().empty());
 }
 
 TEST_F(ClientTest, ValidatesBeforeSending) {

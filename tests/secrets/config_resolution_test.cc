@@ -15,27 +15,33 @@ TEST(ResolveClientConfig, RegionOrder) {
   FakeFileSystem fs;
   FakeEnvironment env{{"AWS_DEFAULT_REGION", "eu-central-1"},
                       {"HOME", "/nonexistent"}};
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->region, "eu-central-1");
+  EXPECT_EQ(ResolveClientConfig(testing::RuntimeWith(env, fs), {})->region,
+            "eu-central-1");
   env.Set("AWS_REGION", "eu-west-1");
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->region, "eu-west-1");
+  EXPECT_EQ(ResolveClientConfig(testing::RuntimeWith(env, fs), {})->region,
+            "eu-west-1");
   ClientOverrides o;
   o.region = "us-east-2";
-  EXPECT_EQ(ResolveClientConfig(env, o, fs)->region, "us-east-2");
+  EXPECT_EQ(ResolveClientConfig(testing::RuntimeWith(env, fs), o)->region,
+            "us-east-2");
 }
 
 TEST(ResolveClientConfig, EndpointOrder) {
   FakeFileSystem fs;
   FakeEnvironment env{{"AWS_REGION", "eu-west-1"}, {"HOME", "/nonexistent"}};
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url, "");
+  EXPECT_EQ(
+      ResolveClientConfig(testing::RuntimeWith(env, fs), {})->endpoint_url, "");
   env.Set("AWS_ENDPOINT_URL", "http://127.0.0.1:1");
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url,
-            "http://127.0.0.1:1");
+  EXPECT_EQ(
+      ResolveClientConfig(testing::RuntimeWith(env, fs), {})->endpoint_url,
+      "http://127.0.0.1:1");
   env.Set("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:2");
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url,
-            "http://127.0.0.1:2");
+  EXPECT_EQ(
+      ResolveClientConfig(testing::RuntimeWith(env, fs), {})->endpoint_url,
+      "http://127.0.0.1:2");
   ClientOverrides o;
   o.endpoint_url = "http://127.0.0.1:3";
-  EXPECT_EQ(ResolveClientConfig(env, o, fs)->endpoint_url,
+  EXPECT_EQ(ResolveClientConfig(testing::RuntimeWith(env, fs), o)->endpoint_url,
             "http://127.0.0.1:3");
 }
 
@@ -61,39 +67,43 @@ TEST(ResolveClientConfig, ServicesSectionAndIgnoreConfiguredEndpoints) {
                       {"AWS_PROFILE", "local"},
                       {"HOME", "/nonexistent"}};
   // The services section beats the profile's endpoint_url...
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url,
-            "http://127.0.0.1:4585");
+  EXPECT_EQ(
+      ResolveClientConfig(testing::RuntimeWith(env, fs), {})->endpoint_url,
+      "http://127.0.0.1:4585");
   aws::ChainOptions chain;
-  chain.env = &env;
-  chain.fs = &fs;
+  chain.runtime.env = &env;
+  chain.runtime.fs = &fs;
   auto settings = aws::ResolveProfileSettings(chain);
   ASSERT_TRUE(settings.ok()) << settings.status();
   EXPECT_EQ(aws::ResolveStsEndpoint(env, *settings, "eu-west-1"),
             "http://127.0.0.1:4586");
   // ... the environment beats the services section ...
   env.Set("AWS_ENDPOINT_URL", "http://127.0.0.1:20");
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url,
-            "http://127.0.0.1:20");
+  EXPECT_EQ(
+      ResolveClientConfig(testing::RuntimeWith(env, fs), {})->endpoint_url,
+      "http://127.0.0.1:20");
   // ... and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS drops them all (AWS's
   // regional endpoint), but not an explicit --endpoint-url.
   env.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE");
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url, "");
+  EXPECT_EQ(
+      ResolveClientConfig(testing::RuntimeWith(env, fs), {})->endpoint_url, "");
   settings = aws::ResolveProfileSettings(chain);
   EXPECT_EQ(aws::ResolveStsEndpoint(env, *settings, "eu-west-1"),
             "https://sts.eu-west-1.amazonaws.com");
   ClientOverrides o;
   o.endpoint_url = "http://127.0.0.1:3";
-  EXPECT_EQ(ResolveClientConfig(env, o, fs)->endpoint_url,
+  EXPECT_EQ(ResolveClientConfig(testing::RuntimeWith(env, fs), o)->endpoint_url,
             "http://127.0.0.1:3");
   // A profile without a services section keeps its endpoint_url.
   env.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false");
   env.Set("AWS_ENDPOINT_URL", "");
   env.Set("AWS_PROFILE", "other");
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->endpoint_url,
-            "http://127.0.0.1:10");
+  EXPECT_EQ(
+      ResolveClientConfig(testing::RuntimeWith(env, fs), {})->endpoint_url,
+      "http://127.0.0.1:10");
   // services = NAME without its section: an error naming file:line.
   env.Set("AWS_PROFILE", "broken");
-  auto broken = ResolveClientConfig(env, {}, fs);
+  auto broken = ResolveClientConfig(testing::RuntimeWith(env, fs), {});
   ASSERT_FALSE(broken.ok());
   EXPECT_NE(broken.status().message().find("/cfg:"), std::string::npos)
       << broken.status();
@@ -109,7 +119,7 @@ TEST(ResolveClientConfig, EnvironmentCredentials) {
                       {"AWS_SECRET_ACCESS_KEY", "secret"},
                       {"AWS_SESSION_TOKEN", "token"},
                       {"HOME", "/nonexistent"}};
-  auto config = ResolveClientConfig(env, {}, fs);
+  auto config = ResolveClientConfig(testing::RuntimeWith(env, fs), {});
   ASSERT_TRUE(config.ok()) << config.status();
   auto creds = config->credentials->Get();
   ASSERT_TRUE(creds.ok());
@@ -124,10 +134,13 @@ TEST(ResolveClientConfig, MaxAttemptsFromEnvironment) {
   FakeEnvironment env{{"AWS_REGION", "eu-west-1"},
                       {"AWS_MAX_ATTEMPTS", "5"},
                       {"HOME", "/nonexistent"}};
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs)->retry.max_attempts, 5);
+  EXPECT_EQ(ResolveClientConfig(testing::RuntimeWith(env, fs), {})
+                ->retry.max_attempts,
+            5);
   env.Set("AWS_MAX_ATTEMPTS", "zero");
-  EXPECT_EQ(ResolveClientConfig(env, {}, fs).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      ResolveClientConfig(testing::RuntimeWith(env, fs), {}).status().code(),
+      StatusCode::kInvalidArgument);
 }
 
 }  // namespace

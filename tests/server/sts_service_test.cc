@@ -95,7 +95,7 @@ class StsServer {
     aws::StsOptions o;
     o.region = "us-east-1";
     o.endpoint_url = endpoint();
-    o.clock = &clock;
+    o.runtime.clock = &clock;
     o.max_attempts = 1;
     return std::move(*aws::StsClient::Create(std::move(o)));
   }
@@ -106,7 +106,7 @@ class StsServer {
     config.endpoint_url = endpoint();
     config.credentials = aws::NewStaticCredentialsProvider(c);
     config.retry.max_attempts = 1;
-    config.clock = &clock;
+    config.runtime.clock = &clock;
     return std::move(*secrets::SecretsManagerClient::Create(std::move(config)));
   }
   // A raw STS Query request signed with `c`: {status, body}.
@@ -118,7 +118,7 @@ class StsServer {
     r.body = std::move(form);
     aws::SigningParams p{"us-east-1", "sts", clock.Now()};
     EXPECT_TRUE(aws::SignRequest(r, c, p).ok());
-    auto resp = NewCurlHttpClient()->Send(r);
+    auto resp = NewCurlHttpClient({}, Environment::Real())->Send(r);
     EXPECT_TRUE(resp.ok()) << resp.status();
     return {resp->status, std::string(resp->body.data(), resp->body.size())};
   }

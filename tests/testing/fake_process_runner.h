@@ -15,8 +15,7 @@ namespace keyward::testing {
 
 class FakeProcessRunner : public ProcessRunner {
  public:
-  StatusOr<ProcessResult> Run(
-      const ProcessRequest& request) override {
+  StatusOr<ProcessResult> Run(const ProcessRequest& request) override {
     std::lock_guard<std::mutex> l(mu_);
     requests_.push_back(request);
     if (queue_.empty())

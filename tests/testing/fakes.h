@@ -4,6 +4,8 @@
 #ifndef KEYWARD_TESTS_TESTING_FAKES_H_
 #define KEYWARD_TESTS_TESTING_FAKES_H_
 
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -133,6 +135,24 @@ class FakeSleeper : public Sleeper {
   mutable std::vector<std::chrono::milliseconds> sleeps_;
 };
 
+// Random whose Unit() is a fixed value (Set() changes it); Fill repeats the
+// bytes that make it so.
+class FakeRandom : public Random {
+ public:
+  explicit FakeRandom(double unit = 0.5) { Set(unit); }
+  void Set(double unit) {
+    bits_.store(static_cast<std::uint64_t>(unit * 0x1p53));
+  }
+  void Fill(unsigned char* out, std::size_t n) const override {
+    std::uint64_t v = bits_.load();
+    for (std::size_t i = 0; i < n; ++i)
+      out[i] = static_cast<unsigned char>(v >> (8 * (i % 8)));
+  }
+
+ private:
+  std::atomic<std::uint64_t> bits_{0};
+};
+
 // Logger that keeps every line (level and text) for assertions.
 class FakeLogger : public Logger {
  public:
@@ -149,6 +169,15 @@ class FakeLogger : public Logger {
   mutable std::mutex mu_;
   mutable std::vector<std::pair<Level, std::string>> lines_;
 };
+
+// A Runtime with `env` and `fs` in place of the real ones (the rest real).
+inline Runtime RuntimeWith(const Environment& env,
+                           const FileSystem& fs = FileSystem::Real()) {
+  Runtime rt;
+  rt.env = &env;
+  rt.fs = &fs;
+  return rt;
+}
 
 // Replays queued responses (or errors) and records every request.
 class FakeHttpClient : public HttpClient {

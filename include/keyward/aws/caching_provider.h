@@ -29,12 +29,14 @@
 #include <string>
 
 #include "keyward/aws/credentials.h"
-#include "keyward/env.h"
+#include "keyward/runtime.h"
 
 namespace keyward::aws {
 
 struct CachingOptions {
-  const Clock* clock = nullptr;  // default: real
+  // Clock, and the log that receives one-line warnings (a failed refresh
+  // while old credentials are still served).
+  Runtime runtime;
   // Background refresh starts this long before expiry. Default 5 min (the
   // Java SDK's prefetch time).
   Clock::duration prefetch = std::chrono::minutes(5);
@@ -51,9 +53,6 @@ struct CachingOptions {
   // Runs a background refresh. Default: the provider's own worker thread.
   // Tests pass a function that queues the task and run it when they like.
   std::function<void(std::function<void()>)> run_in_background;
-  // Receives one-line warnings (a failed refresh while old credentials are
-  // still served). Default: none.
-  std::function<void(const std::string&)> warn;
 };
 
 // Wraps `inner`. The first Get() fetches synchronously.

@@ -38,9 +38,8 @@
 
 #include "keyward/aws/caching_provider.h"
 #include "keyward/aws/credentials.h"
-#include "keyward/env.h"
 #include "keyward/http/http_client.h"
-#include "keyward/process.h"
+#include "keyward/runtime.h"
 
 namespace keyward::aws {
 
@@ -51,19 +50,16 @@ struct ChainOptions {
   // Explicit region (--region) for STS calls. Empty: AWS_REGION,
   // AWS_DEFAULT_REGION, then the profile's region.
   std::string region;
-  const Environment* env = nullptr;  // default: real
-  const FileSystem* fs = nullptr;    // default: real
-  const Clock* clock = nullptr;      // default: real
+  // Environment, files, clock, the credential_process runner, and the log
+  // for one-line warnings (e.g. a credentials file readable by group/others;
+  // each file is warned about once per process).
+  Runtime runtime;
   // For STS calls (AssumeRole). Default: libcurl.
   std::shared_ptr<HttpClient> http;
-  // Runs credential_process. Default: ProcessRunner::Real().
-  ProcessRunner* process_runner = nullptr;
   // Time limit for one credential_process run. Default 60 s.
   std::chrono::milliseconds process_timeout{60000};
-  // One-line warnings, e.g. a credentials file readable by group/others
-  // (each file is warned about once per process). Default: stderr.
-  std::function<void(const std::string&)> warn;
-  // Refresh timing of NewDefaultCredentialsChain's cache.
+  // Refresh timing of NewDefaultCredentialsChain's cache (its runtime is
+  // this struct's).
   CachingOptions caching;
 };
 

@@ -51,7 +51,7 @@ std::unique_ptr<CredentialsProvider> NewStaticCredentialsProvider(
 // legacy AWS_ACCESS_KEY / AWS_SECRET_KEY). NOT_FOUND when neither is set;
 // INVALID_ARGUMENT when only one half of the key pair is set.
 std::unique_ptr<CredentialsProvider> NewEnvironmentCredentialsProvider(
-    const Environment& env = Environment::Real());
+    const Environment& env);
 
 }  // namespace keyward::aws
 

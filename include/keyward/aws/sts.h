@@ -29,8 +29,8 @@
 
 #include "keyward/aws/credentials.h"
 #include "keyward/aws/retry.h"
-#include "keyward/env.h"
 #include "keyward/http/http_client.h"
+#include "keyward/runtime.h"
 #include "keyward/status.h"
 
 namespace keyward::aws {
@@ -43,16 +43,14 @@ struct StsOptions {
   std::string endpoint_url;
   // Default: libcurl.
   std::shared_ptr<HttpClient> http;
-  const Clock* clock = nullptr;  // default: real
+  // Clock, and sleep and random for the retry backoff (full jitter, base
+  // 100 ms).
+  Runtime runtime;
   // Total attempts for retryable errors (throttling, 5xx, network). Default 3.
   int max_attempts = 3;
   // Backoff and retry quota (AWS standard mode, as for Secrets Manager);
   // max_attempts above wins over retry.max_attempts.
   RetryOptions retry;
-  // Sleeps between retries (full jitter, base 100 ms). Default: real sleep.
-  std::function<void(std::chrono::milliseconds)> sleep;
-  // Uniform in [0, 1) for jitter. Default: a thread-local PRNG.
-  std::function<double()> random;
 };
 
 // "https://sts.{region}.amazonaws.com" (".amazonaws.com.cn" for cn-

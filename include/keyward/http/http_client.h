@@ -72,9 +72,8 @@ class HttpClient {
 
 // The libcurl client. Proxies follow curl's environment rules (HTTPS_PROXY,
 // HTTP_PROXY, NO_PROXY, lowercase forms). `env` supplies AWS_CA_BUNDLE.
-std::unique_ptr<HttpClient> NewCurlHttpClient(
-    HttpClientOptions options = {},
-    const Environment& env = Environment::Real());
+std::unique_ptr<HttpClient> NewCurlHttpClient(HttpClientOptions options,
+                                              const Environment& env);
 
 // Splits "scheme://host[:port]/path?query". INVALID_ARGUMENT when malformed.
 struct Url {

@@ -31,8 +31,8 @@
 #include <string_view>
 #include <vector>
 
-#include "keyward/env.h"
 #include "keyward/naming.h"
+#include "keyward/runtime.h"
 #include "keyward/status.h"
 
 namespace keyward::inventory {
@@ -67,8 +67,15 @@ struct Application {
 };
 
 // Rotation statuses: "none", "manual", "automatic".
+// rotation.status. kUnset when the field is missing or malformed.
+enum class RotationStatus { kUnset, kNone, kManual, kAutomatic };
+// "none", "manual", "automatic" ("" for kUnset).
+std::string_view RotationStatusName(RotationStatus status);
+// nullopt unless `text` is none, manual or automatic.
+std::optional<RotationStatus> ParseRotationStatus(std::string_view text);
+
 struct Rotation {
-  std::string status;                // empty when the field is missing
+  RotationStatus status = RotationStatus::kUnset;
   std::optional<int> interval_days;  // > 0
   std::string last_rotated;          // "YYYY-MM-DD" or ""
   std::string notes;
@@ -81,9 +88,9 @@ struct Secret {
   std::string description;
   std::vector<std::string> consumers;   // application names
   std::vector<std::string> properties;  // JSON property keys; never values
-  // The category the name implies ("platform-data" | "platform-config"), or
-  // the explicit `category:` field when the name implies none.
-  std::string category;
+  // The category the name implies, or the explicit `category:` field when
+  // the name implies none (CategoryName() spells it).
+  NameCategory category = NameCategory::kUnknown;
   bool explicit_category = false;  // `category:` was present
   Rotation rotation;
   int line = 0;  // line of the list item ("- name: ...")
@@ -91,7 +98,7 @@ struct Secret {
   // "consumers[0]", "properties[1]", "rotation", "rotation.last_rotated", ...
   std::map<std::string, Position> positions;
 
-  bool IsConfig() const { return category == "platform-config"; }
+  bool IsConfig() const { return category == NameCategory::kConfig; }
   friend bool operator==(const Secret&, const Secret&) = default;
 };
 
@@ -114,9 +121,9 @@ struct Finding {
   std::string file;
   int line = 0;
   int column = 0;
-  std::string rule;
-  Severity severity = Severity::kError;
-  std::string message;  // never contains a secret value
+  LintRule rule = LintRule::kSchemaType;  // RuleId(rule): the printed id
+  Severity severity = Severity::kError;   // RuleSeverity(rule)
+  std::string message;                    // never contains a secret value
 
   // "file:line:col: rule: message" or "file:line:col: rule: warning: message".
   std::string ToString() const;
@@ -129,8 +136,8 @@ struct ParseOptions {
   std::size_t max_bytes = 16u << 20;
   // Maximum YAML nesting depth (the format needs 4).
   int max_depth = 32;
-  // "Today" for rotation-overdue. Default: the real clock.
-  const Clock* clock = nullptr;
+  // "Today" for rotation-overdue comes from runtime.clock.
+  Runtime runtime;
 };
 
 struct ParsedInventory {

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "keyward/env.h"
+#include "keyward/runtime.h"
 #include "keyward/secrets/client.h"
 #include "keyward/status.h"
 #include "keyward/vault/kv2_client.h"
@@ -73,7 +73,8 @@ struct CopyOptions {
   bool recheck = false;
   // Worker threads; each takes a batch of up to 20 secrets.
   int parallelism = 8;
-  const Clock* clock = nullptr;  // default: real clock (journal timestamps)
+  // The journal's timestamps (runtime.clock) and reads (runtime.fs).
+  Runtime runtime;
 };
 
 struct CopyReport {

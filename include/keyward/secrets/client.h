@@ -34,8 +34,8 @@
 
 #include "keyward/aws/credentials.h"
 #include "keyward/aws/retry.h"
-#include "keyward/env.h"
 #include "keyward/http/http_client.h"
+#include "keyward/runtime.h"
 #include "keyward/secrets/types.h"
 #include "keyward/status.h"
 
@@ -96,18 +96,14 @@ struct ClientConfig {
   std::string endpoint_url;
   // Required.
   std::shared_ptr<aws::CredentialsProvider> credentials;
-  // Default: the libcurl client with `http_options`.
+  // Default: the libcurl client with `http_options` (proxies and
+  // AWS_CA_BUNDLE from `runtime.env`).
   std::shared_ptr<HttpClient> http;
   HttpClientOptions http_options;
   RetryOptions retry;
-  // Default: the real clock.
-  const Clock* clock = nullptr;
-  // Sleeps between retries. Default: std::this_thread::sleep_for. Tests
-  // inject a recorder.
-  std::function<void(std::chrono::milliseconds)> sleep;
-  // Returns a uniform random number in [0, 1) for jitter. Default: a
-  // thread-local PRNG.
-  std::function<double()> random;
+  // Clock (signing, skew), sleep and random (retry backoff with jitter).
+  // Tests substitute fakes (tests/testing/fakes.h).
+  Runtime runtime;
   // Appended to the User-Agent.
   std::string user_agent_suffix;
 };
@@ -132,9 +128,10 @@ struct ClientOverrides {
   // error. The CLI passes "--region".
   std::string region_option = "SecretConfigOptions.cache.aws.region";
 };
-StatusOr<ClientConfig> ResolveClientConfig(
-    const Environment& env, const ClientOverrides& overrides,
-    const FileSystem& fs = FileSystem::Real());
+// The environment, the shared files and credential_process come from `rt`,
+// which the returned config keeps.
+StatusOr<ClientConfig> ResolveClientConfig(const Runtime& rt,
+                                           const ClientOverrides& overrides);
 
 class SecretsManagerClient : public SecretsManagerApi {
  public:

@@ -86,7 +86,7 @@ struct CommandHookOptions {
   std::chrono::milliseconds timeout{60000};
   // Runs the command. Default: RunProcessWithIo; tests pass a fake.
   std::function<StatusOr<ProcessResult>(const ProcessRequest&,
-                                             const ProcessIo&)>
+                                        const ProcessIo&)>
       run;
 };
 

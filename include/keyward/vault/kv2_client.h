@@ -34,8 +34,8 @@
 #include <string>
 #include <string_view>
 
-#include "keyward/env.h"
 #include "keyward/http/http_client.h"
+#include "keyward/runtime.h"
 #include "keyward/secret_value.h"
 #include "keyward/status.h"
 
@@ -52,8 +52,10 @@ struct VaultConfig {
   std::string mount = "secret";
   // Used for the default curl client (ca_bundle comes from VAULT_CACERT).
   HttpClientOptions http_options;
-  // Default: the libcurl client with `http_options`.
+  // Default: the libcurl client with `http_options` (proxies and CA bundle
+  // from `runtime.env`).
   std::shared_ptr<HttpClient> http;
+  Runtime runtime;
 };
 
 // Reads VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT.
