@@ -14,14 +14,16 @@
 # Findings (crashes, timeouts, OOMs) are written to
 # build-fuzz/campaign/findings/<target>/ and counted; the script exits 1 when
 # there is any. Builds the targets first (clang-14, ASan+UBSan) unless
-# KEYWARD_FUZZ_NO_BUILD=1.
+# KEYWARD_FUZZ_NO_BUILD=1. KEYWARD_FUZZ_OUT=DIR puts corpus, findings, logs and
+# summary elsewhere (two campaigns over disjoint targets can then run at once,
+# one per core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_TARGET=${1:-60}
 RUNS=${KEYWARD_FUZZ_RUNS:--1}
 JOBS=${JOBS:-2}
-OUT=build-fuzz/campaign
+OUT=${KEYWARD_FUZZ_OUT:-build-fuzz/campaign}
 
 if [[ -z ${KEYWARD_FUZZ_NO_BUILD:-} ]]; then
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
