@@ -3,12 +3,11 @@
 #include <charconv>
 #include <chrono>
 
+#include "core/text.h"
 #include "secrets/json_codec.h"
 
 namespace keyward::agent {
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
 
 void AppendQuoted(std::string_view s, SecureString* out) {
   out->push_back('"');
@@ -46,8 +45,8 @@ void AppendJsonEscaped(std::string_view s, SecureString* out) {
       default:
         if (c < 0x20) {
           out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xf]);
+          out->push_back(text::kHexDigits[c >> 4]);
+          out->push_back(text::kHexDigits[c & 0xf]);
         } else {
           out->push_back(ch);
         }

@@ -19,6 +19,7 @@
 #include <set>
 
 #include "agent/config_values.h"
+#include "core/text.h"
 
 namespace keyward::agent {
 namespace {
@@ -35,14 +36,6 @@ sigset_t HandledSignals() {
   for (int s : kForwarded) sigaddset(&set, s);
   sigaddset(&set, SIGCHLD);
   return set;
-}
-
-bool IsVarName(std::string_view s) {
-  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') || c == '_';
-  });
 }
 
 class Fd {
@@ -357,7 +350,7 @@ StatusOr<std::unique_ptr<Supervisor>> Supervisor::Create(
   auto impl = std::make_unique<Impl>();
   std::set<std::string> vars;
   for (const auto& b : options.secrets) {
-    if (!IsVarName(b.var))
+    if (!text::IsVariableName(b.var))
       return InvalidArgumentError("'" + b.var + "' is not a variable name");
     if (!vars.insert(b.var).second)
       return InvalidArgumentError("variable " + b.var + " is bound twice");

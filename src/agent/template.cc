@@ -8,16 +8,16 @@
 #include <set>
 
 #include "agent/config_values.h"
+#include "core/text.h"
 #include "keyward/process.h"
 
 namespace keyward::agent {
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
-
 void AppendU(std::uint32_t cp, SecureString& out) {
   out += "\\u";
-  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 15];
+  for (int shift = 12; shift >= 0; shift -= 4)
+    out += text::kHexDigits[(cp >> shift) & 15];
 }
 
 void AppendJson(std::string_view v, SecureString& out) {
@@ -185,14 +185,6 @@ constexpr EscapeName kEscapes[] = {{"raw", Escape::kRaw},
                                    {"dotenv", Escape::kDotenv},
                                    {"properties", Escape::kProperties},
                                    {"shell", Escape::kShell}};
-
-bool IsVarName(std::string_view s) {
-  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') || c == '_';
-  });
-}
 
 // A cursor over template text that knows its line and column.
 struct Cursor {
@@ -421,7 +413,7 @@ StatusOr<Template> Template::ForFormat(
     SecureString k;
     switch (format) {
       case TemplateFormat::kDotenv:
-        if (!IsVarName(key)) {
+        if (!text::IsVariableName(key)) {
           return InvalidArgumentError(origin + ": '" + key +
                                       "' is not a valid variable name");
         }

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/text.h"
+
 namespace keyward::agent {
 namespace {
 
@@ -19,12 +21,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
     s.remove_suffix(1);
   return s;
-}
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
 }
 
 }  // namespace
@@ -55,7 +51,8 @@ StatusOr<SecretValue> ResolveSsrfToken(
     }
     return token;
   }
-  return NotFoundError("no SSRF token: set one of " + Join(env_variables) +
+  return NotFoundError("no SSRF token: set one of " +
+                       text::Join(env_variables) +
                        " (a value, or file:///path/to/token)");
 }
 
@@ -89,11 +86,10 @@ StatusOr<SecretValue> EnsureTokenFile(const std::string& path,
   if (RAND_bytes(raw, sizeof raw) != 1) {
     return InternalError("cannot generate a token for " + path);
   }
-  static constexpr char kHex[] = "0123456789abcdef";
   SecureString hex;
   for (unsigned char b : raw) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 0xf]);
+    hex.push_back(text::kHexDigits[b >> 4]);
+    hex.push_back(text::kHexDigits[b & 0xf]);
   }
   OPENSSL_cleanse(raw, sizeof raw);
   std::string tmp = path + ".tmp";

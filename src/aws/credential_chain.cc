@@ -9,6 +9,7 @@
 
 #include "aws/profile_files.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "keyward/aws/sts.h"
 
 namespace keyward::aws {
@@ -17,22 +18,9 @@ namespace {
 using internal::Located;
 using internal::ProfileFiles;
 
-std::optional<std::string> NonEmpty(const Environment& env,
-                                    std::string_view name) {
-  auto v = env.Get(name);
-  if (!v || v->empty()) return std::nullopt;
-  return v;
-}
-
 Status ProfileError(StatusCode code, const std::string& where,
                     const std::string& profile, const std::string& message) {
   return Status(code, where + ": profile '" + profile + "': " + message);
-}
-
-std::string Join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
-  return out;
 }
 
 // What the resolver needs from the chain.
@@ -342,7 +330,7 @@ StatusOr<Credentials> Resolver::SourceCredentials(const std::string& profile,
     visited_.push_back(name);
     return ProfileError(StatusCode::kInvalidArgument, source_profile->Where(),
                         profile,
-                        "source_profile loop: " + Join(visited_, " -> "));
+                        "source_profile loop: " + text::Join(visited_, " -> "));
   }
   // Resolution recurses once per hop (AssumeRole -> SourceCredentials ->
   // FromSourceProfile -> AssumeRole): bound it so that a hostile config file
@@ -411,9 +399,10 @@ StatusOr<StsClient*> DefaultChain::Sts(const ProfileFiles& files,
   if (auto v = files.Get(profile, "endpoint_url"))
     settings.endpoint_url = std::string(v->value);
   std::string region = o_.region;
-  if (region.empty()) region = NonEmpty(env_, "AWS_REGION").value_or("");
   if (region.empty())
-    region = NonEmpty(env_, "AWS_DEFAULT_REGION").value_or("");
+    region = text::NonEmptyEnv(env_, "AWS_REGION").value_or("");
+  if (region.empty())
+    region = text::NonEmptyEnv(env_, "AWS_DEFAULT_REGION").value_or("");
   if (region.empty()) region = settings.region;
   std::string endpoint = ResolveStsEndpoint(env_, settings, region);
   std::lock_guard<std::mutex> l(sts_mu_);
@@ -481,11 +470,11 @@ std::string ProfileSettings::ConfiguredEndpoint(const Environment& env,
   from.clear();
   if (ignore_configured_endpoint_urls) return "";
   std::string service_var = "AWS_ENDPOINT_URL_" + std::string(env_suffix);
-  if (auto v = NonEmpty(env, service_var)) {
+  if (auto v = text::NonEmptyEnv(env, service_var)) {
     from = service_var;
     return *v;
   }
-  if (auto v = NonEmpty(env, "AWS_ENDPOINT_URL")) {
+  if (auto v = text::NonEmptyEnv(env, "AWS_ENDPOINT_URL")) {
     from = "AWS_ENDPOINT_URL";
     return *v;
   }

@@ -1,5 +1,7 @@
 #include "keyward/aws/credentials.h"
 
+#include "core/text.h"
+
 namespace keyward::aws {
 namespace {
 
@@ -14,21 +16,14 @@ class StaticProvider : public CredentialsProvider {
   Credentials creds_;
 };
 
-std::optional<std::string> NonEmpty(const Environment& env,
-                                    std::string_view name) {
-  auto v = env.Get(name);
-  if (v && v->empty()) return std::nullopt;
-  return v;
-}
-
 class EnvironmentProvider : public CredentialsProvider {
  public:
   explicit EnvironmentProvider(const Environment& env) : env_(env) {}
   StatusOr<Credentials> Get() override {
-    auto id = NonEmpty(env_, "AWS_ACCESS_KEY_ID");
-    if (!id) id = NonEmpty(env_, "AWS_ACCESS_KEY");
-    auto secret = NonEmpty(env_, "AWS_SECRET_ACCESS_KEY");
-    if (!secret) secret = NonEmpty(env_, "AWS_SECRET_KEY");
+    auto id = text::NonEmptyEnv(env_, "AWS_ACCESS_KEY_ID");
+    if (!id) id = text::NonEmptyEnv(env_, "AWS_ACCESS_KEY");
+    auto secret = text::NonEmptyEnv(env_, "AWS_SECRET_ACCESS_KEY");
+    if (!secret) secret = text::NonEmptyEnv(env_, "AWS_SECRET_KEY");
     if (!id && !secret)
       return NotFoundError("no credentials in the environment");
     if (!id || !secret) {
@@ -41,7 +36,7 @@ class EnvironmentProvider : public CredentialsProvider {
     c.access_key_id = *id;
     c.secret_access_key = SecretValue(*secret);
     WipeString(*secret);
-    if (auto token = NonEmpty(env_, "AWS_SESSION_TOKEN")) {
+    if (auto token = text::NonEmptyEnv(env_, "AWS_SESSION_TOKEN")) {
       c.session_token = SecretValue(*token);
       WipeString(*token);
     }

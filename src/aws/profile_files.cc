@@ -3,17 +3,11 @@
 #include <cstdio>
 #include <set>
 
+#include "core/text.h"
 #include "keyward/process.h"
 
 namespace keyward::aws::internal {
 namespace {
-
-std::optional<std::string> NonEmpty(const Environment& env,
-                                    std::string_view name) {
-  auto v = env.Get(name);
-  if (!v || v->empty()) return std::nullopt;
-  return v;
-}
 
 bool IsVarChar(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -41,9 +35,10 @@ ProfileChoice ChooseProfile(std::string_view explicit_profile,
                             const Environment& env) {
   if (!explicit_profile.empty())
     return {std::string(explicit_profile), "--profile"};
-  if (auto v = NonEmpty(env, "AWS_DEFAULT_PROFILE"))
+  if (auto v = text::NonEmptyEnv(env, "AWS_DEFAULT_PROFILE"))
     return {*v, "AWS_DEFAULT_PROFILE"};
-  if (auto v = NonEmpty(env, "AWS_PROFILE")) return {*v, "AWS_PROFILE"};
+  if (auto v = text::NonEmptyEnv(env, "AWS_PROFILE"))
+    return {*v, "AWS_PROFILE"};
   return {"default", "default"};
 }
 
@@ -81,7 +76,7 @@ std::string ExpandPath(std::string_view path, const Environment& env) {
     i = next - 1;
   }
   if (out == "~" || out.starts_with("~/")) {
-    if (auto home = NonEmpty(env, "HOME")) out = *home + out.substr(1);
+    if (auto home = text::NonEmptyEnv(env, "HOME")) out = *home + out.substr(1);
   }
   return out;
 }
@@ -193,9 +188,10 @@ StatusOr<std::shared_ptr<const IniFile>> ProfileFileLoader::LoadOne(
 
 StatusOr<std::shared_ptr<const ProfileFiles>> ProfileFileLoader::Load() {
   std::string config_path = ExpandPath(
-      NonEmpty(env_, "AWS_CONFIG_FILE").value_or("~/.aws/config"), env_);
+      text::NonEmptyEnv(env_, "AWS_CONFIG_FILE").value_or("~/.aws/config"),
+      env_);
   std::string creds_path =
-      ExpandPath(NonEmpty(env_, "AWS_SHARED_CREDENTIALS_FILE")
+      ExpandPath(text::NonEmptyEnv(env_, "AWS_SHARED_CREDENTIALS_FILE")
                      .value_or("~/.aws/credentials"),
                  env_);
   std::lock_guard<std::mutex> l(mu_);

@@ -395,7 +395,7 @@ void AddTokenOptions(CLI::App* sub, AgentFlags& f) {
                   "(repeatable)");
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupAgent(CLI::App& app, Cli& cli) {
   auto f = std::make_shared<AgentFlags>();
   CLI::App* sub = app.add_subcommand(
       "agent",
@@ -419,6 +419,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddAgentCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddAgentCommand(CLI::App& app, Cli& cli) { SetupAgent(app, cli); }
 
 }  // namespace keyward::cli

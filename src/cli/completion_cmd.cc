@@ -207,7 +207,7 @@ std::string Zsh(const CLI::App& root) {
   return s.str();
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupCompletion(CLI::App& app, Cli& cli) {
   auto shell = std::make_shared<std::string>();
   CLI::App* sub =
       app.add_subcommand("completion", "Print a shell completion script");
@@ -227,6 +227,8 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddCompletionCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddCompletionCommand(CLI::App& app, Cli& cli) {
+  SetupCompletion(app, cli);
+}
 
 }  // namespace keyward::cli

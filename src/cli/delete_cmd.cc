@@ -62,7 +62,7 @@ CommandResult Run(Cli& cli, const DeleteOptions& o) {
   return kExitOk;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupDelete(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<DeleteOptions>();
   CLI::App* sub = app.add_subcommand(
       "delete", "Schedule a secret for deletion (recoverable for 7-30 days)");
@@ -86,6 +86,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddDeleteCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddDeleteCommand(CLI::App& app, Cli& cli) { SetupDelete(app, cli); }
 
 }  // namespace keyward::cli

@@ -67,7 +67,7 @@ CommandResult Run(Cli& cli, const std::string& name) {
   return kExitOk;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupDescribe(CLI::App& app, Cli& cli) {
   AddSecretCommand(
       app, cli, "describe", "Show a secret's metadata and versions",
       "Example:\n  keyward describe platform-data/postgres/orders -o json",
@@ -76,6 +76,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddDescribeCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddDescribeCommand(CLI::App& app, Cli& cli) { SetupDescribe(app, cli); }
 
 }  // namespace keyward::cli

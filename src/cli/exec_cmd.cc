@@ -283,7 +283,7 @@ CommandResult Run(Cli& cli, const ExecOptions& o) {
   return Exec(cli, o, *plan);
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupExec(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<ExecOptions>();
   CLI::App* sub = app.add_subcommand(
       "exec", "Run a command with an application's secrets in its environment");
@@ -298,6 +298,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddExecCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddExecCommand(CLI::App& app, Cli& cli) { SetupExec(app, cli); }
 
 }  // namespace keyward::cli

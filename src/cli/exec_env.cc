@@ -1,5 +1,7 @@
 #include "cli/exec_env.h"
 
+#include "core/text.h"
+
 namespace keyward::cli {
 namespace {
 
@@ -38,13 +40,7 @@ std::string DefaultEnvVarName(std::string_view secret_name,
 }
 
 bool IsValidEnvVarName(std::string_view name) {
-  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
-  for (char c : name) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-              (c >= '0' && c <= '9') || c == '_';
-    if (!ok) return false;
-  }
-  return true;
+  return text::IsVariableName(name);
 }
 
 StatusOr<EnvOverride> ParseEnvOverride(std::string_view spec) {

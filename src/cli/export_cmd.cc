@@ -157,7 +157,7 @@ void SetupEso(CLI::App& parent, Cli& cli) {
   cli.SetRunner(sub, [&cli, o] { return Run(cli, *o); });
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupExport(CLI::App& app, Cli& cli) {
   CLI::App* sub = app.add_subcommand(
       "export", "Generate migration artifacts from the inventory");
   sub->require_subcommand(1);
@@ -166,6 +166,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddExportCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddExportCommand(CLI::App& app, Cli& cli) { SetupExport(app, cli); }
 
 }  // namespace keyward::cli

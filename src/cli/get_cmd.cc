@@ -145,7 +145,7 @@ CommandResult Run(Cli& cli, const GetOptions& o) {
   return kExitOk;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupGet(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<GetOptions>();
   CLI::App* sub = app.add_subcommand(
       "get", "Read a secret (values masked unless --reveal)");
@@ -170,6 +170,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddGetCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddGetCommand(CLI::App& app, Cli& cli) { SetupGet(app, cli); }
 
 }  // namespace keyward::cli

@@ -41,7 +41,7 @@ CommandResult Run(Cli& cli, const std::string& name) {
   return kExitOk;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupHistory(CLI::App& app, Cli& cli) {
   AddSecretCommand(
       app, cli, "history",
       "List a secret's versions with stages and dates (never values)",
@@ -57,6 +57,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddHistoryCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddHistoryCommand(CLI::App& app, Cli& cli) { SetupHistory(app, cli); }
 
 }  // namespace keyward::cli

@@ -249,7 +249,7 @@ void AddCommon(CLI::App* sub, IamOptions& o) {
       "also allow secretsmanager:BatchGetSecretValue (Resource \"*\")");
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupIam(CLI::App& app, Cli& cli) {
   CLI::App* iam = app.add_subcommand(
       "iam", "Least-privilege IAM policies from the inventory");
   iam->require_subcommand(1);
@@ -303,6 +303,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddIamCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddIamCommand(CLI::App& app, Cli& cli) { SetupIam(app, cli); }
 
 }  // namespace keyward::cli

@@ -19,7 +19,7 @@
 namespace keyward::cli {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 using inventory::DriftReport;
 using inventory::Finding;
 using inventory::ParsedInventory;
@@ -49,7 +49,7 @@ struct LintOptions {
   bool strict = false;
 };
 
-Json FindingJson(const Finding& f) {
+OrderedJson FindingJson(const Finding& f) {
   return {{"File", f.file},
           {"Line", f.line},
           {"Column", f.column},
@@ -63,9 +63,9 @@ CommandResult RunLint(Cli& cli, const LintOptions& o) {
   auto parsed = Load(path);
   if (!parsed.ok()) {
     if (cli.json()) {
-      cli.out() << Json{{"File", path},
-                        {"Usable", false},
-                        {"Error", parsed.status().message()}}
+      cli.out() << OrderedJson{{"File", path},
+                               {"Usable", false},
+                               {"Error", parsed.status().message()}}
                        .dump(2)
                 << "\n";
     }
@@ -73,13 +73,13 @@ CommandResult RunLint(Cli& cli, const LintOptions& o) {
   }
   std::size_t errors = parsed->ErrorCount(), warnings = parsed->WarningCount();
   if (cli.json()) {
-    Json arr = Json::array();
+    OrderedJson arr = OrderedJson::array();
     for (const Finding& f : parsed->findings) arr.push_back(FindingJson(f));
-    cli.out() << Json{{"File", path},
-                      {"Usable", true},
-                      {"Errors", errors},
-                      {"Warnings", warnings},
-                      {"Findings", arr}}
+    cli.out() << OrderedJson{{"File", path},
+                             {"Usable", true},
+                             {"Errors", errors},
+                             {"Warnings", warnings},
+                             {"Findings", arr}}
                      .dump(2)
               << "\n";
   } else {
@@ -101,12 +101,12 @@ struct CheckOptions {
   bool no_values = false;
 };
 
-Json DriftJson(const DriftReport& r, const std::string& path) {
-  Json items = Json::array();
+OrderedJson DriftJson(const DriftReport& r, const std::string& path) {
+  OrderedJson items = OrderedJson::array();
   for (const auto& d : r.items) {
-    Json j{{"Kind", inventory::DriftKindName(d.kind)},
-           {"Name", d.name},
-           {"Detail", d.detail}};
+    OrderedJson j{{"Kind", inventory::DriftKindName(d.kind)},
+                  {"Name", d.name},
+                  {"Detail", d.detail}};
     if (d.line > 0) j["Line"] = d.line;
     if (!d.missing_keys.empty()) j["MissingKeys"] = d.missing_keys;
     if (!d.extra_keys.empty()) j["ExtraKeys"] = d.extra_keys;
@@ -224,25 +224,26 @@ struct ReportOptions {
   bool no_values = false;
 };
 
-Json ReportJson(const Report& r, const inventory::Inventory& inv,
-                const std::string& path) {
-  Json jc = Json::array();
+OrderedJson ReportJson(const Report& r, const inventory::Inventory& inv,
+                       const std::string& path) {
+  OrderedJson jc = OrderedJson::array();
   for (const auto& c : r.criteria) {
     jc.push_back({{"Criterion", c.name},
                   {"Status", CriterionStatusName(c.status)},
                   {"Detail", c.detail}});
   }
-  Json apps = Json::array();
+  OrderedJson apps = OrderedJson::array();
   for (const auto& a : inv.applications) {
-    Json secrets = Json::array();
+    OrderedJson secrets = OrderedJson::array();
     for (const auto* s : inv.SecretsForApp(a.name)) {
       const RotationRow& row = r.rotation.at(s->name);
-      Json js{{"Name", s->name},
-              {"Rotation", inventory::RotationStatusName(s->rotation.status)},
-              {"LastRotated", s->rotation.last_rotated},
-              {"StoreLastChanged", row.store_date},
-              {"Overdue", row.overdue},
-              {"DatesDisagree", row.disagree}};
+      OrderedJson js{
+          {"Name", s->name},
+          {"Rotation", inventory::RotationStatusName(s->rotation.status)},
+          {"LastRotated", s->rotation.last_rotated},
+          {"StoreLastChanged", row.store_date},
+          {"Overdue", row.overdue},
+          {"DatesDisagree", row.disagree}};
       if (s->rotation.interval_days)
         js["IntervalDays"] = *s->rotation.interval_days;
       secrets.push_back(std::move(js));
@@ -251,10 +252,10 @@ Json ReportJson(const Report& r, const inventory::Inventory& inv,
                     {"IamPrincipal", a.iam_principal},
                     {"Secrets", secrets}});
   }
-  return Json{{"File", path},         {"Phase0ExitCriteriaMet", r.Met()},
-              {"Verdict", r.verdict}, {"NotChecked", r.skipped},
-              {"Criteria", jc},       {"Evidence", r.evidence},
-              {"Applications", apps}};
+  return OrderedJson{{"File", path},         {"Phase0ExitCriteriaMet", r.Met()},
+                     {"Verdict", r.verdict}, {"NotChecked", r.skipped},
+                     {"Criteria", jc},       {"Evidence", r.evidence},
+                     {"Applications", apps}};
 }
 
 // One application's secrets with their rotation rows.
@@ -338,7 +339,7 @@ CommandResult RunReport(Cli& cli, const ReportOptions& o) {
   return r.Met() ? kExitOk : kExitCheckFailed;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupInventory(CLI::App& app, Cli& cli) {
   CLI::App* inv = app.add_subcommand(
       "inventory", "Lint, check, import and report on secrets-inventory.yaml");
   inv->require_subcommand(1);
@@ -399,6 +400,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddInventoryCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddInventoryCommand(CLI::App& app, Cli& cli) { SetupInventory(app, cli); }
 
 }  // namespace keyward::cli

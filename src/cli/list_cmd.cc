@@ -54,7 +54,7 @@ CommandResult Run(Cli& cli, const ListOptions& o) {
   return kExitOk;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupList(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<ListOptions>();
   CLI::App* sub = app.add_subcommand("list", "List secrets in the store");
   sub->add_option("--prefix", o->prefix,
@@ -69,6 +69,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddListCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddListCommand(CLI::App& app, Cli& cli) { SetupList(app, cli); }
 
 }  // namespace keyward::cli

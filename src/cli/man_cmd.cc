@@ -180,7 +180,7 @@ CommandResult Run(Cli& cli, const CLI::App& root, const std::string& dir) {
   return kExitOk;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupMan(CLI::App& app, Cli& cli) {
   auto dir = std::make_shared<std::string>();
   CLI::App* sub = app.add_subcommand(
       "man", "Write man pages (keyward.1, keyward-COMMAND.1) to a directory");
@@ -193,6 +193,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddManCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddManCommand(CLI::App& app, Cli& cli) { SetupMan(app, cli); }
 
 }  // namespace keyward::cli

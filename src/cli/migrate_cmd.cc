@@ -227,7 +227,7 @@ CommandResult RunStatus(Cli& cli, const MigrateOptions& o) {
   return all ? kExitOk : kExitCheckFailed;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupMigrate(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<MigrateOptions>();
   CLI::App* sub = app.add_subcommand(
       "migrate", "Phase 2: copy secrets to Vault KV v2 and track the cut-over");
@@ -287,6 +287,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddMigrateCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddMigrateCommand(CLI::App& app, Cli& cli) { SetupMigrate(app, cli); }
 
 }  // namespace keyward::cli

@@ -15,18 +15,13 @@
 #include "cli/prompt.h"
 #include "cli/put_workflow.h"
 #include "cli/value_input.h"
+#include "core/text.h"
 #include "keyward/naming.h"
 
 namespace keyward::cli {
 namespace {
 
 using secrets::Json;
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
 
 struct PutOptions {
   PutRequest request;  // name, description, merge, ... (generate: parsed)
@@ -146,9 +141,9 @@ void Print(Cli& cli, const PutResult& r) {
             << "  version:    " << r.write.version_id << "\n"
             << "  stages:     " << stage_list << "\n";
   if (!r.properties.empty())
-    cli.out() << "  properties: " << Join(r.properties) << "\n";
+    cli.out() << "  properties: " << text::Join(r.properties) << "\n";
   if (!r.generated.empty())
-    cli.out() << "  generated:  " << Join(r.generated) << "\n";
+    cli.out() << "  generated:  " << text::Join(r.generated) << "\n";
   cli.out() << "  (values not shown)\n";
 }
 
@@ -176,7 +171,7 @@ CommandResult Run(Cli& cli, const PutOptions& o, const CLI::App& sub) {
   return kExitOk;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupPut(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<PutOptions>();
   CLI::App* sub = app.add_subcommand("put",
                                      "Create a secret or write a new version "
@@ -239,6 +234,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddPutCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddPutCommand(CLI::App& app, Cli& cli) { SetupPut(app, cli); }
 
 }  // namespace keyward::cli

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/text.h"
+
 namespace keyward::cli {
 namespace {
 
@@ -10,12 +12,6 @@ using secrets::Json;
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
 }
 
 Status Generate(secrets::SecretsManagerApi& api, const PutRequest& o,
@@ -95,7 +91,7 @@ Status CheckAgainstDeclaration(const PutRequest& o, const Declaration& d,
   std::string where = d.secret ? d.inventory_path : std::string("--keys");
   if (!v.is_object) {
     return InvalidArgumentError(where + " declares properties [" +
-                                Join(d.properties) + "] for '" + o.name +
+                                text::Join(d.properties) + "] for '" + o.name +
                                 "': supply a JSON object");
   }
   std::vector<std::string> keys = v.Keys(), missing, extra;
@@ -106,15 +102,15 @@ Status CheckAgainstDeclaration(const PutRequest& o, const Declaration& d,
     if (!Contains(d.properties, k)) extra.push_back(k);
   }
   if (!missing.empty()) {
-    return InvalidArgumentError("missing propert" +
-                                std::string(missing.size() == 1 ? "y" : "ies") +
-                                " " + Join(missing) + " declared in " + where +
-                                " (use --merge to keep current values)");
+    return InvalidArgumentError(
+        "missing propert" + std::string(missing.size() == 1 ? "y" : "ies") +
+        " " + text::Join(missing) + " declared in " + where +
+        " (use --merge to keep current values)");
   }
   if (!extra.empty() && !o.allow_extra) {
     return InvalidArgumentError(
         "propert" + std::string(extra.size() == 1 ? "y" : "ies") + " " +
-        Join(extra) + " not declared in " + where +
+        text::Join(extra) + " not declared in " + where +
         " (declare them, or pass --allow-extra)");
   }
   return OkStatus();

@@ -22,7 +22,7 @@ CommandResult Run(Cli& cli, const std::string& name) {
   return kExitOk;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupRestore(CLI::App& app, Cli& cli) {
   AddSecretCommand(
       app, cli, "restore", "Cancel a secret's scheduled deletion",
       "Works during the recovery window of 'keyward delete' (not after "
@@ -33,6 +33,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddRestoreCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddRestoreCommand(CLI::App& app, Cli& cli) { SetupRestore(app, cli); }
 
 }  // namespace keyward::cli

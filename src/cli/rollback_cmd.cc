@@ -40,7 +40,7 @@ CommandResult Run(Cli& cli, const RollbackOptions& o) {
   return kExitOk;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupRollback(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<RollbackOptions>();
   CLI::App* sub = app.add_subcommand(
       "rollback", "Make the previous (or a given) version current again");
@@ -60,6 +60,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddRollbackCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddRollbackCommand(CLI::App& app, Cli& cli) { SetupRollback(app, cli); }
 
 }  // namespace keyward::cli

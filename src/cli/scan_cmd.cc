@@ -8,13 +8,13 @@
 namespace keyward::cli {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
 CommandResult Run(Cli& cli, const std::vector<std::string>& paths) {
   auto result = inventory::ScanPaths(paths);
   if (!result.ok()) return result.status();
   if (cli.json()) {
-    Json arr = Json::array();
+    OrderedJson arr = OrderedJson::array();
     for (const auto& f : result->findings) {
       arr.push_back({{"File", f.file},
                      {"Line", f.line},
@@ -22,9 +22,9 @@ CommandResult Run(Cli& cli, const std::vector<std::string>& paths) {
                      {"Key", f.key},
                      {"Kind", f.kind}});
     }
-    cli.out() << Json{{"FilesScanned", result->files_scanned},
-                      {"Findings", arr},
-                      {"Skipped", result->skipped}}
+    cli.out() << OrderedJson{{"FilesScanned", result->files_scanned},
+                             {"Findings", arr},
+                             {"Skipped", result->skipped}}
                      .dump(2)
               << "\n";
   } else {
@@ -38,7 +38,7 @@ CommandResult Run(Cli& cli, const std::vector<std::string>& paths) {
   return result->findings.empty() ? kExitOk : kExitCheckFailed;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupScan(CLI::App& app, Cli& cli) {
   auto paths = std::make_shared<std::vector<std::string>>();
   CLI::App* sub = app.add_subcommand(
       "scan", "Find secrets outside the store (.env files, configs)");
@@ -52,6 +52,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddScanCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddScanCommand(CLI::App& app, Cli& cli) { SetupScan(app, cli); }
 
 }  // namespace keyward::cli

@@ -454,7 +454,7 @@ void AddRotationFlags(CLI::App* sub, ServerFlags& f) {
       ->group("");
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupServer(CLI::App& app, Cli& cli) {
   auto f = std::make_shared<ServerFlags>();
   CLI::App* sub = app.add_subcommand("server",
                                      "Run a local Secrets Manager-compatible "
@@ -512,6 +512,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddServerCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddServerCommand(CLI::App& app, Cli& cli) { SetupServer(app, cli); }
 
 }  // namespace keyward::cli

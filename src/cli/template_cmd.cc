@@ -120,7 +120,7 @@ CommandResult Run(Cli& cli, const TemplateFlags& f) {
   return kExitOk;
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupTemplate(CLI::App& app, Cli& cli) {
   auto f = std::make_shared<TemplateFlags>();
   CLI::App* sub = app.add_subcommand(
       "template", "Render files from secrets and keep them current");
@@ -147,6 +147,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddTemplateCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddTemplateCommand(CLI::App& app, Cli& cli) { SetupTemplate(app, cli); }
 
 }  // namespace keyward::cli

@@ -124,7 +124,7 @@ CommandResult Run(Cli& cli, const WhoamiOptions& o) {
       "serves STS");
 }
 
-void Setup(CLI::App& app, Cli& cli) {
+void SetupWhoami(CLI::App& app, Cli& cli) {
   auto o = std::make_shared<WhoamiOptions>();
   CLI::App* sub = app.add_subcommand("whoami",
                                      "Show the AWS identity of the resolved "
@@ -143,6 +143,6 @@ void Setup(CLI::App& app, Cli& cli) {
 
 }  // namespace
 
-void AddWhoamiCommand(CLI::App& app, Cli& cli) { Setup(app, cli); }
+void AddWhoamiCommand(CLI::App& app, Cli& cli) { SetupWhoami(app, cli); }
 
 }  // namespace keyward::cli

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/text.h"
 #include "inventory/yaml_tree.h"
 
 namespace keyward::migrate {
@@ -19,7 +20,7 @@ namespace fs = std::filesystem;
 // Kubernetes manifests nest ~8 levels; anything past this is hostile.
 constexpr int kMaxManifestDepth = 64;
 
-std::string Join(const std::vector<std::string>& v, std::size_t max = 5) {
+std::string JoinFirst(const std::vector<std::string>& v, std::size_t max = 5) {
   std::string out;
   for (std::size_t i = 0; i < v.size() && i < max; ++i)
     out += (i ? ", " : "") + v[i];
@@ -68,11 +69,11 @@ ChecklistItem EverySecretInVault(const LocationReport& loc) {
                   std::to_string(loc.secrets.size()) + " in Vault";
   if (!missing.empty()) {
     item.result = CheckResult::kFail;
-    item.evidence += "; not in Vault: " + Join(missing);
+    item.evidence += "; not in Vault: " + JoinFirst(missing);
   }
   if (!differing.empty()) {
     item.result = CheckResult::kFail;
-    item.evidence += "; differing from the store: " + Join(differing) +
+    item.evidence += "; differing from the store: " + JoinFirst(differing) +
                      " (re-run keyward migrate vault --apply)";
   }
   return item;
@@ -88,9 +89,10 @@ ChecklistItem ExternalSecretsOnVault(const std::optional<ManifestScan>& m) {
     item.evidence = "no ExternalSecret found in the manifests";
   } else if (!m->not_on_vault.empty()) {
     item.result = CheckResult::kFail;
-    item.evidence = std::to_string(m->not_on_vault.size()) + " of " +
-                    std::to_string(m->external_secrets) +
-                    " ExternalSecrets not on Vault: " + Join(m->not_on_vault);
+    item.evidence =
+        std::to_string(m->not_on_vault.size()) + " of " +
+        std::to_string(m->external_secrets) +
+        " ExternalSecrets not on Vault: " + JoinFirst(m->not_on_vault);
   } else {
     item.result = CheckResult::kPass;
     item.evidence = "all " + std::to_string(m->external_secrets) +
@@ -219,7 +221,7 @@ std::vector<ChecklistItem> EvaluateChecklist(const ChecklistInput& in) {
        loc.store_live.empty()
            ? "no live platform-* secret in the store"
            : std::to_string(loc.store_live.size()) +
-                 " live in the store: " + Join(loc.store_live)});
+                 " live in the store: " + JoinFirst(loc.store_live)});
   bool none =
       loc.store_live.empty() && loc.store_scheduled_for_deletion.empty();
   items.push_back(
@@ -234,7 +236,7 @@ std::vector<ChecklistItem> EvaluateChecklist(const ChecklistInput& in) {
       "iam-credentials-removed", in.confirmed,
       in.iam_principals.empty()
           ? "no IAM principal is declared in the inventory; verify in IAM"
-          : "delete the access keys/roles of " + Join(in.iam_principals)));
+          : "delete the access keys/roles of " + JoinFirst(in.iam_principals)));
   ChecklistItem modules{"retirement:modules-removed", CheckResult::kUnknown,
                         "pass --source DIR (application sources) to scan"};
   if (in.modules) {
@@ -244,7 +246,7 @@ std::vector<ChecklistItem> EvaluateChecklist(const ChecklistInput& in) {
                            ? "no Secret Config Module use in " +
                                  std::to_string(in.modules->files_scanned) +
                                  " files"
-                           : "still used at " + Join(in.modules->uses);
+                           : "still used at " + JoinFirst(in.modules->uses);
   }
   items.push_back(modules);
   items.push_back(Manual("inventory-archived", in.confirmed,

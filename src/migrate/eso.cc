@@ -14,6 +14,8 @@
 #include <regex>
 #include <set>
 
+#include "core/text.h"
+
 namespace keyward::migrate {
 namespace {
 
@@ -32,13 +34,8 @@ std::string ShortHash(std::string_view s) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 4; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return text::HexEncode(
+      std::string_view(reinterpret_cast<const char*>(md), 4));
 }
 
 // A string scalar, double-quoted when YAML would otherwise resolve it to

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 
+#include "core/text.h"
 #include "migrate/journal.h"
 #include "migrate/store_reader.h"
 #include "secrets/json_codec.h"
@@ -20,13 +21,8 @@ std::string HexSha256(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return text::HexEncode(
+      std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 // The canonical (sorted keys, compact) serialization of a JSON object.

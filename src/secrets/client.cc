@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include "aws/service_call.h"
+#include "core/text.h"
 #include "keyward/aws/credential_chain.h"
 #include "keyward/aws/sigv4.h"
 #include "keyward/aws/sts.h"
@@ -64,12 +65,11 @@ std::string NewUuid() {
 std::string FormatUuidV4(std::array<unsigned char, 16> b) {
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[b[i] >> 4];
-    out += kHex[b[i] & 0xf];
+    out += text::kHexDigits[b[i] >> 4];
+    out += text::kHexDigits[b[i] & 0xf];
   }
   return out;
 }

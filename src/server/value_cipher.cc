@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/text.h"
+
 namespace keyward::server {
 namespace {
 
@@ -77,10 +79,9 @@ StatusOr<std::unique_ptr<ValueCipher>> ValueCipher::LoadOrCreateKeyFile(
       return InternalError("no randomness for a new master key");
     }
     SecureString hex;
-    static constexpr char kHex[] = "0123456789abcdef";
     for (unsigned char b : raw) {
-      hex.push_back(kHex[b >> 4]);
-      hex.push_back(kHex[b & 15]);
+      hex.push_back(text::kHexDigits[b >> 4]);
+      hex.push_back(text::kHexDigits[b & 15]);
     }
     KW_RETURN_IF_ERROR(WriteNewKeyFile(path, hex));
     if (created != nullptr) *created = true;
