@@ -2,20 +2,21 @@
 # Sets up everything and runs all of keyward's tests on a fresh Debian 12
 # machine: installs packages, builds with g++ (warnings as errors), runs every
 # CTest label (unit, integration, conformance), builds the Debian packages,
-# then one clang-14 ASan+UBSan build directory that holds both the libFuzzer
-# targets (run for a bounded time each) and the unit tests, which run there
-# too, and a clang-14 TSan build of the concurrency-heavy unit tests. Two more
-# sanitizer lanes are opt-in (they do not fit CI's 45 minutes on 2 cores;
-# docs/reliability.md has the figures): ASan+UBSan over the integration tests
-# that drive keyward's own binaries, and TSan over the concurrency-heavy
-# integration tests. Every step prints its duration, and a summary of all of
-# them ends the output (also on failure).
+# then one clang-14 ASan+UBSan build directory that holds the libFuzzer
+# targets (run for a bounded time each), the unit tests and the integration
+# tests that drive keyward's own binaries, all of which run there too, and a
+# clang-14 TSan build of the concurrency-heavy unit and integration tests.
+# Every build directory is a unity build (CMAKE_UNITY_BUILD: CLI11 and
+# nlohmann::json code is compiled once per batch of files instead of once per
+# file), which with -Og test code is what fits all four sanitizer lanes in CI's
+# 45 minutes on 2 cores (docs/reliability.md, "Sanitizer lanes", has the
+# figures). Every step prints its duration, and a summary of all of them ends
+# the output (also on failure).
 #
-#   ./scripts/test.sh              # everything; unit tests under ASan+UBSan and TSan
+#   ./scripts/test.sh              # everything: unit + integration under ASan+UBSan and TSan
 #   KEYWARD_FUZZ_SECONDS=60 ./scripts/test.sh
 #   KEYWARD_SKIP_FUZZ=1 ./scripts/test.sh     # no fuzzing (the sanitizer lanes still run)
-#   KEYWARD_SANITIZERS=all ./scripts/test.sh  # + the two integration lanes
-#   KEYWARD_SANITIZERS=asan ./scripts/test.sh # pick lanes: asan, tsan (unit tests),
+#   KEYWARD_SANITIZERS=asan,tsan ./scripts/test.sh  # pick lanes: asan, tsan (unit tests),
 #                                             # asan-integration, tsan-integration
 #   KEYWARD_SANITIZERS=0 ./scripts/test.sh    # no sanitizer test lane
 #
@@ -25,11 +26,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 JOBS=${JOBS:-$(nproc)}
-FUZZ_SECONDS=${KEYWARD_FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${KEYWARD_FUZZ_SECONDS:-10}
 # Sanitizer test lanes (docs/reliability.md, "Sanitizer lanes"). The default,
-# asan,tsan, runs the unit tests under ASan+UBSan and the concurrency-heavy
-# ones under TSan; the fuzzers always build in build-asan.
-SANITIZERS=${KEYWARD_SANITIZERS-asan,tsan}
+# all four, runs the unit tests and the integration tests that drive keyward's
+# binaries under ASan+UBSan, and the concurrency-heavy unit and integration
+# tests under TSan; the fuzzers always build in build-asan.
+SANITIZERS=${KEYWARD_SANITIZERS-all}
 [[ $SANITIZERS == 1 || $SANITIZERS == all ]] &&
   SANITIZERS=asan,tsan,asan-integration,tsan-integration
 [[ $SANITIZERS == 0 ]] && SANITIZERS=
@@ -63,15 +65,15 @@ summary() {
 trap summary EXIT
 
 # clang-14 build directories: -O1 with line tables (readable sanitizer
-# reports), no benchmarks, examples or install rules; linked by lld (a
-# sanitized test binary links in 0.75 s of CPU instead of GNU ld's 3 s).
+# reports), no benchmarks, examples or install rules; unity builds; linked by
+# lld (a sanitized test binary links in 0.75 s of CPU instead of GNU ld's 3 s).
 clang_dir() {  # DIR FLAGS...
   local dir=$1
   shift
   cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only -DNDEBUG" \
     -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DKEYWARD_BUILD_BENCH=OFF -DKEYWARD_BUILD_EXAMPLES=OFF \
-    -DKEYWARD_INSTALL=OFF "$@" >/dev/null
+    -DKEYWARD_INSTALL=OFF -DCMAKE_UNITY_BUILD=ON "$@" >/dev/null
 }
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0
@@ -84,8 +86,12 @@ step "installing dependencies"
 step "size limits (files <= 600 lines, functions <= 60; scripts/limits-allow.txt)"
 python3 scripts/check-limits.py
 
-step "building (g++, -Wall -Wextra -Werror)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
+# A unity build linked by lld, like the clang directories: CI's time goes to
+# the sanitizer lanes. (A plain `cmake -B build` is not a unity build, so a
+# developer's first build still checks that every .cc includes what it uses.)
+step "building (g++, -Wall -Wextra -Werror, unity build)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+  -DCMAKE_UNITY_BUILD=ON -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld >/dev/null
 ninja -C build -j "$JOBS"
 
 step "running tests (unit, integration, conformance)"
@@ -119,11 +125,11 @@ TSAN_INTEGRATION_TESTS=(server_client_test server_durability_test faults_cache_t
 # failing one's log is shown): one process per binary rather than CTest's one
 # per test case, which under ASan costs three times the CPU, and no CTest
 # test list that wants every binary built.
-run_binaries() {  # DIR BINARY...
+run_binaries() {  # DIR BINARY...  (PARALLEL=N: N at a time, default $JOBS)
   local dir=$1
   shift
   printf '%s\n' "$@" | KEYWARD_BIN=$PWD/$dir/keyward \
-    xargs -P "$JOBS" -I{} bash -c 'log=$0/tests/{}.log start=$(date +%s)
+    xargs -P "${PARALLEL:-$JOBS}" -I{} bash -c 'log=$0/tests/{}.log start=$(date +%s)
       if "$0/tests/{}" --gtest_brief=1 >"$log" 2>&1; then
         echo "passed {} ($(($(date +%s) - start))s)"
       else
@@ -175,7 +181,7 @@ fi
 
 if lane asan-integration; then
   step "sanitizer lane ASan+UBSan: ${#ASAN_INTEGRATION_TESTS[@]} integration test binaries"
-  run_binaries build-asan "${ASAN_INTEGRATION_TESTS[@]}"
+  PARALLEL=$((JOBS + 1)) run_binaries build-asan "${ASAN_INTEGRATION_TESTS[@]}"
 fi
 
 tsan_targets=()
@@ -194,7 +200,7 @@ fi
 
 if lane tsan-integration; then
   step "sanitizer lane TSan: ${#TSAN_INTEGRATION_TESTS[@]} integration test binaries"
-  run_binaries build-tsan "${TSAN_INTEGRATION_TESTS[@]}"
+  PARALLEL=$((JOBS + 1)) run_binaries build-tsan "${TSAN_INTEGRATION_TESTS[@]}"
 fi
 
 step "all tests passed"

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -183,8 +185,16 @@ Clock::time_point FromEpochSeconds(double seconds) {
   if (seconds != seconds) return Clock::time_point();  // NaN
   if (seconds >= kLimit) return Clock::time_point::max();
   if (seconds <= -kLimit) return Clock::time_point::min();
+  // Whole seconds, then the fraction rounded to the nanosecond, as the AWS
+  // SDKs do (aws-smithy-types DateTime::from_secs_f64). Converting the double
+  // in one piece truncates: 1796169375.695 became ...694999700 ns, which the
+  // agent then printed as CreatedDate "1796169375.6949997" where the AWS
+  // agent prints "1796169375.695".
+  double whole = std::floor(seconds);
+  auto nanos = std::llround((seconds - whole) * 1e9);
   return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(seconds)));
+      std::chrono::seconds(static_cast<std::int64_t>(whole)) +
+      std::chrono::nanoseconds(nanos)));
 }
 
 double ToEpochSeconds(Clock::time_point t) {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -23,6 +24,27 @@ TEST(FromEpochSecondsTest, OutOfRangeTimestampsClampInsteadOfOverflowing) {
   EXPECT_EQ(FromEpochSeconds(-1e300), Clock::time_point::min());
   EXPECT_DOUBLE_EQ(ToEpochSeconds(FromEpochSeconds(1700800000.5)),
                    1700800000.5);
+}
+
+// Found by agent_clients_test: converting the whole double to nanoseconds in
+// one piece lost ~300 ns (a double near 1.8e18 is 256 apart), so a
+// millisecond CreatedDate came back as "1796169375.6949997". Whole seconds
+// and the fraction rounded to the nanosecond (aws-smithy-types'
+// from_secs_f64) give back the same double through secs + nanos / 1e9.
+TEST(FromEpochSecondsTest, FractionRoundsToTheNearestNanosecondLikeTheSdks) {
+  for (double x : {1796169375.695, 1700800000.001, 1764633600.5, -1.5}) {
+    auto ns = FromEpochSeconds(x).time_since_epoch().count();
+    std::int64_t secs = ns / 1000000000;
+    std::int64_t nanos = ns % 1000000000;
+    if (nanos < 0) {
+      nanos += 1000000000;
+      secs -= 1;
+    }
+    EXPECT_EQ(static_cast<double>(secs) + static_cast<double>(nanos) / 1e9, x)
+        << ns;
+  }
+  EXPECT_EQ(FromEpochSeconds(1796169375.695).time_since_epoch(),
+            std::chrono::nanoseconds(1796169375694999933));
 }
 
 // Found by credential_process_fuzz: "Expiration": "2430-01-01T00:00:00Z"
