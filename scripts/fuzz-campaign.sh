@@ -5,7 +5,7 @@
 # and a persistent working corpus in build-fuzz/campaign/. Prints one line of
 # figures per target and a table at the end:
 #
-#   target  seconds  executions  exec/s  cov  ft  corpus  findings
+#   target  seconds  executions  exec/s  cov  ft  corpus  findings  slow
 #
 #   ./scripts/fuzz-campaign.sh 600                 # 10 min per target
 #   KEYWARD_FUZZ_RUNS=10000000 ./scripts/fuzz-campaign.sh 3600
@@ -42,7 +42,8 @@ fi
 
 mkdir -p "$OUT"
 summary="$OUT/summary.txt"
-printf '%-22s %8s %12s %8s %7s %8s %7s %8s\n' target seconds executions exec/s cov ft corpus findings >"$summary"
+printf '%-22s %8s %12s %8s %7s %8s %7s %8s %5s\n' target seconds executions exec/s cov ft corpus findings slow \
+  >"$summary"
 total_findings=0
 for target in "${targets[@]}"; do
   name=$(basename "$target")
@@ -71,14 +72,18 @@ for target in "${targets[@]}"; do
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
   files=$(find "$corpus" -type f | wc -l)
-  found=$(find "$findings" -type f | wc -l)
+  # slow-unit-* files are inputs that took over 10 s once (libFuzzer's
+  # -report_slow_units); on a busy machine that is often the scheduler, so
+  # they are listed apart from crashes, leaks, timeouts (> 25 s) and OOMs.
+  slow=$(find "$findings" -type f -name 'slow-unit-*' | wc -l)
+  found=$(find "$findings" -type f ! -name 'slow-unit-*' | wc -l)
   if [[ $rc -ne 0 && $found -eq 0 ]]; then
     echo "    $name exited $rc without an artifact; see $log" >&2
     found=1
   fi
   total_findings=$((total_findings + found))
-  printf '%-22s %8s %12s %8s %7s %8s %7s %8s\n' "$name" "$took" "${execs:-?}" "${rate:-?}" \
-    "${cov:-?}" "${ft:-?}" "$files" "$found" | tee -a "$summary"
+  printf '%-22s %8s %12s %8s %7s %8s %7s %8s %5s\n' "$name" "$took" "${execs:-?}" "${rate:-?}" \
+    "${cov:-?}" "${ft:-?}" "$files" "$found" "$slow" | tee -a "$summary"
 done
 echo
 cat "$summary"
