@@ -28,7 +28,8 @@ std::string Name(int i) {
 SecretsService& Service() {
   static std::unique_ptr<SecretsService> svc = [] {
     auto store = keyward::server::SecretStore::Open(":memory:");
-    auto cipher = keyward::server::ValueCipher::FromKey(std::string(32, 'k'));
+    auto cipher = keyward::server::ValueCipher::FromKey(
+        std::string(32, 'k'), keyward::Random::Real());
     auto s = SecretsService::Create(std::move(*store), std::move(*cipher), {});
     for (int i = 0; i < kSecrets; ++i) {
       (*s)->Handle(

@@ -39,7 +39,8 @@ int Port() {
   static int port = [] {
     auto* s = new Server();  // lives for the process
     auto store = SecretStore::Open(":memory:");
-    auto cipher = ValueCipher::FromKey(std::string(32, 'k'));
+    auto cipher =
+        ValueCipher::FromKey(std::string(32, 'k'), keyward::Random::Real());
     s->service = std::move(
         *SecretsService::Create(std::move(*store), std::move(*cipher), {}));
     s->service->Handle("CreateSecret", R"({"Name":"a","SecretString":"v"})");

@@ -17,7 +17,8 @@ using namespace keyward::server;  // NOLINT
 SecretsService& Service() {
   static SecretsService* svc = [] {
     auto store = SecretStore::Open(":memory:");
-    auto cipher = ValueCipher::FromKey(std::string(32, 'k'));
+    auto cipher =
+        ValueCipher::FromKey(std::string(32, 'k'), keyward::Random::Real());
     auto s = SecretsService::Create(std::move(*store), std::move(*cipher), {});
     SecretsService* raw = s->release();
     raw->Handle("CreateSecret", R"({"Name":"a","SecretString":"v"})");

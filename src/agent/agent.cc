@@ -187,7 +187,7 @@ StatusOr<std::shared_ptr<const Agent::State>> Agent::Impl::Build(
       std::string profile = s.profile.empty() ? c.profile : s.profile;
       KW_ASSIGN_OR_RETURN(SecretCache * cache, CacheFor(c, profile));
       std::string file = c.TokenFileFor(app);
-      auto token = EnsureTokenFile(file, s.group);
+      auto token = EnsureTokenFile(file, s.group, *deps.runtime.random);
       if (!token.ok()) return token.status();
       Principal p;
       p.app = app;

@@ -3,7 +3,6 @@
 #include <charconv>
 #include <chrono>
 
-#include "core/text.h"
 #include "secrets/json_codec.h"
 
 namespace keyward::agent {
@@ -16,43 +15,6 @@ void AppendQuoted(std::string_view s, SecureString* out) {
 }
 
 }  // namespace
-
-void AppendJsonEscaped(std::string_view s, SecureString* out) {
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(text::kHexDigits[c >> 4]);
-          out->push_back(text::kHexDigits[c & 0xf]);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-}
 
 std::string RustSecondsString(Clock::time_point t) {
   auto ns =

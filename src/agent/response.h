@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "agent/escape.h"
 #include "keyward/secret_cache.h"
 #include "keyward/secret_value.h"
 
@@ -30,9 +31,6 @@ SecureString FormatGetSecretValue(const Secret& secret);
 // agent writes), or {"__type":"InternalFailure"} for an empty message or an
 // internal failure.
 std::string AwsErrorBody(std::string_view code, std::string_view message);
-
-// Appends `s` JSON-escaped the way serde_json does (no quotes added).
-void AppendJsonEscaped(std::string_view s, SecureString* out);
 
 // Fractional epoch seconds as Rust's f64 Display prints them.
 std::string RustSecondsString(Clock::time_point t);

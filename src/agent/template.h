@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/escape.h"
 #include "keyward/env.h"
 #include "keyward/secret_value.h"
 #include "keyward/status.h"
@@ -42,20 +43,6 @@ class Node;
 }
 
 namespace keyward::agent {
-
-// How a value is written into the output.
-enum class Escape {
-  kRaw,         // bytes as they are
-  kJson,        // a JSON string literal, quotes included
-  kDotenv,      // 'value', or "value" with \\ \" \n \r escapes when it has a '
-  kProperties,  // a java.util.Properties value (\\, \n, \uXXXX, ...)
-  kShell,       // one POSIX shell word in single quotes ('\'' for a quote)
-};
-
-// Appends `value` to `out` escaped as `escape` says.
-void AppendEscaped(Escape escape, std::string_view value, SecureString& out);
-// A java.util.Properties key (also escapes ' ', '=' and ':').
-void AppendPropertiesKey(std::string_view key, SecureString& out);
 
 // One value a template uses: a property of a secret ("" = the whole value).
 struct ValueRef {

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,7 +56,8 @@ StatusOr<SecretValue> ResolveSsrfToken(
 }
 
 StatusOr<SecretValue> EnsureTokenFile(const std::string& path,
-                                      const std::string& group) {
+                                      const std::string& group,
+                                      const Random& random) {
   gid_t gid = static_cast<gid_t>(-1);
   if (!group.empty()) {
     struct group* g = ::getgrnam(group.c_str());
@@ -83,9 +83,7 @@ StatusOr<SecretValue> EnsureTokenFile(const std::string& path,
     }
   }
   unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) {
-    return InternalError("cannot generate a token for " + path);
-  }
+  random.Fill(raw, sizeof raw);
   SecureString hex;
   for (unsigned char b : raw) {
     hex.push_back(text::kHexDigits[b >> 4]);

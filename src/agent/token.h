@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "keyward/env.h"
+#include "keyward/runtime.h"
 #include "keyward/secret_value.h"
 #include "keyward/status.h"
 
@@ -34,10 +35,11 @@ StatusOr<SecretValue> ResolveSsrfToken(
 
 // Reads `path` when it holds a usable token (owned by us, not readable by
 // others, at least 32 characters), else writes a new one there (0640, group
-// `group` when not empty: INVALID_ARGUMENT for an unknown group). Errors name
-// the path, never the token.
+// `group` when not empty: INVALID_ARGUMENT for an unknown group), made of
+// 32 bytes from `random`. Errors name the path, never the token.
 StatusOr<SecretValue> EnsureTokenFile(const std::string& path,
-                                      const std::string& group);
+                                      const std::string& group,
+                                      const Random& random);
 
 bool TokensEqual(std::string_view presented, const SecretValue& token);
 

@@ -136,8 +136,7 @@ void ApplyGlobalFlags(const GlobalOptions& g, AgentConfig& c) {
 StatusOr<AgentConfig> BuildConfig(Cli& cli, const AgentFlags& f) {
   AgentConfig c;
   if (!f.config.empty()) {
-    KW_RETURN_IF_ERROR(
-        agent::LoadAgentConfig(f.config, FileSystem::Real(), &c));
+    KW_RETURN_IF_ERROR(agent::LoadAgentConfig(f.config, *cli.runtime().fs, &c));
   }
   KW_RETURN_IF_ERROR(ApplyAgentFlags(f, c));
   ApplyGlobalFlags(cli.globals(), c);
@@ -145,12 +144,11 @@ StatusOr<AgentConfig> BuildConfig(Cli& cli, const AgentFlags& f) {
 }
 
 // --check-config: everything that can be checked without side effects.
-Status CheckConfig(const AgentConfig& c) {
+Status CheckConfig(const AgentConfig& c, const FileSystem& fs) {
   KW_RETURN_IF_ERROR(agent::ValidateAgentConfig(c));
   if (c.inventory.empty()) return OkStatus();
-  KW_ASSIGN_OR_RETURN(
-      inventory::ParsedInventory parsed,
-      inventory::LoadInventory(c.inventory, FileSystem::Real()));
+  KW_ASSIGN_OR_RETURN(inventory::ParsedInventory parsed,
+                      inventory::LoadInventory(c.inventory, fs));
   for (const auto& finding : parsed.findings) {
     if (finding.severity == Severity::kError)
       return InvalidArgumentError("inventory " + finding.ToString());
@@ -303,7 +301,7 @@ void Serve(Cli& cli, const AgentFlags& f, const AgentLog& log,
 CommandResult Run(Cli& cli, const AgentFlags& f) {
   KW_ASSIGN_OR_RETURN(AgentConfig config, BuildConfig(cli, f));
   if (f.check_config) {
-    KW_RETURN_IF_ERROR(CheckConfig(config));
+    KW_RETURN_IF_ERROR(CheckConfig(config, *cli.runtime().fs));
     cli.out() << "keyward agent: configuration OK"
               << (f.config.empty() ? "" : " (" + f.config + ")") << "\n";
     return kExitOk;

@@ -43,10 +43,8 @@ StatusOr<std::unique_ptr<secrets::SecretsManagerClient>> Cli::MakeClient() {
   o.endpoint_url = globals_.endpoint_url;
   o.profile = globals_.profile;
   o.region_option = "--region";
-  Runtime rt;
-  rt.env = &env_;
   KW_ASSIGN_OR_RETURN(secrets::ClientConfig config,
-                      secrets::ResolveClientConfig(rt, o));
+                      secrets::ResolveClientConfig(runtime_, o));
   return secrets::SecretsManagerClient::Create(std::move(config));
 }
 
@@ -56,7 +54,7 @@ aws::AwsConfigOptions Cli::AwsOptions() const {
   o.region = globals_.region;
   o.endpoint_url = globals_.endpoint_url;
   o.region_option = "--region";
-  o.chain.runtime.env = &env_;
+  o.chain.runtime = runtime_;
   return o;
 }
 
@@ -384,8 +382,8 @@ int OnParseException(CLI::App& app, Cli& cli, const CLI::ParseError& e) {
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out,
-           std::ostream& err, const Environment& env) {
-  Cli cli(out, err, env);
+           std::ostream& err, const Runtime& runtime) {
+  Cli cli(out, err, runtime);
   CLI::App app{
       "keyward: secrets in AWS Secrets Manager, named by convention, declared "
       "in secrets-inventory.yaml, read through one module.",

@@ -13,6 +13,7 @@
 
 #include "keyward/aws/resolver.h"
 #include "keyward/env.h"
+#include "keyward/runtime.h"
 #include "keyward/secrets/client.h"
 #include "keyward/status.h"
 
@@ -53,16 +54,23 @@ struct GlobalOptions {
   bool yes = false;
 };
 
-// What a command gets: globals, streams and the environment seam.
+// How the CLI writes files meant to be read by people and tools (an
+// imported inventory, policy documents, man pages): mode 0644, replaced
+// atomically (FileSystem::WriteFile), so an interrupted write loses nothing.
+inline const FileOwnership kPublicFile{0644, "", ""};
+
+// What a command gets: globals, streams and the runtime (the OS seam, from
+// main).
 class Cli {
  public:
-  Cli(std::ostream& out, std::ostream& err, const Environment& env)
-      : out_(out), err_(err), env_(env) {}
+  Cli(std::ostream& out, std::ostream& err, const Runtime& runtime)
+      : out_(out), err_(err), runtime_(runtime) {}
 
   GlobalOptions& globals() { return globals_; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
-  const Environment& env() const { return env_; }
+  const Environment& env() const { return *runtime_.env; }
+  const Runtime& runtime() const { return runtime_; }
   bool json() const { return globals_.output == "json"; }
 
   // The resolver's options for the global flags (--profile, --region,
@@ -106,7 +114,7 @@ class Cli {
  private:
   std::ostream& out_;
   std::ostream& err_;
-  const Environment& env_;
+  Runtime runtime_;
   GlobalOptions globals_;
   std::vector<std::pair<CLI::App*, std::function<CommandResult()>>> runners_;
   std::vector<const CLI::App*> child_command_apps_;
@@ -143,9 +151,9 @@ std::vector<std::string> Closest(std::string_view word,
                                  const std::vector<std::string>& candidates,
                                  std::size_t max_results = 3);
 
-// Runs the CLI (used by main and by in-process tests).
+// Runs the CLI (used by main, with Runtime::Real(), and by in-process tests).
 int RunCli(int argc, const char* const* argv, std::ostream& out,
-           std::ostream& err, const Environment& env = Environment::Real());
+           std::ostream& err, const Runtime& runtime);
 
 }  // namespace keyward::cli
 

@@ -173,10 +173,11 @@ Status Resolve(std::vector<Binding>& plan,
 }
 
 // PATH lookup with keyward's own PATH (the child's may be pristine).
-std::string FindProgram(const std::string& program) {
+std::string FindProgram(const Environment& env, const std::string& program) {
   if (program.find('/') != std::string::npos) return program;
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  const std::string path =
+      env.Get("PATH").value_or("/usr/local/bin:/usr/bin:/bin");
+  std::string_view dirs = path;
   while (true) {
     auto colon = dirs.find(':');
     std::string dir(dirs.substr(0, colon));
@@ -214,7 +215,7 @@ CommandResult Exec(Cli& cli, const ExecOptions& o,
   std::vector<char*> argv;
   for (const auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  std::string program = FindProgram(o.command[0]);
+  std::string program = FindProgram(cli.env(), o.command[0]);
   cli.out().flush();
   cli.err().flush();
   if (!program.empty()) ::execve(program.c_str(), argv.data(), envp.data());

@@ -33,8 +33,8 @@ std::string InventoryPath(Cli& cli) {
 
 // Loads the inventory; lint errors make it unusable for generation.
 StatusOr<migrate::MigrationModel> LoadModel(Cli& cli) {
-  KW_ASSIGN_OR_RETURN(auto parsed, inventory::LoadInventory(
-                                       InventoryPath(cli), FileSystem::Real()));
+  KW_ASSIGN_OR_RETURN(auto parsed, inventory::LoadInventory(InventoryPath(cli),
+                                                            *cli.runtime().fs));
   if (parsed.HasErrors()) {
     for (const auto& f : parsed.findings) {
       if (f.severity == Severity::kError) cli.err() << f.ToString() << "\n";

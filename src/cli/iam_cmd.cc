@@ -3,7 +3,6 @@
 // keyward iam resource-policy: per-secret resource policies (deny everyone
 // but the secret's consumers and the operators), printed, written or applied.
 #include <filesystem>
-#include <fstream>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -33,11 +32,11 @@ StatusOr<inventory::Inventory> LoadForIam(Cli& cli, const IamOptions& o) {
                      : !cli.globals().inventory.empty()
                          ? cli.globals().inventory
                          : std::string(inventory::kDefaultInventoryPath);
-  if (!FileSystem::Real().Stat(path).exists) {
+  const FileSystem& fs = *cli.runtime().fs;
+  if (!fs.Stat(path).exists) {
     return InvalidArgumentError("inventory file '" + path + "' does not exist");
   }
-  KW_ASSIGN_OR_RETURN(auto parsed,
-                      inventory::LoadInventory(path, FileSystem::Real()));
+  KW_ASSIGN_OR_RETURN(auto parsed, inventory::LoadInventory(path, fs));
   if (parsed.HasErrors()) {
     return InvalidArgumentError(
         path + " has " + std::to_string(parsed.ErrorCount()) +
@@ -90,9 +89,7 @@ CommandResult RunPolicies(Cli& cli, const IamOptions& o) {
   iam::PolicyOptions p = PolicyOptionsFor(cli, o);
   auto write = [&](const std::string& name, const std::string& text) -> Status {
     std::string path = o.out_dir + "/" + name + ".json";
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f.good()) return InternalError("cannot write " + path);
+    KW_RETURN_IF_ERROR(cli.runtime().fs->WriteFile(path, text, kPublicFile));
     cli.out() << path << "\n";
     return OkStatus();
   };
@@ -165,9 +162,7 @@ StatusOr<bool> EmitResourcePolicy(Cli& cli, const IamOptions& o,
                                   secrets::SecretsManagerClient* client) {
   if (!o.out_dir.empty()) {
     std::string path = o.out_dir + "/" + FileNameFor(name) + ".json";
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << policy;
-    if (!f.good()) return InternalError("cannot write " + path);
+    KW_RETURN_IF_ERROR(cli.runtime().fs->WriteFile(path, policy, kPublicFile));
     cli.out() << path << "\n";
   } else if (client == nullptr) {
     cli.out() << policy;

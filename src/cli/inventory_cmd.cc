@@ -2,7 +2,6 @@
 // working tool (docs/inventory.md).
 #include <unistd.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -30,8 +29,7 @@ std::string InventoryPath(Cli& cli, const std::string& positional) {
   return std::string(inventory::kDefaultInventoryPath);
 }
 
-StatusOr<ParsedInventory> Load(const std::string& path) {
-  FileSystem const& fs = FileSystem::Real();
+StatusOr<ParsedInventory> Load(const FileSystem& fs, const std::string& path) {
   if (!fs.Stat(path).exists) {
     return InvalidArgumentError(
         "inventory file '" + path +
@@ -60,7 +58,7 @@ OrderedJson FindingJson(const Finding& f) {
 
 CommandResult RunLint(Cli& cli, const LintOptions& o) {
   std::string path = InventoryPath(cli, o.file);
-  auto parsed = Load(path);
+  auto parsed = Load(*cli.runtime().fs, path);
   if (!parsed.ok()) {
     if (cli.json()) {
       cli.out() << OrderedJson{{"File", path},
@@ -145,7 +143,7 @@ StatusOr<DriftReport> RunDrift(Cli& cli, const inventory::Inventory& inv,
 
 CommandResult RunCheck(Cli& cli, const CheckOptions& o) {
   std::string path = InventoryPath(cli, o.file);
-  auto parsed = Load(path);
+  auto parsed = Load(*cli.runtime().fs, path);
   if (!parsed.ok()) return parsed.status();
   if (parsed->HasErrors()) {
     cli.err() << "keyward: warning: " << path << " has " << parsed->ErrorCount()
@@ -183,7 +181,8 @@ struct ImportCmdOptions {
 };
 
 CommandResult RunImport(Cli& cli, const ImportCmdOptions& o) {
-  if (!o.out.empty() && FileSystem::Real().Stat(o.out).exists && !o.force) {
+  const FileSystem& fs = *cli.runtime().fs;
+  if (!o.out.empty() && fs.Stat(o.out).exists && !o.force) {
     return InvalidArgumentError(o.out +
                                 " exists; pass --force to overwrite it");
   }
@@ -202,9 +201,7 @@ CommandResult RunImport(Cli& cli, const ImportCmdOptions& o) {
   if (o.out.empty()) {
     cli.out() << text;
   } else {
-    std::ofstream f(o.out, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f.good()) return InternalError("cannot write " + o.out);
+    KW_RETURN_IF_ERROR(fs.WriteFile(o.out, text, kPublicFile));
   }
   cli.err() << "imported " << result->inventory.secrets.size() << " secrets"
             << (result->without_consumers > 0
@@ -316,7 +313,7 @@ void PrintReport(Cli& cli, const Report& r, const inventory::Inventory& inv,
 
 CommandResult RunReport(Cli& cli, const ReportOptions& o) {
   std::string path = InventoryPath(cli, o.file);
-  KW_ASSIGN_OR_RETURN(ParsedInventory parsed, Load(path));
+  KW_ASSIGN_OR_RETURN(ParsedInventory parsed, Load(*cli.runtime().fs, path));
   ReportInputs in;
   in.parsed = &parsed;
   if (!o.scan.empty()) in.scan = inventory::ScanPaths(o.scan);
@@ -328,7 +325,7 @@ CommandResult RunReport(Cli& cli, const ReportOptions& o) {
     if (client.ok()) store = std::move(*client);
   }
   in.store = store.get();
-  in.now = Clock::Real().Now();
+  in.now = cli.runtime().clock->Now();
   Report r = BuildReport(in);
   if (cli.json()) {
     cli.out() << ReportJson(r, parsed.inventory, path).dump(2) << "\n";

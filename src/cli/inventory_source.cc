@@ -8,10 +8,10 @@ StatusOr<std::optional<inventory::Inventory>> LoadCliInventory(Cli& cli) {
   std::string path = cli.globals().inventory;
   if (path.empty()) {
     path = std::string(inventory::kDefaultInventoryPath);
-    if (!FileSystem::Real().Stat(path).exists)
+    if (!cli.runtime().fs->Stat(path).exists)
       return std::optional<inventory::Inventory>();
   }
-  auto parsed = inventory::LoadInventory(path, FileSystem::Real());
+  auto parsed = inventory::LoadInventory(path, *cli.runtime().fs);
   if (!parsed.ok()) {
     Status s = parsed.status();
     if (s.code() == StatusCode::kNotFound) {
@@ -64,7 +64,7 @@ std::string SuggestDeclaredApps(const inventory::Inventory& inv,
 Status WithSecretSuggestions(Cli& cli, Status status, std::string_view name) {
   if (status.code() != StatusCode::kNotFound) return status;
   std::ostringstream ignored;  // warnings were printed by the command already
-  Cli quiet(cli.out(), ignored, cli.env());
+  Cli quiet(cli.out(), ignored, cli.runtime());
   quiet.globals() = cli.globals();
   auto inv = LoadCliInventory(quiet);
   if (!inv.ok() || !*inv) return status;

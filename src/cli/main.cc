@@ -11,5 +11,6 @@ int main(int argc, char** argv) {
   struct rlimit no_core = {0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  return keyward::cli::RunCli(argc, argv, std::cout, std::cerr);
+  return keyward::cli::RunCli(argc, argv, std::cout, std::cerr,
+                              keyward::Runtime::Real());
 }

@@ -5,7 +5,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -155,24 +154,19 @@ std::string MainPage(const CLI::App& root) {
   return os.str();
 }
 
-Status WritePage(const std::string& dir, const std::string& name,
-                 const std::string& text) {
-  std::string path = dir + "/" + name + ".1";
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    return InternalError("cannot write " + path + ": " + std::strerror(errno));
-  }
-  return OkStatus();
+Status WritePage(const FileSystem& fs, const std::string& dir,
+                 const std::string& name, const std::string& text) {
+  return fs.WriteFile(dir + "/" + name + ".1", text, kPublicFile);
 }
 
 CommandResult Run(Cli& cli, const CLI::App& root, const std::string& dir) {
-  if (Status s = WritePage(dir, "keyward", MainPage(root)); !s.ok()) return s;
+  if (Status s = WritePage(*cli.runtime().fs, dir, "keyward", MainPage(root));
+      !s.ok())
+    return s;
   int pages = 1;
   for (const CLI::App* sub : root.get_subcommands({})) {
-    Status s =
-        WritePage(dir, "keyward-" + sub->get_name(), CommandPage(root, *sub));
+    Status s = WritePage(*cli.runtime().fs, dir, "keyward-" + sub->get_name(),
+                         CommandPage(root, *sub));
     if (!s.ok()) return s;
     ++pages;
   }

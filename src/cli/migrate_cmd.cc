@@ -46,7 +46,7 @@ StatusOr<Loaded> LoadNames(Cli& cli, const std::vector<std::string>& only) {
                          ? std::string(inventory::kDefaultInventoryPath)
                          : cli.globals().inventory;
   KW_ASSIGN_OR_RETURN(auto parsed,
-                      inventory::LoadInventory(path, FileSystem::Real()));
+                      inventory::LoadInventory(path, *cli.runtime().fs));
   if (parsed.HasErrors()) {
     return InvalidArgumentError(path + " has " +
                                 std::to_string(parsed.ErrorCount()) +

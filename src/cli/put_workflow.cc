@@ -156,7 +156,6 @@ Status WriteValue(secrets::SecretsManagerApi& api, const PutRequest& o,
   if (!exists) {
     secrets::CreateSecretRequest req;
     req.name = o.name;
-    req.client_request_token = secrets::NewUuid();
     req.description = !o.description.empty() ? o.description
                       : d.secret             ? d.secret->description
                                              : "";
@@ -170,7 +169,7 @@ Status WriteValue(secrets::SecretsManagerApi& api, const PutRequest& o,
     r.notes.push_back("--description only applies on create");
   secrets::PutSecretValueRequest req;
   req.secret_id = o.name;
-  req.client_request_token = secrets::NewUuid();  // reused by retries
+  // No ClientRequestToken: the client makes one and its retries reuse it.
   req.payload.string = std::move(value);
   KW_ASSIGN_OR_RETURN(r.write, api.PutSecretValue(req));
   r.action = PutAction::kUpdated;

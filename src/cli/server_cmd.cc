@@ -11,7 +11,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -73,19 +72,11 @@ Status StartRotation(const ServerFlags& f, server::SecretsService& service,
   return OkStatus();
 }
 
-StatusOr<std::string> ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return NotFoundError("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 StatusOr<std::vector<AccessKey>> LoadKeys(
-    const std::string& path, const std::vector<std::string>& policies,
-    const inventory::Inventory* inv, const std::string& account_id) {
-  KW_ASSIGN_OR_RETURN(std::string text, ReadAll(path));
+    const FileSystem& fs, const std::string& path,
+    const std::vector<std::string>& policies, const inventory::Inventory* inv,
+    const std::string& account_id) {
+  KW_ASSIGN_OR_RETURN(std::string text, fs.ReadFile(path));
   auto keys = server::ParseCredentialsFile(text, path);
   WipeString(text);
   if (!keys.ok()) return keys.status();
@@ -98,7 +89,7 @@ StatusOr<std::vector<AccessKey>> LoadKeys(
           "--policy expects ACCESS_KEY_ID_OR_PROFILE=FILE, got " + spec);
     }
     std::string who = spec.substr(0, eq), file = spec.substr(eq + 1);
-    KW_ASSIGN_OR_RETURN(std::string json, ReadAll(file));
+    KW_ASSIGN_OR_RETURN(std::string json, fs.ReadFile(file));
     KW_ASSIGN_OR_RETURN(server::IamPolicy policy,
                         server::IamPolicy::Parse(json, file));
     bool matched = false;
@@ -133,7 +124,7 @@ void WarnForeignAccounts(Cli& cli, const ServerFlags& f) {
   for (const auto& spec : f.policies) {
     auto eq = spec.find('=');
     if (eq == std::string::npos) continue;  // LoadKeys refused it already
-    auto json = ReadAll(spec.substr(eq + 1));
+    auto json = cli.runtime().fs->ReadFile(spec.substr(eq + 1));
     if (!json.ok()) continue;
     std::string warning = server::ForeignAccountWarning(
         spec.substr(eq + 1), spec.substr(0, eq),
@@ -147,14 +138,17 @@ void WarnForeignAccounts(Cli& cli, const ServerFlags& f) {
 // and the operator (appended when missing); else, without --credentials, the
 // generated [keyward-local] pair.
 Status PrepareCredentials(const ServerFlags& f, const std::string& creds_path,
+                          const Runtime& rt,
                           std::optional<inventory::Inventory>* inv,
                           bool* created) {
   if (f.inventory.empty()) {
     if (!f.credentials.empty()) return OkStatus();
-    return EnsureGeneratedCredentials(creds_path, created);
+    return EnsureGeneratedCredentials(creds_path, *rt.random, created);
   }
-  KW_ASSIGN_OR_RETURN(*inv, LoadServerInventory(f.inventory, f.account_id));
-  KW_ASSIGN_OR_RETURN(int added, EnsureInventoryProfiles(**inv, creds_path));
+  KW_ASSIGN_OR_RETURN(*inv,
+                      LoadServerInventory(*rt.fs, f.inventory, f.account_id));
+  KW_ASSIGN_OR_RETURN(int added,
+                      EnsureInventoryProfiles(**inv, creds_path, rt));
   *created = added > 0;
   return OkStatus();
 }
@@ -212,17 +206,18 @@ class LogFlusher {
 // the store's master key (a second handle on the same key file), so they
 // survive a restart.
 StatusOr<std::unique_ptr<server::StsService>> MakeSts(
-    const ServerFlags& f, const std::string& key_file) {
+    const ServerFlags& f, const std::string& key_file, const Runtime& rt) {
   std::vector<server::Role> roles;
   if (!f.roles.empty()) {
-    KW_ASSIGN_OR_RETURN(std::string text, ReadAll(f.roles));
+    KW_ASSIGN_OR_RETURN(std::string text, rt.fs->ReadFile(f.roles));
     KW_ASSIGN_OR_RETURN(roles,
                         server::ParseRolesFile(text, f.roles, f.account_id));
   }
-  KW_ASSIGN_OR_RETURN(auto cipher,
-                      server::ValueCipher::LoadOrCreateKeyFile(key_file));
+  KW_ASSIGN_OR_RETURN(auto cipher, server::ValueCipher::LoadOrCreateKeyFile(
+                                       key_file, *rt.random));
   server::StsServiceOptions options;
   options.account_id = f.account_id;
+  options.runtime = rt;
   return server::StsService::Create(std::move(roles), std::move(cipher),
                                     options);
 }
@@ -246,15 +241,16 @@ StatusOr<Opened> Open(Cli& cli, const ServerFlags& f, const ServerPlan& plan) {
       server::CheckPrivate(plan.dir, server::PathKind::kDirectory));
   ::mkdir(plan.dir.c_str(), 0700);
   Opened o;
-  KW_ASSIGN_OR_RETURN(o.cipher, server::ValueCipher::LoadOrCreateKeyFile(
-                                    plan.key_file, &o.key_created));
+  KW_ASSIGN_OR_RETURN(
+      o.cipher, server::ValueCipher::LoadOrCreateKeyFile(
+                    plan.key_file, *cli.runtime().random, &o.key_created));
   KW_RETURN_IF_ERROR(server::CheckPrivate(plan.creds_path,
                                           server::PathKind::kCredentialsFile));
-  KW_RETURN_IF_ERROR(
-      PrepareCredentials(f, plan.creds_path, &o.inv, &o.creds_created));
-  KW_ASSIGN_OR_RETURN(
-      o.keys, LoadKeys(plan.creds_path, f.policies, o.inv ? &*o.inv : nullptr,
-                       f.account_id));
+  KW_RETURN_IF_ERROR(PrepareCredentials(f, plan.creds_path, cli.runtime(),
+                                        &o.inv, &o.creds_created));
+  KW_ASSIGN_OR_RETURN(o.keys,
+                      LoadKeys(*cli.runtime().fs, plan.creds_path, f.policies,
+                               o.inv ? &*o.inv : nullptr, f.account_id));
   WarnForeignAccounts(cli, f);
   KW_ASSIGN_OR_RETURN(o.hook_profile,
                       RotationProfile(f, o.keys, plan.creds_path));
@@ -396,19 +392,22 @@ CommandResult Run(Cli& cli, const ServerFlags& f) {
   server::ServiceOptions sopt;
   sopt.region = plan.region;
   sopt.account_id = f.account_id;
+  sopt.runtime = cli.runtime();
   sopt.warn = [write_line](const std::string& msg) {
     write_line(stderr, "keyward server: warning: " + msg);
   };
   KW_ASSIGN_OR_RETURN(auto service, server::SecretsService::Create(
                                         std::move(o.store), std::move(o.cipher),
                                         std::move(sopt)));
-  KW_ASSIGN_OR_RETURN(auto sts, MakeSts(f, plan.key_file));
+  KW_ASSIGN_OR_RETURN(auto sts, MakeSts(f, plan.key_file, cli.runtime()));
   server::AuthOptions aopt;
+  aopt.runtime = cli.runtime();
   aopt.regions = plan.regions;
   aopt.sessions = sts.get();
   std::size_t key_count = o.keys.size();
   server::RequestAuthenticator auth(std::move(o.keys), aopt);
   server::ServerOptions opt = FrontEndOptions(f, plan, write_line, log_file);
+  opt.runtime = cli.runtime();
   KW_ASSIGN_OR_RETURN(auto front, server::HttpFrontEnd::Bind(opt, service.get(),
                                                              &auth, sts.get()));
   std::string host =

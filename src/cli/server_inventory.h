@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "keyward/inventory/inventory.h"
+#include "keyward/runtime.h"
 #include "keyward/server/auth.h"
 #include "keyward/status.h"
 
@@ -28,21 +29,24 @@ namespace keyward::cli {
 inline constexpr std::string_view kOperatorProfile = "keyward-operator";
 
 // A random access key id ("AKIA" + 16) or secret key (40 characters).
-std::string RandomKeyChars(std::size_t n, std::string_view alphabet);
-std::string NewAccessKeyId();
-std::string NewSecretAccessKey();
+std::string RandomKeyChars(const Random& random, std::size_t n,
+                           std::string_view alphabet);
+std::string NewAccessKeyId(const Random& random);
+std::string NewSecretAccessKey(const Random& random);
 
 // Loads `path` (must lint clean) for the server. INVALID_ARGUMENT naming the
 // file and the fix otherwise, and when an application's iam_principal is
 // not an IAM user in `account_id` (the server's --account-id).
 StatusOr<inventory::Inventory> LoadServerInventory(
-    const std::string& path, const std::string& account_id);
+    const FileSystem& fs, const std::string& path,
+    const std::string& account_id);
 
 // Appends a key pair for every application and the operator that has no
 // profile in the credentials file at `creds_path` yet (creating it 0600 when
 // absent). Returns the number of profiles added.
 StatusOr<int> EnsureInventoryProfiles(const inventory::Inventory& inv,
-                                      const std::string& creds_path);
+                                      const std::string& creds_path,
+                                      const Runtime& rt);
 
 // Attaches principals and identity policies to `keys` as described above.
 // Keys that already carry a policy (--policy) keep it.
@@ -55,7 +59,8 @@ Status WriteNew0600(const std::string& path, std::string_view content);
 
 // The generated credentials file for a store ([keyward-local]): created
 // once, then reused. `*created` tells whether this call wrote it.
-Status EnsureGeneratedCredentials(const std::string& path, bool* created);
+Status EnsureGeneratedCredentials(const std::string& path, const Random& random,
+                                  bool* created);
 
 // Every key is a principal: the inventory's, else the IAM user named like
 // its profile (what STS GetCallerIdentity reports for it).

@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -30,18 +29,15 @@ struct TemplateFlags {
   std::string refresh_interval = "60s";
 };
 
-StatusOr<std::vector<agent::TemplateSpec>> LoadSpecs(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
+StatusOr<std::vector<agent::TemplateSpec>> LoadSpecs(const FileSystem& fs,
+                                                     const std::string& path) {
+  KW_ASSIGN_OR_RETURN(std::string text, fs.ReadFile(path));
   // yaml-cpp's node builder recurses once per level: bound the nesting
   // first (a templates file nests 4 levels).
-  KW_RETURN_IF_ERROR(
-      inventory::CheckYamlDepth(text.str(), path, kMaxConfigDepth));
+  KW_RETURN_IF_ERROR(inventory::CheckYamlDepth(text, path, kMaxConfigDepth));
   YAML::Node root;
   try {
-    root = YAML::Load(text.str());
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError(path + ":" + std::to_string(e.mark.line + 1) +
                                 ":" + std::to_string(e.mark.column + 1) + ": " +
@@ -50,7 +46,7 @@ StatusOr<std::vector<agent::TemplateSpec>> LoadSpecs(const std::string& path) {
   if (!root.IsMap() || !root["templates"]) {
     return InvalidArgumentError(path + ": no 'templates:' list");
   }
-  return agent::ParseTemplateSpecs(root["templates"], path, FileSystem::Real());
+  return agent::ParseTemplateSpecs(root["templates"], path, fs);
 }
 
 // Waits for SIGTERM, SIGINT or SIGQUIT (blocked beforehand).
@@ -66,7 +62,7 @@ void WaitForStop() {
 }
 
 CommandResult Run(Cli& cli, const TemplateFlags& f) {
-  auto specs = LoadSpecs(f.config);
+  auto specs = LoadSpecs(*cli.runtime().fs, f.config);
   if (!specs.ok()) return specs.status();
   if (specs->empty())
     return InvalidArgumentError(f.config + ": 'templates' is empty");

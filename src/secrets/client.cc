@@ -1,7 +1,5 @@
 #include "keyward/secrets/client.h"
 
-#include <openssl/rand.h>
-
 #include "aws/service_call.h"
 #include "core/text.h"
 #include "keyward/aws/credential_chain.h"
@@ -56,9 +54,9 @@ std::string SecretMetadata::CurrentVersionId() const {
   return "";
 }
 
-std::string NewUuid() {
+std::string NewUuid(const Random& random) {
   std::array<unsigned char, 16> b;
-  RAND_bytes(b.data(), static_cast<int>(b.size()));
+  random.Fill(b.data(), b.size());
   return FormatUuidV4(b);
 }
 
@@ -332,8 +330,8 @@ Status RequireId(const std::string& id, std::string_view what = "secret id") {
   return OkStatus();
 }
 
-std::string TokenOrNew(const std::string& token) {
-  return token.empty() ? NewUuid() : token;
+std::string TokenOrNew(const std::string& token, const Random& random) {
+  return token.empty() ? NewUuid(random) : token;
 }
 
 }  // namespace
@@ -410,7 +408,8 @@ StatusOr<WriteResult> SecretsManagerClient::CreateSecret(
   KW_RETURN_IF_ERROR(CheckStoreNameLimits(req.name));
   KW_RETURN_IF_ERROR(CheckPayload(req.payload, false));
   CreateSecretRequest sent = req;
-  sent.client_request_token = TokenOrNew(req.client_request_token);
+  sent.client_request_token =
+      TokenOrNew(req.client_request_token, *impl_->config.runtime.random);
   return impl_->Exchange<WriteResult>("CreateSecret", wire::ToJson(sent),
                                       req.name);
 }
@@ -420,7 +419,8 @@ StatusOr<WriteResult> SecretsManagerClient::PutSecretValue(
   KW_RETURN_IF_ERROR(RequireId(req.secret_id));
   KW_RETURN_IF_ERROR(CheckPayload(req.payload, true));
   PutSecretValueRequest sent = req;
-  sent.client_request_token = TokenOrNew(req.client_request_token);
+  sent.client_request_token =
+      TokenOrNew(req.client_request_token, *impl_->config.runtime.random);
   return impl_->Exchange<WriteResult>("PutSecretValue", wire::ToJson(sent),
                                       req.secret_id);
 }
@@ -431,7 +431,8 @@ StatusOr<WriteResult> SecretsManagerClient::UpdateSecret(
   KW_RETURN_IF_ERROR(CheckPayload(req.payload, false));
   UpdateSecretRequest sent = req;
   // Always sent, like the AWS SDKs' idempotency-token autofill.
-  sent.client_request_token = TokenOrNew(req.client_request_token);
+  sent.client_request_token =
+      TokenOrNew(req.client_request_token, *impl_->config.runtime.random);
   return impl_->Exchange<WriteResult>("UpdateSecret", wire::ToJson(sent),
                                       req.secret_id);
 }

@@ -85,7 +85,6 @@ StatusOr<std::vector<AccessKey>> ParseCredentialsFile(std::string_view text,
 RequestAuthenticator::RequestAuthenticator(std::vector<AccessKey> keys,
                                            AuthOptions options)
     : options_(std::move(options)) {
-  if (options_.clock == nullptr) options_.clock = &Clock::Real();
   for (auto& k : keys) {
     std::string id = k.access_key_id;
     keys_.emplace(std::move(id), std::move(k));
@@ -197,7 +196,7 @@ StatusOr<VerifiedRequest> RequestAuthenticator::Verify(
                          auth.region + "'. This keyward server serves " +
                          served + " (--region).");
   }
-  Clock::time_point now = options_.clock->Now();
+  Clock::time_point now = options_.runtime.clock->Now();
   if (*when < now - options_.max_skew) {
     return AuthError("InvalidSignatureException",
                      "Signature expired: " + date + " is now earlier than " +

@@ -235,7 +235,7 @@ void HttpFrontEnd::Impl::Log(std::string_view remote, const ApiResponse& api,
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::steady_clock::now() - start)
                 .count();
-  nlohmann::json line{{"time", FormatIso8601(Clock::Real().Now())},
+  nlohmann::json line{{"time", FormatIso8601(opt.runtime.clock->Now())},
                       {"remote", remote},
                       {"op", op},
                       {"secret_id", api.secret_id},

@@ -102,8 +102,11 @@ StatusOr<std::unique_ptr<SecretsService>> SecretsService::Create(
     std::unique_ptr<SecretStore> store, std::unique_ptr<ValueCipher> cipher,
     ServiceOptions options) {
   auto impl = std::make_unique<Impl>();
-  if (options.clock == nullptr) options.clock = &Clock::Real();
-  if (!options.new_uuid) options.new_uuid = [] { return secrets::NewUuid(); };
+  if (!options.new_uuid) {
+    options.new_uuid = [random = options.runtime.random] {
+      return secrets::NewUuid(*random);
+    };
+  }
   impl->opt = std::move(options);
   impl->store = std::move(store);
   impl->cipher = std::move(cipher);

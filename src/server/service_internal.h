@@ -91,7 +91,7 @@ bool HasStage(const StoredVersion& v, std::string_view stage);
 
 void DropStage(StoredVersion& v, std::string_view stage);
 
-std::string RandomSuffix();
+std::string RandomSuffix(const Random& random);
 
 std::string Lower(std::string_view s);
 
@@ -177,7 +177,9 @@ struct SecretsService::Impl {
       next_expiry = s.deleted;
   }
 
-  double Now() const { return Round3(ToEpochSeconds(opt.clock->Now())); }
+  double Now() const {
+    return Round3(ToEpochSeconds(opt.runtime.clock->Now()));
+  }
 
   const std::string& RegionOf(const Caller& c) const {
     return c.region.empty() ? opt.region : c.region;

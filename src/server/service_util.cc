@@ -1,5 +1,4 @@
 // Request helpers shared by the operations of keyward server.
-#include <openssl/rand.h>
 
 #include <cctype>
 #include <cmath>
@@ -59,13 +58,11 @@ void DropStage(StoredVersion& v, std::string_view stage) {
                  v.stages.end());
 }
 
-std::string RandomSuffix() {
+std::string RandomSuffix(const Random& random) {
   static constexpr char kAlnum[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  unsigned char buf[6];
-  RAND_bytes(buf, sizeof buf);
   std::string s;
-  for (unsigned char b : buf) s.push_back(kAlnum[b % 62]);
+  for (int i = 0; i < 6; ++i) s.push_back(kAlnum[random.Uniform(62)]);
   return s;
 }
 

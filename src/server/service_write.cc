@@ -1,6 +1,5 @@
 // keyward server's write operations: secrets, versions, labels, tags,
 // deletion, and GetRandomPassword.
-#include <openssl/rand.h>
 
 #include <cmath>
 
@@ -50,7 +49,7 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
   StoredSecret s;
   s.name = name;
   s.region = RegionOf(caller);
-  s.arn = ArnFor(s.region, name, RandomSuffix());
+  s.arn = ArnFor(s.region, name, RandomSuffix(*opt.runtime.random));
   KW_RETURN_IF_ERROR(Authorize(caller, "CreateSecret", s.arn, name));
   s.description = description.value_or("");
   s.kms_key_id = kms.value_or("");
@@ -160,10 +159,11 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
     KW_RETURN_IF_ERROR(AuthorizeId(caller, "DeleteSecret", id));
     bool arn = id.starts_with("arn:");
     std::string name = arn ? id.substr(id.rfind(':') + 1) : id;
-    return Json{
-        {"ARN", arn ? id : ArnFor(RegionOf(caller), id, RandomSuffix())},
-        {"Name", name},
-        {"DeletionDate", now}};
+    return Json{{"ARN", arn ? id
+                            : ArnFor(RegionOf(caller), id,
+                                     RandomSuffix(*opt.runtime.random))},
+                {"Name", name},
+                {"DeletionDate", now}};
   }
   KW_ASSIGN_OR_RETURN(StoredSecret * s,
                       ForWrite(id, "DeleteSecret", caller, true));
@@ -342,14 +342,8 @@ StatusOr<wire::RandomPasswordResult> SecretsService::Impl::GetRandomPassword(
   if (all.empty() || (each && static_cast<std::size_t>(n) < classes.size())) {
     return ApiFailure(Msg::kPasswordImpossible);
   }
-  auto pick = [](const std::string& from) {
-    std::uint32_t r;
-    std::uint32_t limit =
-        UINT32_MAX - UINT32_MAX % static_cast<std::uint32_t>(from.size());
-    do {
-      RAND_bytes(reinterpret_cast<unsigned char*>(&r), sizeof r);
-    } while (r >= limit);
-    return from[r % from.size()];
+  auto pick = [random = opt.runtime.random](const std::string& from) {
+    return from[random->Uniform(from.size())];
   };
   SecureString pw;
   for (;;) {

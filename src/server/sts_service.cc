@@ -3,8 +3,6 @@
 // session tokens.
 #include "server/sts_service.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -106,16 +104,11 @@ std::optional<std::map<std::string, std::string, std::less<>>> ParseForm(
   return out;
 }
 
-std::string RandomChars(std::size_t n, std::string_view alphabet) {
+std::string RandomChars(const Random& random, std::size_t n,
+                        std::string_view alphabet) {
   std::string out;
-  while (out.size() < n) {
-    unsigned char b[32];
-    if (RAND_bytes(b, sizeof b) != 1) continue;
-    for (unsigned char c : b) {
-      if (out.size() < n && c < 256 - 256 % alphabet.size())
-        out.push_back(alphabet[c % alphabet.size()]);
-    }
-  }
+  while (out.size() < n)
+    out.push_back(alphabet[random.Uniform(alphabet.size())]);
   return out;
 }
 
@@ -245,7 +238,6 @@ StatusOr<std::unique_ptr<StsService>> StsService::Create(
   auto impl = std::make_unique<Impl>();
   impl->roles = std::move(roles);
   impl->cipher = std::move(cipher);
-  if (options.clock == nullptr) options.clock = &Clock::Real();
   impl->options = std::move(options);
   return std::unique_ptr<StsService>(new StsService(std::move(impl)));
 }
@@ -480,15 +472,16 @@ StsResponse StsService::Impl::AssumeRole(const Params& p,
     return StsService::Error(refusal->code, refusal->message, request_id);
 
   Session s;
-  s.access_key_id =
-      "ASIA" + RandomChars(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+  s.access_key_id = "ASIA" + RandomChars(*options.runtime.random, 16,
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
   s.role_name = role->name;
   s.session_name = in.session_name;
-  s.expires = EpochSeconds(options.clock->Now()) + in.duration;
+  s.expires = EpochSeconds(options.runtime.clock->Now()) + in.duration;
   s.source_arn = PrincipalArn(caller, options.account_id);
   std::string fields = SessionFields(s);
   std::string secret = RandomChars(
-      40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+      *options.runtime.random, 40,
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
   auto sealed = cipher->Encrypt(secret, std::string(kTokenAad) + fields);
   if (!sealed.ok()) {
     WipeString(secret);
@@ -526,7 +519,7 @@ StatusOr<std::shared_ptr<const AccessKey>> StsService::SessionKey(
   if (!s || s->access_key_id != access_key_id) return InvalidToken();
   const Role* role = impl_->FindRole(s->role_name);
   if (role == nullptr) return InvalidToken();  // role removed since
-  if (EpochSeconds(impl_->options.clock->Now()) >= s->expires) {
+  if (EpochSeconds(impl_->options.runtime.clock->Now()) >= s->expires) {
     return Status(StatusCode::kUnauthenticated,
                   "The security token included in the request is expired",
                   "ExpiredTokenException");

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "keyward/env.h"
+#include "keyward/runtime.h"
 #include "keyward/secret_value.h"
 #include "keyward/server/auth.h"
 #include "keyward/server/policy.h"
@@ -107,7 +108,9 @@ struct StsRequestContext {
 
 struct StsServiceOptions {
   std::string account_id = "123456789012";
-  const Clock* clock = nullptr;  // default: real
+  // The clock (session expiry) and randomness (key ids, secrets). Default:
+  // real.
+  Runtime runtime;
 };
 
 struct StsResponse {

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,17 +54,18 @@ Status WriteNewKeyFile(const std::string& path, const SecureString& hex) {
 ValueCipher::~ValueCipher() { SecureWipe(key_.data(), key_.size()); }
 
 StatusOr<std::unique_ptr<ValueCipher>> ValueCipher::FromKey(
-    std::string_view raw_key) {
+    std::string_view raw_key, const Random& random) {
   if (raw_key.size() != kMasterKeyBytes) {
     return InvalidArgumentError("master key must be 32 bytes");
   }
   std::unique_ptr<ValueCipher> c(new ValueCipher());
   std::memcpy(c->key_.data(), raw_key.data(), kMasterKeyBytes);
+  c->random_ = &random;
   return c;
 }
 
 StatusOr<std::unique_ptr<ValueCipher>> ValueCipher::LoadOrCreateKeyFile(
-    const std::string& path, bool* created) {
+    const std::string& path, const Random& random, bool* created) {
   if (created != nullptr) *created = false;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -74,10 +74,7 @@ StatusOr<std::unique_ptr<ValueCipher>> ValueCipher::LoadOrCreateKeyFile(
                            std::strerror(errno));
     }
     SecureString raw(kMasterKeyBytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()),
-                   kMasterKeyBytes) != 1) {
-      return InternalError("no randomness for a new master key");
-    }
+    random.Fill(reinterpret_cast<unsigned char*>(raw.data()), kMasterKeyBytes);
     SecureString hex;
     for (unsigned char b : raw) {
       hex.push_back(text::kHexDigits[b >> 4]);
@@ -85,7 +82,7 @@ StatusOr<std::unique_ptr<ValueCipher>> ValueCipher::LoadOrCreateKeyFile(
     }
     KW_RETURN_IF_ERROR(WriteNewKeyFile(path, hex));
     if (created != nullptr) *created = true;
-    return FromKey(std::string_view(raw.data(), raw.size()));
+    return FromKey(std::string_view(raw.data(), raw.size()), random);
   }
   if ((st.st_mode & 077) != 0) {
     return FailedPreconditionError(
@@ -117,7 +114,7 @@ StatusOr<std::unique_ptr<ValueCipher>> ValueCipher::LoadOrCreateKeyFile(
     }
     raw[i] = static_cast<char>(hi * 16 + lo);
   }
-  return FromKey(std::string_view(raw.data(), raw.size()));
+  return FromKey(std::string_view(raw.data(), raw.size()), random);
 }
 
 StatusOr<std::string> ValueCipher::Encrypt(std::string_view plaintext,
@@ -126,8 +123,7 @@ StatusOr<std::string> ValueCipher::Encrypt(std::string_view plaintext,
                   '\0');
   std::memcpy(out.data(), kMagic.data(), kMagic.size());
   auto* nonce = reinterpret_cast<unsigned char*>(out.data() + kMagic.size());
-  if (RAND_bytes(nonce, kNonceBytes) != 1)
-    return InternalError("no randomness for a nonce");
+  random_->Fill(nonce, kNonceBytes);
   auto* ct = nonce + kNonceBytes;
   CtxPtr ctx(EVP_CIPHER_CTX_new());
   int len = 0;

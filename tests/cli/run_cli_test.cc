@@ -21,7 +21,9 @@ Ran Keyward(std::vector<const char*> args) {
   args.insert(args.begin(), "keyward");
   std::ostringstream out, err;
   keyward::testing::FakeEnvironment env;
-  int code = RunCli(static_cast<int>(args.size()), args.data(), out, err, env);
+  Runtime rt;
+  rt.env = &env;
+  int code = RunCli(static_cast<int>(args.size()), args.data(), out, err, rt);
   return {code, out.str(), err.str()};
 }
 

@@ -47,6 +47,22 @@ TEST(FromEpochSecondsTest, FractionRoundsToTheNearestNanosecondLikeTheSdks) {
             std::chrono::nanoseconds(1796169375694999933));
 }
 
+// The inverse: every millisecond timestamp survives double -> time_point ->
+// double unchanged (a typed response of keyward server carries its dates as
+// time_points). Dividing the nanosecond count by 1e9 in one piece gave back
+// 1796169375.6950002 for 1796169375.695.
+TEST(ToEpochSecondsTest, MillisecondTimestampsRoundTripExactly) {
+  EXPECT_EQ(ToEpochSeconds(FromEpochSeconds(1796169375.695)), 1796169375.695);
+  int mismatches = 0;
+  for (std::int64_t ms = 1700000000000; ms < 1700000000000 + 200000; ++ms) {
+    double x = static_cast<double>(ms) / 1000.0;
+    mismatches += ToEpochSeconds(FromEpochSeconds(x)) != x;
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_EQ(ToEpochSeconds(FromEpochSeconds(-1.5)), -1.5);
+  EXPECT_EQ(ToEpochSeconds(Clock::time_point()), 0.0);
+}
+
 // Found by credential_process_fuzz: "Expiration": "2430-01-01T00:00:00Z"
 // overflowed from_time_t's nanosecond conversion. Such dates clamp too.
 TEST(ParseIso8601Test, DatesOutsideTheClockClampInsteadOfOverflowing) {

@@ -113,7 +113,7 @@ TEST_F(ClientMotoTest, VersionsStagesAndRollback) {
   PutSecretValueRequest put;
   put.secret_id = name;
   put.payload = Str("two");
-  put.client_request_token = NewUuid();
+  put.client_request_token = NewUuid(Random::Real());
   auto v2 = client_->PutSecretValue(put);
   ASSERT_TRUE(v2.ok()) << v2.status();
   // Same token, same value: idempotent (no new version).

@@ -149,7 +149,8 @@ TEST(JsonDeepInputTest, CredentialProcessOutput) {
 TEST(JsonDeepInputTest, ServerRequestBodiesAndPolicies) {
   auto store = server::SecretStore::Open(":memory:");
   ASSERT_TRUE(store.ok());
-  auto cipher = server::ValueCipher::FromKey(std::string(32, 'k'));
+  auto cipher = server::ValueCipher::FromKey(std::string(32, 'k'),
+                                             keyward::Random::Real());
   auto svc =
       server::SecretsService::Create(std::move(*store), std::move(*cipher), {});
   ASSERT_TRUE(svc.ok()) << svc.status();

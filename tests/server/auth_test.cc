@@ -22,7 +22,7 @@ class AuthTest : public ::testing::Test {
         "creds");
     EXPECT_TRUE(keys.ok()) << keys.status();
     AuthOptions opt;
-    opt.clock = &clock_;
+    opt.runtime.clock = &clock_;
     auth_ = std::make_unique<RequestAuthenticator>(std::move(*keys), opt);
   }
   HttpRequest Signed(std::string secret = "s3cr3t",
@@ -126,7 +126,7 @@ TEST_F(AuthTest, EveryPartitionRegionUnlessRestricted) {
       "[a]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = s3cr3t\n",
       "creds");
   AuthOptions opt;
-  opt.clock = &clock_;
+  opt.runtime.clock = &clock_;
   opt.regions = {"us-east-1", "eu-west-1"};
   RequestAuthenticator only(std::move(*keys), opt);
   EXPECT_TRUE(only.Verify(Signed("s3cr3t", "eu-west-1")).ok());

@@ -32,7 +32,8 @@ class FrontEnd {
  public:
   explicit FrontEnd(ServerOptions opt = {}) {
     auto store = SecretStore::Open(":memory:");
-    auto cipher = ValueCipher::FromKey(std::string(32, 'k'));
+    auto cipher =
+        ValueCipher::FromKey(std::string(32, 'k'), keyward::Random::Real());
     auto svc =
         SecretsService::Create(std::move(*store), std::move(*cipher), {});
     service_ = std::move(*svc);

@@ -24,10 +24,11 @@ class ServiceTest : public ::testing::Test {
     clock_.Set(Clock::time_point(std::chrono::seconds(1764300000)));
     auto store = SecretStore::Open(":memory:");
     ASSERT_TRUE(store.ok());
-    auto cipher = ValueCipher::FromKey(std::string(32, 'k'));
+    auto cipher =
+        ValueCipher::FromKey(std::string(32, 'k'), keyward::Random::Real());
     ASSERT_TRUE(cipher.ok());
     ServiceOptions opt;
-    opt.clock = &clock_;
+    opt.runtime.clock = &clock_;
     opt.new_uuid = [this] { return "00000000-0000-4000-8000-" + Pad(++uuid_); };
     opt.warn = [this](const std::string& w) { warnings_.push_back(w); };
     auto svc =
@@ -596,7 +597,7 @@ TEST(ServiceMigrationTest, OldStoresAreMigratedAndThenBindLabels) {
   {
     auto store = SecretStore::Open(path);
     ASSERT_TRUE(store.ok());
-    auto cipher = ValueCipher::FromKey(key);
+    auto cipher = ValueCipher::FromKey(key, keyward::Random::Real());
     StoredSecret s;
     s.arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:old-AbCdEf";
     s.name = "old";
@@ -613,8 +614,9 @@ TEST(ServiceMigrationTest, OldStoresAreMigratedAndThenBindLabels) {
     ASSERT_TRUE((*store)->Save(s).ok());
   }
   auto open = [&]() {
-    auto svc = SecretsService::Create(*SecretStore::Open(path),
-                                      *ValueCipher::FromKey(key), {});
+    auto svc = SecretsService::Create(
+        *SecretStore::Open(path),
+        *ValueCipher::FromKey(key, keyward::Random::Real()), {});
     EXPECT_TRUE(svc.ok()) << svc.status();
     return svc.ok() ? std::move(*svc) : nullptr;
   };
@@ -652,9 +654,9 @@ TEST(ServiceMigrationTest, OldStoresAreMigratedAndThenBindLabels) {
 TEST(ServiceStoreTest, WritesTouchOnlyChangedVersionRows) {
   keyward::testing::TempDir dir;
   std::string path = dir.File("s.db");
-  auto svc =
-      SecretsService::Create(*SecretStore::Open(path),
-                             *ValueCipher::FromKey(std::string(32, 'k')), {});
+  auto svc = SecretsService::Create(
+      *SecretStore::Open(path),
+      *ValueCipher::FromKey(std::string(32, 'k'), keyward::Random::Real()), {});
   ASSERT_TRUE(svc.ok());
   (*svc)->Handle("CreateSecret", R"({"Name":"w","SecretString":"0"})");
   for (int i = 1; i < 5; ++i) {

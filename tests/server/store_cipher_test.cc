@@ -14,7 +14,7 @@ namespace keyward::server {
 namespace {
 
 TEST(ValueCipherTest, RoundTripAndAadBinding) {
-  auto c = ValueCipher::FromKey(std::string(32, 'k'));
+  auto c = ValueCipher::FromKey(std::string(32, 'k'), keyward::Random::Real());
   ASSERT_TRUE(c.ok());
   auto blob = (*c)->Encrypt("hello", ValueAad("a", "v1", false));
   ASSERT_TRUE(blob.ok());
@@ -41,23 +41,31 @@ TEST(ValueCipherTest, RoundTripAndAadBinding) {
 TEST(ValueCipherTest, KeyFileCreatedOnceWith0600) {
   keyward::testing::TempDir dir;
   bool created = false;
-  auto a = ValueCipher::LoadOrCreateKeyFile(dir.File("k"), &created);
+  auto a = ValueCipher::LoadOrCreateKeyFile(dir.File("k"),
+                                            keyward::Random::Real(), &created);
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_TRUE(created);
   struct stat st {};
   ASSERT_EQ(::stat(dir.File("k").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  auto b = ValueCipher::LoadOrCreateKeyFile(dir.File("k"), &created);
+  auto b = ValueCipher::LoadOrCreateKeyFile(dir.File("k"),
+                                            keyward::Random::Real(), &created);
   ASSERT_TRUE(b.ok());
   EXPECT_FALSE(created);
   auto blob = (*a)->Encrypt("x", "aad");
   EXPECT_TRUE((*b)->Decrypt(*blob, "aad").ok());
   ::chmod(dir.File("k").c_str(), 0640);
-  EXPECT_EQ(ValueCipher::LoadOrCreateKeyFile(dir.File("k")).status().code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      ValueCipher::LoadOrCreateKeyFile(dir.File("k"), keyward::Random::Real())
+          .status()
+          .code(),
+      StatusCode::kFailedPrecondition);
   dir.Write("bad", "nothex");
-  EXPECT_EQ(ValueCipher::LoadOrCreateKeyFile(dir.File("bad")).status().code(),
-            StatusCode::kDataLoss);
+  EXPECT_EQ(
+      ValueCipher::LoadOrCreateKeyFile(dir.File("bad"), keyward::Random::Real())
+          .status()
+          .code(),
+      StatusCode::kDataLoss);
 }
 
 TEST(SecretStoreTest, SaveLoadRemove) {
@@ -259,7 +267,7 @@ TEST(CheckPrivateTest, RefusesForeignOrWritablePaths) {
 
 // Issue 15 F5: the stage labels are associated data, in any order.
 TEST(ValueCipherTest, LabelsAreBound) {
-  auto c = ValueCipher::FromKey(std::string(32, 'k'));
+  auto c = ValueCipher::FromKey(std::string(32, 'k'), keyward::Random::Real());
   ASSERT_TRUE(c.ok());
   auto aad = ValueAadV2("arn:a", "v1", false, {"AWSCURRENT", "x"});
   auto blob = (*c)->Encrypt("hello", aad);

@@ -54,25 +54,29 @@ class StsServer {
   explicit StsServer(const char* ops_policy = nullptr) {
     auto store = SecretStore::Open(":memory:");
     ServiceOptions opts;
-    opts.clock = &clock;
+    opts.runtime.clock = &clock;
     auto svc = SecretsService::Create(
         std::move(*store),
-        std::move(*ValueCipher::FromKey(std::string(32, 'k'))), opts);
+        std::move(*ValueCipher::FromKey(std::string(32, 'k'),
+                                        keyward::Random::Real())),
+        opts);
     service_ = std::move(*svc);
     auto roles = ParseRolesFile(kRoles, "roles.json", "123456789012");
     EXPECT_TRUE(roles.ok()) << roles.status();
     StsServiceOptions so;
-    so.clock = &clock;
-    sts_ = std::move(*StsService::Create(
-        std::move(*roles),
-        std::move(*ValueCipher::FromKey(std::string(32, 'k'))), so));
+    so.runtime.clock = &clock;
+    sts_ = std::move(
+        *StsService::Create(std::move(*roles),
+                            std::move(*ValueCipher::FromKey(
+                                std::string(32, 'k'), keyward::Random::Real())),
+                            so));
     auto keys = ParseCredentialsFile(kCredentials, "credentials");
     // "stranger" may do nothing at all (not even sts:AssumeRole).
     (*keys)[2].policy = *IamPolicy::Parse(R"({"Statement":[]})", "none");
     if (ops_policy != nullptr)
       (*keys)[0].policy = *IamPolicy::Parse(ops_policy, "ops.json");
     AuthOptions ao;
-    ao.clock = &clock;
+    ao.runtime.clock = &clock;
     ao.sessions = sts_.get();
     auth_ = std::make_unique<RequestAuthenticator>(std::move(*keys), ao);
     ServerOptions opt;

@@ -187,8 +187,9 @@ class SecretsManagerClient : public SecretsManagerApi {
   std::unique_ptr<Impl> impl_;
 };
 
-// A random UUID v4 (ClientRequestToken), from OpenSSL's RAND_bytes.
-std::string NewUuid();
+// A random UUID v4 (ClientRequestToken) from `random` (Random::Real():
+// OpenSSL's RAND_bytes).
+std::string NewUuid(const Random& random);
 // Formats 16 random bytes as a UUID v4 (sets the version and variant bits).
 std::string FormatUuidV4(std::array<unsigned char, 16> bytes);
 

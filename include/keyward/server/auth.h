@@ -25,6 +25,7 @@
 #include "keyward/aws/sigv4.h"
 #include "keyward/env.h"
 #include "keyward/http/http_client.h"
+#include "keyward/runtime.h"
 #include "keyward/secret_value.h"
 #include "keyward/server/policy.h"
 #include "keyward/server/principals.h"
@@ -76,7 +77,8 @@ struct AuthOptions {
   std::string service = "secretsmanager";
   // Allowed difference between X-Amz-Date and the server clock.
   std::chrono::minutes max_skew{15};
-  const Clock* clock = nullptr;  // default: real
+  // The clock requests are checked against. Default: the real OS.
+  Runtime runtime;
   // Resolves access key ids not in the credentials file (null: none).
   const SessionKeys* sessions = nullptr;
 };

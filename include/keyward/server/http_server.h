@@ -35,6 +35,8 @@ class StsService;  // src/server/sts_service.h
 struct ServerOptions : ListenerOptions {
   // One JSON line per request. Null: no access log.
   std::function<void(const std::string&)> access_log;
+  // The clock the access log's "time" is read from. Default: the real OS.
+  Runtime runtime;
 };
 
 class HttpFrontEnd {

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "keyward/env.h"
+#include "keyward/runtime.h"
 #include "keyward/secret_value.h"
 #include "keyward/server/policy.h"
 #include "keyward/server/rotation.h"
@@ -46,10 +47,11 @@ struct ServiceOptions {
   // ARNs. Defaults match moto_server's account.
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
-  // Default: the real clock.
-  const Clock* clock = nullptr;
+  // The clock (dates, deletion windows, rotation), randomness (ARN
+  // suffixes, passwords, version ids) and the rest of the OS. Default: real.
+  Runtime runtime;
   // Generates version ids when the client sent no ClientRequestToken.
-  // Default: random UUID v4.
+  // Default: a random UUID v4 from runtime.random.
   std::function<std::string()> new_uuid;
   // Receives operational warnings (e.g. a value that failed its integrity
   // check). Never given a value. Default: discard.

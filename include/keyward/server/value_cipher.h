@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keyward/runtime.h"
 #include "keyward/secret_value.h"
 #include "keyward/status.h"
 
@@ -27,17 +28,18 @@ inline constexpr std::size_t kMasterKeyBytes = 32;
 
 class ValueCipher {
  public:
-  // A cipher with the given raw key. INVALID_ARGUMENT unless 32 bytes.
+  // A cipher with the given raw key that draws its nonces from `random`
+  // (which must outlive it). INVALID_ARGUMENT unless 32 bytes.
   static StatusOr<std::unique_ptr<ValueCipher>> FromKey(
-      std::string_view raw_key);
+      std::string_view raw_key, const Random& random);
 
   // Loads the key file at `path` (64 hex digits), creating it with a fresh
-  // random key and mode 0600 when absent (`*created` is set then).
+  // key from `random` and mode 0600 when absent (`*created` is set then).
   // FAILED_PRECONDITION when the file is readable by group or others;
   // DATA_LOSS when it is malformed; INTERNAL for I/O errors. Messages name the
   // path, never the key.
   static StatusOr<std::unique_ptr<ValueCipher>> LoadOrCreateKeyFile(
-      const std::string& path, bool* created = nullptr);
+      const std::string& path, const Random& random, bool* created = nullptr);
   ~ValueCipher();
 
   // Encrypts `plaintext` bound to `aad`. INTERNAL if OpenSSL fails.
@@ -51,6 +53,7 @@ class ValueCipher {
  private:
   ValueCipher() = default;
   std::array<unsigned char, kMasterKeyBytes> key_{};
+  const Random* random_ = nullptr;
 };
 
 // The associated data of stores written before stage labels were bound
