@@ -17,17 +17,9 @@ void AppendQuoted(std::string_view s, SecureString* out) {
 }  // namespace
 
 std::string RustSecondsString(Clock::time_point t) {
-  auto ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch())
-          .count();
-  // Duration::as_secs_f64: secs + nanos / 1e9, each as f64.
-  std::int64_t secs = ns / 1000000000;
-  std::int64_t nanos = ns % 1000000000;
-  if (nanos < 0) {
-    nanos += 1000000000;
-    secs -= 1;
-  }
-  double v = static_cast<double>(secs) + static_cast<double>(nanos) / 1e9;
+  // Duration::as_secs_f64: secs + nanos / 1e9, each as f64 (which is what
+  // ToEpochSeconds computes).
+  double v = ToEpochSeconds(t);
   char buf[64];
   // Shortest round-trip digits in fixed notation, like Rust's Display.
   auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
