@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -54,7 +55,28 @@ bool WaitForContent(const std::string& path, const std::string& want) {
 
 class SupervisorTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { ASSERT_TRUE(Supervisor::BlockSignals().ok()); }
+  // A signal ignored when the test starts (nohup ignores SIGHUP) stays
+  // ignored in the /bin/sh children, and a non-interactive shell cannot
+  // trap it; the tests need the children to start with the defaults.
+  static void SetUpTestSuite() {
+    for (int sig : {SIGHUP, SIGTERM, SIGUSR1, SIGUSR2}) ::signal(sig, SIG_DFL);
+    ASSERT_TRUE(Supervisor::BlockSignals().ok());
+  }
+
+  // A supervised run. A test that stops early (a failed ASSERT) leaves the
+  // child running; the destructor shuts it down so that a failure cannot
+  // turn into a hang.
+  struct Running {
+    std::future<StatusOr<int>> result;
+    Supervisor* supervisor = nullptr;
+    ~Running() {
+      if (result.valid() && result.wait_for(std::chrono::seconds(0)) !=
+                                std::future_status::ready) {
+        supervisor->Shutdown();
+        result.wait();
+      }
+    }
+  };
 
   SupervisorTest() : store_(std::make_shared<FakeStore>()) {
     SecretCacheOptions o;
@@ -75,20 +97,21 @@ class SupervisorTest : public ::testing::Test {
     };
   }
   // Runs `script` under /bin/sh -c, supervised, on another thread.
-  std::future<StatusOr<int>> Start(const std::string& script) {
+  Running Start(const std::string& script) {
     options_.argv = {"/bin/sh", "-c", script};
     auto sup = Supervisor::Create(cache_.get(), options_);
     EXPECT_TRUE(sup.ok()) << sup.status();
     supervisor_ = std::move(*sup);
-    return std::async(std::launch::async,
-                      [s = supervisor_.get()] { return s->Run(); });
+    Supervisor* s = supervisor_.get();
+    return Running{std::async(std::launch::async, [s] { return s->Run(); }), s};
   }
-  int Finish(std::future<StatusOr<int>>& f) {
-    if (f.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+  int Finish(Running& f) {
+    if (f.result.wait_for(std::chrono::seconds(20)) !=
+        std::future_status::ready) {
       supervisor_->Shutdown();
       ADD_FAILURE() << "the supervisor did not return; log:\n" << Log();
     }
-    StatusOr<int> r = f.get();
+    StatusOr<int> r = f.result.get();
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : -1;
   }
