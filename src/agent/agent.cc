@@ -1,15 +1,9 @@
 #include "agent/agent.h"
 
-#include <array>
 #include <cstdio>
-#include <mutex>
-#include <set>
-#include <sstream>
 #include <thread>
-#include <unordered_map>
-#include <unordered_set>
 
-#include "agent/request.h"
+#include "agent/agent_internal.h"
 #include "agent/response.h"
 #include "agent/token.h"
 #include "aws/error_table.h"
@@ -22,33 +16,8 @@ using server::HttpRequestView;
 
 namespace {
 
-// One token and what it may read.
-struct Principal {
-  std::string app;  // "" in single-token mode
-  SecretValue token;
-  SecretCache* cache = nullptr;
-  // Secret names the app consumes (per-app mode); null: anything.
-  const std::unordered_set<std::string>* allowed = nullptr;
-};
-
-// Response counters by status class (for /metrics).
-constexpr std::array<int, 9> kCodes = {200, 400, 403, 404, 405,
-                                       429, 500, 502, 503};
-
-int CodeIndex(int status) {
-  for (std::size_t i = 0; i < kCodes.size(); ++i) {
-    if (kCodes[i] == status) return static_cast<int>(i);
-  }
-  return -1;
-}
-
-HttpReply Text(int status, std::string_view body, bool keep_alive) {
-  HttpReply r;
-  r.status = status;
-  r.body.assign(body.begin(), body.end());
-  r.keep_alive = keep_alive;
-  return r;
-}
+using internal::Principal;
+using internal::Text;
 
 // The secret name an id refers to: a name, or a Secrets Manager ARN
 // (arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX, or
@@ -65,63 +34,42 @@ std::vector<std::string> CandidateNames(const std::string& id) {
   return out;
 }
 
-std::string PromEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out.push_back(c);
+// The HTTP status and AWS-shaped body of a failed read, as the AWS agent
+// answers them: AWS's own error passed through, else a transport error.
+std::pair<int, std::string> ErrorAnswer(const Status& e) {
+  if (!e.error_type().empty()) {
+    return {aws::HttpStatusForAwsError(e.error_type()),
+            AwsErrorBody(e.error_type(), e.message())};
   }
-  return out;
+  switch (e.code()) {
+    case StatusCode::kDeadlineExceeded:
+      return {504, AwsErrorBody("TimeoutError", "Timeout")};
+    case StatusCode::kUnavailable:
+      return {502, AwsErrorBody("ConnectionError", "Read Error")};
+    case StatusCode::kInvalidArgument:
+      return {400, AwsErrorBody("ValidationException", e.message())};
+    default:
+      return {500, AwsErrorBody("InternalFailure", "")};
+  }
+}
+
+// The inventory the agent checks applications against ("" = none); its
+// secret names go to `names`.
+StatusOr<inventory::Inventory> LoadAgentInventory(
+    const std::string& path, const FileSystem& fs,
+    std::set<std::string>* names) {
+  if (path.empty()) return inventory::Inventory();
+  KW_ASSIGN_OR_RETURN(inventory::ParsedInventory parsed,
+                      inventory::LoadInventory(path, fs));
+  for (const auto& f : parsed.findings) {
+    if (f.severity == Severity::kError)
+      return InvalidArgumentError("inventory " + f.ToString());
+  }
+  for (const auto& s : parsed.inventory.secrets) names->insert(s.name);
+  return std::move(parsed.inventory);
 }
 
 }  // namespace
-
-// An immutable view of the configuration, swapped whole on reload.
-struct Agent::State {
-  AgentConfig config;
-  std::vector<Principal> principals;
-  std::unordered_map<std::string, std::unordered_set<std::string>> allowed;
-  std::set<std::string> inventory_names;  // metrics show only these
-  // What Prefetch loads: cache -> secret names.
-  std::map<SecretCache*, std::set<std::string>> prefetch;
-};
-
-struct Agent::Impl {
-  AgentDeps deps;
-  std::atomic<std::shared_ptr<const State>> state;
-  std::mutex control_mu;  // Create/Reload/Prefetch
-  // Caches by AWS profile; never removed while the agent lives.
-  std::map<std::string, std::unique_ptr<SecretCache>> caches;
-  std::vector<SecretHandle> prefetched;
-  std::array<std::atomic<std::uint64_t>, kCodes.size() + 1> responses{};
-  std::atomic<std::uint64_t> refresh_now{0};
-  std::atomic<std::uint64_t> refresh_now_limited{0};
-  std::atomic<std::uint64_t> denied_by_inventory{0};
-  std::atomic<bool>* ready = nullptr;
-
-  void Log(LogLevel level, const std::string& msg) const {
-    if (deps.log) deps.log(level, msg);
-  }
-  StatusOr<SecretCache*> CacheFor(const AgentConfig& c,
-                                  const std::string& profile);
-  StatusOr<std::shared_ptr<const State>> Build(AgentConfig c);
-  void Count(int status) {
-    int i = CodeIndex(status);
-    responses[i < 0 ? kCodes.size() : static_cast<std::size_t>(i)].fetch_add(
-        1, std::memory_order_relaxed);
-  }
-  HttpReply Answer(int status, std::string_view body, bool keep_alive) {
-    Count(status);
-    return Text(status, body, keep_alive);
-  }
-  std::optional<HttpReply> GetSecret(const State& st, const Principal& p,
-                                     const AgentRequest& r, bool keep_alive,
-                                     bool may_block);
-};
 
 StatusOr<SecretCache*> Agent::Impl::CacheFor(const AgentConfig& c,
                                              const std::string& profile) {
@@ -155,20 +103,9 @@ StatusOr<std::shared_ptr<const Agent::State>> Agent::Impl::Build(
   KW_RETURN_IF_ERROR(ValidateAgentConfig(c));
   auto st = std::make_shared<State>();
   std::vector<std::string> apps = c.AllApps();
-  inventory::Inventory inv;
-  if (!c.inventory.empty()) {
-    KW_ASSIGN_OR_RETURN(
-        inventory::ParsedInventory parsed,
-        inventory::LoadInventory(c.inventory, *deps.runtime.fs));
-    if (parsed.HasErrors()) {
-      for (const auto& f : parsed.findings) {
-        if (f.severity == Severity::kError)
-          return InvalidArgumentError("inventory " + f.ToString());
-      }
-    }
-    inv = std::move(parsed.inventory);
-    for (const auto& s : inv.secrets) st->inventory_names.insert(s.name);
-  }
+  KW_ASSIGN_OR_RETURN(
+      inventory::Inventory inv,
+      LoadAgentInventory(c.inventory, *deps.runtime.fs, &st->inventory_names));
   for (const std::string& app : apps) {
     if (inv.FindApplication(app) == nullptr) {
       auto it = c.origin.find("apps");
@@ -494,25 +431,7 @@ std::optional<HttpReply> Agent::Impl::GetSecret(const State& st,
     ok.keep_alive = keep_alive;
     return ok;
   }
-  const Status& e = got->status();
-  int status = 400;
-  std::string body;
-  if (!e.error_type().empty()) {
-    status = aws::HttpStatusForAwsError(e.error_type());
-    body = AwsErrorBody(e.error_type(), e.message());
-  } else if (e.code() == StatusCode::kDeadlineExceeded) {
-    status = 504;
-    body = AwsErrorBody("TimeoutError", "Timeout");
-  } else if (e.code() == StatusCode::kUnavailable) {
-    status = 502;
-    body = AwsErrorBody("ConnectionError", "Read Error");
-  } else if (e.code() == StatusCode::kInvalidArgument) {
-    status = 400;
-    body = AwsErrorBody("ValidationException", e.message());
-  } else {
-    status = 500;
-    body = AwsErrorBody("InternalFailure", "");
-  }
+  auto [status, body] = ErrorAnswer(got->status());
   return Answer(status, body, keep_alive);
 }
 
@@ -521,116 +440,6 @@ int Agent::RunPendingRefreshes() {
   for (auto& [profile, cache] : impl_->caches)
     n += cache->RunPendingRefreshes();
   return n;
-}
-
-std::string Agent::Metrics() const {
-  std::shared_ptr<const State> st = impl_->state.load();
-  std::ostringstream o;
-  auto metric = [&](const char* name, const char* type, const char* help) {
-    o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type
-      << '\n';
-  };
-  metric("keyward_agent_ready", "gauge",
-         "1 once every prefetched secret is loaded");
-  o << "keyward_agent_ready " << (ready_.load() ? 1 : 0) << '\n';
-  metric("keyward_agent_responses_total", "counter",
-         "HTTP responses by status code");
-  for (std::size_t i = 0; i <= kCodes.size(); ++i) {
-    std::uint64_t n = impl_->responses[i].load(std::memory_order_relaxed);
-    if (n == 0) continue;
-    o << "keyward_agent_responses_total{code=\""
-      << (i < kCodes.size() ? std::to_string(kCodes[i]) : "other") << "\"} "
-      << n << '\n';
-  }
-  SecretCacheStats sum;
-  std::vector<std::pair<std::string, SecretHealth>> health;
-  std::map<SecretCache*, std::string> app_of;
-  for (const Principal& p : st->principals) app_of[p.cache] = p.app;
-  for (const auto& [profile, cache] : impl_->caches) {
-    SecretCacheStats s = cache->Stats();
-    sum.hits += s.hits;
-    sum.misses += s.misses;
-    sum.refreshes += s.refreshes;
-    sum.refresh_failures += s.refresh_failures;
-    sum.evictions += s.evictions;
-    sum.get_secret_value_calls += s.get_secret_value_calls;
-    sum.batch_get_secret_value_calls += s.batch_get_secret_value_calls;
-    sum.describe_secret_calls += s.describe_secret_calls;
-    sum.entries += s.entries;
-    std::string app = app_of.count(cache.get()) ? app_of[cache.get()] : "";
-    for (SecretHealth& h : cache->Health()) {
-      // Inventory names only (a client's typo never becomes a series), and
-      // the entries that track AWSCURRENT.
-      if (st->inventory_names.count(h.name) && h.pin.version_id.empty() &&
-          h.pin.version_stage.empty())
-        health.emplace_back(app, std::move(h));
-    }
-  }
-  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
-    metric(name, "counter", help);
-    o << name << ' ' << v << '\n';
-  };
-  counter("keyward_agent_cache_hits_total", "reads served from the cache",
-          sum.hits);
-  counter("keyward_agent_cache_misses_total",
-          "reads that had to ask Secrets Manager", sum.misses);
-  counter("keyward_agent_refreshes_total", "successful background refreshes",
-          sum.refreshes);
-  counter("keyward_agent_refresh_failures_total", "failed refreshes",
-          sum.refresh_failures);
-  counter("keyward_agent_evictions_total", "entries evicted (LRU)",
-          sum.evictions);
-  counter("keyward_agent_refresh_now_total", "refreshNow requests",
-          impl_->refresh_now.load());
-  counter("keyward_agent_refresh_now_limited_total",
-          "refreshNow requests served from the cache (rate limit)",
-          impl_->refresh_now_limited.load());
-  counter("keyward_agent_denied_by_inventory_total",
-          "reads refused because the application is not a consumer",
-          impl_->denied_by_inventory.load());
-  metric("keyward_agent_upstream_requests_total", "counter",
-         "requests sent to Secrets Manager by operation");
-  o << "keyward_agent_upstream_requests_total{operation=\"GetSecretValue\"} "
-    << sum.get_secret_value_calls << '\n';
-  o << "keyward_agent_upstream_requests_total{operation="
-       "\"BatchGetSecretValue\"} "
-    << sum.batch_get_secret_value_calls << '\n';
-  o << "keyward_agent_upstream_requests_total{operation=\"DescribeSecret\"} "
-    << sum.describe_secret_calls << '\n';
-  metric("keyward_agent_cached_secrets", "gauge", "entries in the caches");
-  o << "keyward_agent_cached_secrets " << sum.entries << '\n';
-  double ttl = st->config.ttl_seconds;
-  metric("keyward_agent_secret_age_seconds", "gauge",
-         "seconds since the value was last fetched or verified (inventory "
-         "secrets only)");
-  for (const auto& [app, h] : health) {
-    o << "keyward_agent_secret_age_seconds{secret=\"" << PromEscape(h.name)
-      << "\"" << (app.empty() ? "" : ",app=\"" + PromEscape(app) + "\"") << "} "
-      << std::chrono::duration<double>(h.age).count() << '\n';
-  }
-  metric("keyward_agent_secret_stale", "gauge",
-         "1 when the served value is older than ttl (upstream failing)");
-  for (const auto& [app, h] : health) {
-    bool stale = std::chrono::duration<double>(h.age).count() > ttl;
-    o << "keyward_agent_secret_stale{secret=\"" << PromEscape(h.name) << "\""
-      << (app.empty() ? "" : ",app=\"" + PromEscape(app) + "\"") << "} "
-      << (stale ? 1 : 0) << '\n';
-  }
-  metric("keyward_agent_secret_serving", "gauge",
-         "1 when reads of the secret return a value");
-  for (const auto& [app, h] : health) {
-    o << "keyward_agent_secret_serving{secret=\"" << PromEscape(h.name) << "\""
-      << (app.empty() ? "" : ",app=\"" + PromEscape(app) + "\"") << "} "
-      << (h.serving ? 1 : 0) << '\n';
-  }
-  metric("keyward_agent_secret_refresh_failures", "gauge",
-         "consecutive failed refreshes of the secret");
-  for (const auto& [app, h] : health) {
-    o << "keyward_agent_secret_refresh_failures{secret=\"" << PromEscape(h.name)
-      << "\"" << (app.empty() ? "" : ",app=\"" + PromEscape(app) + "\"") << "} "
-      << h.consecutive_failures << '\n';
-  }
-  return o.str();
 }
 
 }  // namespace keyward::agent

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "agent/agent.h"
+#include "agent/prometheus.h"
 #include "tests/config/fake_store.h"
 #include "tests/testing/fakes.h"
 
@@ -458,6 +459,20 @@ TEST_F(AgentHandlerTest, MetricsNeedTheTokenAndNeverShowValuesOrForeignNames) {
   EXPECT_EQ(m.find("typo"), std::string::npos) << m;
   EXPECT_EQ(m.find(kCanary), std::string::npos);
   EXPECT_EQ(m.find("plain text"), std::string::npos);
+}
+
+TEST(PromTextTest, FamiliesSamplesAndEscapedLabelValues) {
+  PromText p;
+  p.Single("kw_up", "gauge", "1 when up", 1);
+  p.Family("kw_age_seconds", "gauge", "age");
+  p.Sample("kw_age_seconds", {{"secret", "a\"b\\c\nd"}, {"app", ""}}, 2.5);
+  p.Sample("kw_age_seconds", {{"secret", "s"}, {"app", "orders"}},
+           std::uint64_t{7});
+  EXPECT_EQ(p.Take(),
+            "# HELP kw_up 1 when up\n# TYPE kw_up gauge\nkw_up 1\n"
+            "# HELP kw_age_seconds age\n# TYPE kw_age_seconds gauge\n"
+            "kw_age_seconds{secret=\"a\\\"b\\\\c\\nd\"} 2.5\n"
+            "kw_age_seconds{secret=\"s\",app=\"orders\"} 7\n");
 }
 
 TEST_F(AgentHandlerTest, ConnectionsOverTheLimitGet429ButPingStillAnswers) {
