@@ -95,6 +95,62 @@ Status ParseApplications(const std::string& path, const YAML::Node& n,
   return OkStatus();
 }
 
+// The plain keys of the agent's file: key -> member, by type.
+template <typename T>
+struct Field {
+  const char* key;
+  T AgentConfig::*member;
+};
+constexpr Field<int> kIntFields[] = {
+    {"ttl_seconds", &AgentConfig::ttl_seconds},
+    {"max_staleness_seconds", &AgentConfig::max_staleness_seconds},
+    {"refresh_now_min_interval_seconds",
+     &AgentConfig::refresh_now_min_interval_seconds},
+    {"cache_size", &AgentConfig::cache_size},
+    {"max_conn", &AgentConfig::max_conn},
+    {"threads", &AgentConfig::threads},
+};
+constexpr Field<std::string> kStringFields[] = {
+    {"path_prefix", &AgentConfig::path_prefix},
+    {"region", &AgentConfig::region},
+    {"profile", &AgentConfig::profile},
+    {"endpoint_url", &AgentConfig::endpoint_url},
+    {"log_level", &AgentConfig::log_level},
+    {"inventory", &AgentConfig::inventory},
+    {"token_mode", &AgentConfig::token_mode},
+    {"token_dir", &AgentConfig::token_dir},
+};
+constexpr Field<std::vector<std::string>> kListFields[] = {
+    {"ssrf_headers", &AgentConfig::ssrf_headers},
+    {"ssrf_env_variables", &AgentConfig::ssrf_env_variables},
+    {"apps", &AgentConfig::apps},
+};
+
+// Sets the member `key` names from `v`; false when no plain key matches.
+StatusOr<bool> ParsePlainKey(const std::string& path, const std::string& key,
+                             const YAML::Node& v, AgentConfig* c) {
+  for (const auto& f : kIntFields) {
+    if (key != f.key) continue;
+    KW_ASSIGN_OR_RETURN(c->*f.member, Int(path, key, v));
+    return true;
+  }
+  for (const auto& f : kStringFields) {
+    if (key != f.key) continue;
+    KW_ASSIGN_OR_RETURN(c->*f.member, Scalar(path, key, v));
+    return true;
+  }
+  for (const auto& f : kListFields) {
+    if (key != f.key) continue;
+    KW_ASSIGN_OR_RETURN(c->*f.member, List(path, key, v));
+    return true;
+  }
+  if (key == "allow_non_loopback") {
+    KW_ASSIGN_OR_RETURN(c->allow_non_loopback, Bool(path, key, v));
+    return true;
+  }
+  return false;
+}
+
 Status ParseRoot(const std::string& path, const YAML::Node& root,
                  const FileSystem& fs, AgentConfig* c) {
   if (root.IsNull()) return OkStatus();
@@ -103,48 +159,13 @@ Status ParseRoot(const std::string& path, const YAML::Node& root,
     std::string key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
     c->origin[key] = Where(path, v);
+    KW_ASSIGN_OR_RETURN(bool plain, ParsePlainKey(path, key, v, c));
+    if (plain) continue;
     if (key == "listen") {
       KW_ASSIGN_OR_RETURN(std::string s, Scalar(path, key, v));
       if (Status st = ParseListen(s, &c->host, &c->port); !st.ok()) {
         return ErrorAt(path, v, "listen: " + st.message());
       }
-    } else if (key == "allow_non_loopback") {
-      KW_ASSIGN_OR_RETURN(c->allow_non_loopback, Bool(path, key, v));
-    } else if (key == "path_prefix") {
-      KW_ASSIGN_OR_RETURN(c->path_prefix, Scalar(path, key, v));
-    } else if (key == "ssrf_headers") {
-      KW_ASSIGN_OR_RETURN(c->ssrf_headers, List(path, key, v));
-    } else if (key == "ssrf_env_variables") {
-      KW_ASSIGN_OR_RETURN(c->ssrf_env_variables, List(path, key, v));
-    } else if (key == "ttl_seconds") {
-      KW_ASSIGN_OR_RETURN(c->ttl_seconds, Int(path, key, v));
-    } else if (key == "max_staleness_seconds") {
-      KW_ASSIGN_OR_RETURN(c->max_staleness_seconds, Int(path, key, v));
-    } else if (key == "refresh_now_min_interval_seconds") {
-      KW_ASSIGN_OR_RETURN(c->refresh_now_min_interval_seconds,
-                          Int(path, key, v));
-    } else if (key == "cache_size") {
-      KW_ASSIGN_OR_RETURN(c->cache_size, Int(path, key, v));
-    } else if (key == "max_conn") {
-      KW_ASSIGN_OR_RETURN(c->max_conn, Int(path, key, v));
-    } else if (key == "threads") {
-      KW_ASSIGN_OR_RETURN(c->threads, Int(path, key, v));
-    } else if (key == "region") {
-      KW_ASSIGN_OR_RETURN(c->region, Scalar(path, key, v));
-    } else if (key == "profile") {
-      KW_ASSIGN_OR_RETURN(c->profile, Scalar(path, key, v));
-    } else if (key == "endpoint_url") {
-      KW_ASSIGN_OR_RETURN(c->endpoint_url, Scalar(path, key, v));
-    } else if (key == "log_level") {
-      KW_ASSIGN_OR_RETURN(c->log_level, Scalar(path, key, v));
-    } else if (key == "inventory") {
-      KW_ASSIGN_OR_RETURN(c->inventory, Scalar(path, key, v));
-    } else if (key == "apps") {
-      KW_ASSIGN_OR_RETURN(c->apps, List(path, key, v));
-    } else if (key == "token_mode") {
-      KW_ASSIGN_OR_RETURN(c->token_mode, Scalar(path, key, v));
-    } else if (key == "token_dir") {
-      KW_ASSIGN_OR_RETURN(c->token_dir, Scalar(path, key, v));
     } else if (key == "applications") {
       KW_RETURN_IF_ERROR(ParseApplications(path, v, c));
     } else if (key == "templates") {
@@ -231,46 +252,24 @@ Status LoadAgentConfig(const std::string& path, const FileSystem& fs,
   return ParseAgentConfig(*text, path, fs, config);
 }
 
-Status ValidateAgentConfig(const AgentConfig& c) {
-  if (c.port < 0 || c.port > 65535)
-    return Place(c, "listen", "port must be in 0..65535");
-  if (!server::IsLoopbackHost(c.host) && !c.allow_non_loopback) {
-    return Place(c, "listen",
-                 c.host +
-                     " is not a loopback address: the agent serves secrets "
-                     "to local processes only (set allow_non_loopback to "
-                     "override)");
-  }
-  if (c.path_prefix.empty() || c.path_prefix.front() != '/')
-    return Place(c, "path_prefix", "must begin with /");
-  if (c.path_prefix == "/ping" || c.path_prefix == "/metrics" ||
-      c.path_prefix == "/secretsmanager/get")
-    return Place(c, "path_prefix", "collides with a fixed path");
-  if (c.ssrf_headers.empty())
-    return Place(c, "ssrf_headers", "the list can't be empty");
-  if (c.ssrf_env_variables.empty())
-    return Place(c, "ssrf_env_variables", "the list can't be empty");
-  if (c.ttl_seconds < 1 || c.ttl_seconds > 86400)
-    return Place(c, "ttl_seconds", "must be in 1..86400");
-  if (c.max_staleness_seconds < c.ttl_seconds)
-    return Place(
-        c, "max_staleness_seconds",
-        "must be at least ttl_seconds (" + std::to_string(c.ttl_seconds) + ")");
-  if (c.refresh_now_min_interval_seconds < 0 ||
-      c.refresh_now_min_interval_seconds > 3600)
-    return Place(c, "refresh_now_min_interval_seconds", "must be in 0..3600");
-  if (c.cache_size < 1 || c.cache_size > 100000)
-    return Place(c, "cache_size", "must be in 1..100000");
-  if (c.max_conn < 1 || c.max_conn > 10000)
-    return Place(c, "max_conn", "must be in 1..10000");
-  if (c.threads < 0 || c.threads > 64)
-    return Place(c, "threads", "must be in 0..64");
-  static const std::set<std::string> kLevels = {"debug", "info", "warn",
-                                                "error", "none"};
-  if (!kLevels.count(c.log_level))
-    return Place(c, "log_level", "must be debug, info, warn, error or none");
-  if (c.token_mode != "single" && c.token_mode != "per-app")
-    return Place(c, "token_mode", "must be single or per-app");
+namespace {
+
+// Integer settings with a plain range, checked in this order.
+struct Range {
+  const char* key;
+  int AgentConfig::*member;
+  int lo, hi;
+};
+constexpr Range kRanges[] = {
+    {"refresh_now_min_interval_seconds",
+     &AgentConfig::refresh_now_min_interval_seconds, 0, 3600},
+    {"cache_size", &AgentConfig::cache_size, 1, 100000},
+    {"max_conn", &AgentConfig::max_conn, 1, 10000},
+    {"threads", &AgentConfig::threads, 0, 64},
+};
+
+// apps, applications and token_mode agree with each other.
+Status ValidateApplications(const AgentConfig& c) {
   std::vector<std::string> apps = c.AllApps();
   if (!apps.empty() && c.inventory.empty())
     return Place(c, apps == c.apps ? "apps" : "applications",
@@ -303,6 +302,49 @@ Status ValidateAgentConfig(const AgentConfig& c) {
     if (app.empty()) return Place(c, "apps", "empty application name");
   }
   return OkStatus();
+}
+
+}  // namespace
+
+Status ValidateAgentConfig(const AgentConfig& c) {
+  if (c.port < 0 || c.port > 65535)
+    return Place(c, "listen", "port must be in 0..65535");
+  if (!server::IsLoopbackHost(c.host) && !c.allow_non_loopback) {
+    return Place(c, "listen",
+                 c.host +
+                     " is not a loopback address: the agent serves secrets "
+                     "to local processes only (set allow_non_loopback to "
+                     "override)");
+  }
+  if (c.path_prefix.empty() || c.path_prefix.front() != '/')
+    return Place(c, "path_prefix", "must begin with /");
+  if (c.path_prefix == "/ping" || c.path_prefix == "/metrics" ||
+      c.path_prefix == "/secretsmanager/get")
+    return Place(c, "path_prefix", "collides with a fixed path");
+  if (c.ssrf_headers.empty())
+    return Place(c, "ssrf_headers", "the list can't be empty");
+  if (c.ssrf_env_variables.empty())
+    return Place(c, "ssrf_env_variables", "the list can't be empty");
+  if (c.ttl_seconds < 1 || c.ttl_seconds > 86400)
+    return Place(c, "ttl_seconds", "must be in 1..86400");
+  if (c.max_staleness_seconds < c.ttl_seconds)
+    return Place(
+        c, "max_staleness_seconds",
+        "must be at least ttl_seconds (" + std::to_string(c.ttl_seconds) + ")");
+  for (const auto& r : kRanges) {
+    int v = c.*r.member;
+    if (v < r.lo || v > r.hi)
+      return Place(
+          c, r.key,
+          "must be in " + std::to_string(r.lo) + ".." + std::to_string(r.hi));
+  }
+  static const std::set<std::string> kLevels = {"debug", "info", "warn",
+                                                "error", "none"};
+  if (!kLevels.count(c.log_level))
+    return Place(c, "log_level", "must be debug, info, warn, error or none");
+  if (c.token_mode != "single" && c.token_mode != "per-app")
+    return Place(c, "token_mode", "must be single or per-app");
+  return ValidateApplications(c);
 }
 
 }  // namespace keyward::agent

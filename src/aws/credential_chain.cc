@@ -3,7 +3,6 @@
 // then SharedCredentialProvider, ProcessProvider and ConfigProvider.
 #include "keyward/aws/credential_chain.h"
 
-#include <cctype>
 #include <cstdlib>
 #include <mutex>
 
@@ -16,12 +15,9 @@ namespace keyward::aws {
 namespace {
 
 using internal::Located;
+using internal::ProfileError;
 using internal::ProfileFiles;
-
-Status ProfileError(StatusCode code, const std::string& where,
-                    const std::string& profile, const std::string& message) {
-  return Status(code, where + ": profile '" + profile + "': " + message);
-}
+using internal::WarnTo;
 
 // What the resolver needs from the chain.
 struct Deps {
@@ -113,6 +109,8 @@ class Resolver {
   StatusOr<Credentials> AssumeRole(const std::string& profile);
   StatusOr<Credentials> SourceCredentials(const std::string& profile,
                                           const Located& role_arn);
+  StatusOr<Credentials> FromCredentialSource(const std::string& profile,
+                                             const Located& source);
   StatusOr<Credentials> FromSourceProfile(const std::string& profile);
   bool HasStatic(const std::string& profile) const {
     return f_.Get(profile, "aws_access_key_id") ||
@@ -293,31 +291,8 @@ StatusOr<Credentials> Resolver::SourceCredentials(const std::string& profile,
         StatusCode::kInvalidArgument, role_arn.Where(), profile,
         "role_arn is set but neither source_profile nor credential_source is");
   }
-  if (credential_source) {
-    std::string cs(credential_source->value);
-    if (cs == "Ec2InstanceMetadata" || cs == "EcsContainer") {
-      return ProfileError(
-          StatusCode::kUnimplemented, credential_source->Where(), profile,
-          "credential_source = " + cs +
-              " is not available on an on-premises server; use Environment "
-              "or source_profile");
-    }
-    if (cs != "Environment") {
-      return ProfileError(
-          StatusCode::kInvalidArgument, credential_source->Where(), profile,
-          "credential_source '" + cs +
-              "' is not valid (Environment, Ec2InstanceMetadata or "
-              "EcsContainer)");
-    }
-    StatusOr<Credentials> c = NewEnvironmentCredentialsProvider(d_.env)->Get();
-    if (!c.ok() && c.status().code() == StatusCode::kNotFound) {
-      return ProfileError(
-          StatusCode::kInvalidArgument, credential_source->Where(), profile,
-          "credential_source = Environment, but AWS_ACCESS_KEY_ID / "
-          "AWS_SECRET_ACCESS_KEY are not set");
-    }
-    return c;
-  }
+  if (credential_source)
+    return FromCredentialSource(profile, *credential_source);
   std::string name(source_profile->value);
   if (!f_.Has(name)) {
     return ProfileError(StatusCode::kInvalidArgument, source_profile->Where(),
@@ -345,6 +320,33 @@ StatusOr<Credentials> Resolver::SourceCredentials(const std::string& profile,
   return FromSourceProfile(name);
 }
 
+// credential_source: only Environment exists on an on-premises server.
+StatusOr<Credentials> Resolver::FromCredentialSource(const std::string& profile,
+                                                     const Located& source) {
+  std::string cs(source.value);
+  if (cs == "Ec2InstanceMetadata" || cs == "EcsContainer") {
+    return ProfileError(
+        StatusCode::kUnimplemented, source.Where(), profile,
+        "credential_source = " + cs +
+            " is not available on an on-premises server; use Environment "
+            "or source_profile");
+  }
+  if (cs != "Environment") {
+    return ProfileError(StatusCode::kInvalidArgument, source.Where(), profile,
+                        "credential_source '" + cs +
+                            "' is not valid (Environment, Ec2InstanceMetadata "
+                            "or EcsContainer)");
+  }
+  StatusOr<Credentials> c = NewEnvironmentCredentialsProvider(d_.env)->Get();
+  if (!c.ok() && c.status().code() == StatusCode::kNotFound) {
+    return ProfileError(StatusCode::kInvalidArgument, source.Where(), profile,
+                        "credential_source = Environment, but "
+                        "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not "
+                        "set");
+  }
+  return c;
+}
+
 StatusOr<Credentials> Resolver::FromSourceProfile(const std::string& profile) {
   if (HasStatic(profile) || !f_.Get(profile, "role_arn")) {
     StatusOr<Credentials> c = ProfileProviders(profile);
@@ -356,11 +358,6 @@ StatusOr<Credentials> Resolver::FromSourceProfile(const std::string& profile) {
     return c;
   }
   return AssumeRole(profile);
-}
-
-// The profile-file loader's warnings, into the runtime's log.
-std::function<void(const std::string&)> WarnTo(const Logger& log) {
-  return [&log](const std::string& message) { log.Warn(message); };
 }
 
 // The chain: environment, then the profile.
@@ -451,123 +448,6 @@ StatusOr<Credentials> DefaultChain::Get() {
 }
 
 }  // namespace
-
-bool IsValidRegionName(std::string_view region) {
-  if (region.empty() || region.size() > 63) return false;
-  if (region.front() == '-' || region.back() == '-') return false;
-  for (char c : region) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
-  }
-  return true;
-}
-
-std::string ProfileSettings::ConfiguredEndpoint(const Environment& env,
-                                                std::string_view env_suffix,
-                                                std::string_view service_id,
-                                                std::string* source) const {
-  std::string ignored;
-  std::string& from = source != nullptr ? *source : ignored;
-  from.clear();
-  if (ignore_configured_endpoint_urls) return "";
-  std::string service_var = "AWS_ENDPOINT_URL_" + std::string(env_suffix);
-  if (auto v = text::NonEmptyEnv(env, service_var)) {
-    from = service_var;
-    return *v;
-  }
-  if (auto v = text::NonEmptyEnv(env, "AWS_ENDPOINT_URL")) {
-    from = "AWS_ENDPOINT_URL";
-    return *v;
-  }
-  if (auto it = service_endpoints.find(std::string(service_id));
-      it != service_endpoints.end()) {
-    from = "services section";
-    return it->second;
-  }
-  if (!endpoint_url.empty()) from = "profile endpoint_url";
-  return endpoint_url;
-}
-
-std::string ResolveStsEndpoint(const Environment& env,
-                               const ProfileSettings& settings,
-                               std::string_view region) {
-  std::string configured = settings.ConfiguredEndpoint(env, "STS", "sts");
-  return configured.empty() ? StsEndpointFor(region) : configured;
-}
-
-StatusOr<ProfileSettings> ResolveProfileSettings(const ChainOptions& options) {
-  const Environment& env = *options.runtime.env;
-  const FileSystem& fs = *options.runtime.fs;
-  internal::ProfileChoice choice =
-      internal::ChooseProfile(options.profile, env);
-  internal::ProfileFileLoader loader(env, fs, WarnTo(*options.runtime.log));
-  KW_ASSIGN_OR_RETURN(std::shared_ptr<const ProfileFiles> files, loader.Load());
-  ProfileSettings s;
-  s.profile = choice.name;
-  s.profile_source = choice.source;
-  s.config_file = files->config_path;
-  s.credentials_file = files->credentials_path;
-  if (!files->Has(choice.name) && choice.name != "default") {
-    return NotFoundError("profile '" + choice.name + "' (from " +
-                         choice.source + ") is not in " + files->config_path +
-                         " or " + files->credentials_path);
-  }
-  auto get = [&](const char* key) {
-    auto v = files->Get(choice.name, key);
-    return v ? std::string(v->value) : std::string();
-  };
-  s.region = get("region");
-  s.endpoint_url = get("endpoint_url");
-  s.ca_bundle = internal::ExpandPath(get("ca_bundle"), env);
-  s.retry_mode = get("retry_mode");
-  if (!s.retry_mode.empty() && s.retry_mode != "legacy" &&
-      s.retry_mode != "standard" && s.retry_mode != "adaptive") {
-    return ProfileError(StatusCode::kInvalidArgument,
-                        files->Get(choice.name, "retry_mode")->Where(),
-                        choice.name,
-                        "retry_mode must be legacy, standard or adaptive");
-  }
-  if (auto v = files->Get(choice.name, "max_attempts")) {
-    std::string text(v->value);
-    char* end = nullptr;
-    long n = std::strtol(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || n < 1 || n > 100) {
-      return ProfileError(StatusCode::kInvalidArgument, v->Where(), choice.name,
-                          "max_attempts must be a whole number from 1 to 100");
-    }
-    s.max_attempts = static_cast<int>(n);
-  }
-  // Service-specific endpoints and the switch that ignores them all.
-  auto truthy = [](std::string v) {
-    for (char& c : v) c = static_cast<char>(std::tolower(c));
-    return v == "true";
-  };
-  if (auto v = env.Get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-      v && !v->empty()) {
-    s.ignore_configured_endpoint_urls = truthy(*v);
-  } else if (auto p =
-                 files->Get(choice.name, "ignore_configured_endpoint_urls")) {
-    s.ignore_configured_endpoint_urls = truthy(std::string(p->value));
-  }
-  if (auto services = files->Get(choice.name, "services")) {
-    std::string name(services->value);
-    const IniSection* section =
-        files->config ? files->config->Find("services " + name) : nullptr;
-    if (section == nullptr) {
-      return ProfileError(StatusCode::kInvalidArgument, services->Where(),
-                          choice.name,
-                          "services = " + name + " names no [services " + name +
-                              "] section in " + files->config_path);
-    }
-    for (const IniEntry& e : section->entries) {
-      if (!e.nested) continue;  // botocore ignores flat keys here too
-      for (const IniEntry& c : e.children) {
-        if (c.key == "endpoint_url" && !c.value.empty())
-          s.service_endpoints[e.key] = c.value;
-      }
-    }
-  }
-  return s;
-}
 
 std::shared_ptr<CredentialsProvider> NewUncachedCredentialsChain(
     const ChainOptions& options) {

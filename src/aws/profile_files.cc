@@ -212,4 +212,13 @@ StatusOr<std::shared_ptr<const ProfileFiles>> ProfileFileLoader::Load() {
   return std::shared_ptr<const ProfileFiles>(files);
 }
 
+Status ProfileError(StatusCode code, const std::string& where,
+                    const std::string& profile, const std::string& message) {
+  return Status(code, where + ": profile '" + profile + "': " + message);
+}
+
+std::function<void(const std::string&)> WarnTo(const Logger& log) {
+  return [&log](const std::string& message) { log.Warn(message); };
+}
+
 }  // namespace keyward::aws::internal

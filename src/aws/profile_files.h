@@ -15,6 +15,7 @@
 
 #include "keyward/aws/shared_config.h"
 #include "keyward/env.h"
+#include "keyward/runtime.h"
 #include "keyward/status.h"
 
 namespace keyward::aws::internal {
@@ -77,6 +78,13 @@ std::optional<Located> Lookup(const IniFile& file, const IniSection* section,
 // Loads both files, re-parsing a file only when its size or mtime changed.
 // Warns (once per path per process) when the credentials file is readable
 // by group or others.
+// "WHERE: profile 'NAME': MESSAGE", the form of every profile error.
+Status ProfileError(StatusCode code, const std::string& where,
+                    const std::string& profile, const std::string& message);
+
+// The profile-file loader's warnings, into the runtime's log.
+std::function<void(const std::string&)> WarnTo(const Logger& log);
+
 class ProfileFileLoader {
  public:
   ProfileFileLoader(const Environment& env, const FileSystem& fs,

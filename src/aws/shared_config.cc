@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/text.h"
 #include "keyward/secret_value.h"
 
 namespace keyward::aws {
@@ -29,14 +30,6 @@ std::string_view Strip(std::string_view s) {
 std::string_view RStrip(std::string_view s) {
   while (!s.empty() && IsPySpace(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 // Strict UTF-8 (as Python decodes it: no overlongs, no surrogates, <=
@@ -204,7 +197,7 @@ Status Parser::Option(std::string_view text, int lineno) {
     }
     return OkStatus();
   }
-  std::string key = Lower(RStrip(text.substr(0, delim)));
+  std::string key = text::AsciiLower(RStrip(text.substr(0, delim)));
   if (key.empty() && first_error_line_ == 0) {
     first_error_line_ = lineno;
     first_error_ = "a setting has an empty name";

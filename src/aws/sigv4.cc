@@ -11,6 +11,8 @@
 #include <initializer_list>
 #include <map>
 
+#include "core/text.h"
+
 namespace keyward::aws {
 namespace {
 
@@ -239,12 +241,6 @@ void AppendCanonicalHeaderValue(std::string_view v, std::string& out) {
 
 char LowerAscii(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = LowerAscii(c);
-  return out;
 }
 
 bool IEquals(std::string_view a, std::string_view b) {
@@ -792,7 +788,7 @@ StatusOr<ParsedAuthorization> ParseAuthorization(std::string_view header) {
         std::size_t semi = v.find(';', s);
         std::string_view h =
             v.substr(s, semi == std::string_view::npos ? v.npos : semi - s);
-        if (!h.empty()) out.signed_headers.push_back(Lower(h));
+        if (!h.empty()) out.signed_headers.push_back(text::AsciiLower(h));
         if (semi == std::string_view::npos) break;
         s = semi + 1;
       }

@@ -110,6 +110,46 @@ Status CheckStoreNameLimits(std::string_view name) {
   return OkStatus();
 }
 
+namespace {
+
+// The first character Secrets Manager does not allow in a name; false
+// when there is one (the other checks are then noise).
+bool CheckCharset(std::string_view name, std::vector<NameFinding>& out) {
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (IsStoreChar(name[i])) continue;
+    std::string shown =
+        (name[i] >= 0x20 && name[i] < 0x7f)
+            ? "'" + std::string(1, name[i]) + "'"
+            : "byte " + std::to_string(static_cast<unsigned char>(name[i]));
+    out.push_back({LintRule::kNameCharset, Severity::kError,
+                   static_cast<int>(i) + 1,
+                   "character " + shown +
+                       " is not allowed in a secret name (allowed: A-Z a-z "
+                       "0-9 / _ + = . @ -)"});
+    return false;
+  }
+  return true;
+}
+
+// Partial-ARN ambiguity: "...-abc123" looks like the ARN's random suffix.
+void CheckArnSuffix(std::string_view name, std::vector<NameFinding>& out) {
+  std::size_t dash = name.rfind('-');
+  std::size_t slash = name.rfind('/');
+  if (dash != std::string_view::npos &&
+      (slash == std::string_view::npos || dash > slash) &&
+      name.size() - dash - 1 == 6) {
+    out.push_back(
+        {LintRule::kNameArnSuffix, Severity::kWarning,
+         static_cast<int>(dash) + 1,
+         "name ends with a hyphen and six characters (" +
+             Quote(name.substr(dash)) +
+             "), which partial-ARN look-ups can mistake for the ARN's random "
+             "suffix; prefer a different last word"});
+  }
+}
+
+}  // namespace
+
 std::vector<NameFinding> CheckSecretName(std::string_view name) {
   std::vector<NameFinding> out;
   if (name.empty() || name.size() > kMaxNameLength) {
@@ -119,20 +159,7 @@ std::vector<NameFinding> CheckSecretName(std::string_view name) {
              std::to_string(name.size())});
     if (name.empty()) return out;
   }
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (!IsStoreChar(name[i])) {
-      std::string shown =
-          (name[i] >= 0x20 && name[i] < 0x7f)
-              ? "'" + std::string(1, name[i]) + "'"
-              : "byte " + std::to_string(static_cast<unsigned char>(name[i]));
-      out.push_back({LintRule::kNameCharset, Severity::kError,
-                     static_cast<int>(i) + 1,
-                     "character " + shown +
-                         " is not allowed in a secret name (allowed: A-Z a-z "
-                         "0-9 / _ + = . @ -)"});
-      return out;
-    }
-  }
+  if (!CheckCharset(name, out)) return out;
   std::vector<Segment> segs = SplitSegments(name);
   const Segment& first = segs[0];
   if (first.text != "platform-data" && first.text != "platform-config") {
@@ -157,20 +184,7 @@ std::vector<NameFinding> CheckSecretName(std::string_view name) {
     for (std::size_t i = 2; i < segs.size(); ++i)
       CheckSegment(segs[i], role, out);
   }
-  // Partial-ARN ambiguity: "...-abc123" looks like the ARN's random suffix.
-  std::size_t dash = name.rfind('-');
-  std::size_t slash = name.rfind('/');
-  if (dash != std::string_view::npos &&
-      (slash == std::string_view::npos || dash > slash) &&
-      name.size() - dash - 1 == 6) {
-    out.push_back(
-        {LintRule::kNameArnSuffix, Severity::kWarning,
-         static_cast<int>(dash) + 1,
-         "name ends with a hyphen and six characters (" +
-             Quote(name.substr(dash)) +
-             "), which partial-ARN look-ups can mistake for the ARN's random "
-             "suffix; prefer a different last word"});
-  }
+  CheckArnSuffix(name, out);
   return out;
 }
 

@@ -20,6 +20,16 @@ inline constexpr char kHexDigits[] = "0123456789abcdef";
 // Lower-case hex of `bytes` (two digits per byte).
 std::string HexEncode(std::string_view bytes);
 
+// ASCII lower case: A-Z become a-z, every other byte is unchanged (whatever
+// the locale), as AWS compares header names, config keys and tag prefixes.
+inline std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 // "a, b, c" (or with another separator); "" for no items.
 std::string Join(const std::vector<std::string>& items,
                  std::string_view separator = ", ");

@@ -202,6 +202,117 @@ StatusOr<std::vector<std::string>> JsonObjectKeys(std::string_view json) {
   return keys;
 }
 
+namespace {
+
+// Drift between a declared secret and its store entry (null: none);
+// false when there is no live entry to read.
+bool CompareMetadata(const Secret& s, const SecretMetadata* m,
+                     std::vector<DriftItem>& items) {
+  if (m == nullptr) {
+    items.push_back({DriftKind::kMissing,
+                     s.name,
+                     s.line,
+                     "declared in the inventory but not in the store",
+                     {},
+                     {}});
+    return false;
+  }
+  if (m->deleted_date) {
+    items.push_back({DriftKind::kScheduledForDeletion,
+                     s.name,
+                     s.line,
+                     "scheduled for deletion in the store (restore it or "
+                     "remove it from the inventory)",
+                     {},
+                     {}});
+    return false;
+  }
+  if (m->description != s.description) {
+    items.push_back({DriftKind::kDescriptionMismatch,
+                     s.name,
+                     s.line,
+                     "store description differs: \"" + m->description + "\"",
+                     {},
+                     {}});
+  }
+  return true;
+}
+
+// The store's secrets the inventory does not declare, by name.
+void AddUnmanaged(const std::vector<SecretMetadata>& store,
+                  const std::set<std::string>& declared,
+                  std::vector<DriftItem>& items) {
+  std::vector<const SecretMetadata*> unmanaged;
+  for (const auto& m : store) {
+    if (!declared.count(m.name)) unmanaged.push_back(&m);
+  }
+  std::sort(unmanaged.begin(), unmanaged.end(),
+            [](const SecretMetadata* a, const SecretMetadata* b) {
+              return a->name < b->name;
+            });
+  for (const SecretMetadata* m : unmanaged) {
+    items.push_back(
+        {DriftKind::kUnmanaged,
+         m->name,
+         0,
+         m->deleted_date.has_value()
+             ? "in the store (scheduled for deletion), not in the inventory"
+             : "in the store but not declared in the inventory",
+         {},
+         {}});
+  }
+}
+
+// The inventory entry for a secret found in the store; the owner tag's
+// value is recorded for each consumer in `owners`.
+Secret ImportedSecret(const SecretMetadata& m, const ImportOptions& options,
+                      std::map<std::string, std::string>* owners) {
+  Secret s;
+  s.name = m.name;
+  s.description =
+      m.description.empty() ? "TODO: describe this secret" : m.description;
+  for (const auto& t : m.tags) {
+    if (t.key != options.consumers_tag) continue;
+    std::size_t start = 0;
+    while (start <= t.value.size()) {
+      std::size_t comma = t.value.find_first_of(", ", start);
+      if (comma == std::string::npos) comma = t.value.size();
+      std::string c = t.value.substr(start, comma - start);
+      if (!c.empty()) s.consumers.push_back(c);
+      start = comma + 1;
+    }
+  }
+  for (const auto& t : m.tags) {
+    if (t.key == options.owner_tag) {
+      for (const auto& c : s.consumers) owners->emplace(c, t.value);
+    }
+  }
+  s.category = CategoryOf(s.name);
+  s.rotation.status =
+      m.rotation_enabled ? RotationStatus::kAutomatic : RotationStatus::kNone;
+  if (m.last_rotated_date)
+    s.rotation.last_rotated = FormatIso8601(*m.last_rotated_date).substr(0, 10);
+  return s;
+}
+
+// One application entry per consumer named by the imported secrets.
+void AddApplications(const std::map<std::string, std::string>& owners,
+                     Inventory* inv) {
+  std::set<std::string> apps;
+  for (const Secret& s : inv->secrets)
+    apps.insert(s.consumers.begin(), s.consumers.end());
+  for (const std::string& a : apps) {
+    Application app;
+    app.name = a;
+    app.description = "TODO: describe this application";
+    auto o = owners.find(a);
+    if (o != owners.end()) app.owner = o->second;
+    inv->applications.push_back(std::move(app));
+  }
+}
+
+}  // namespace
+
 StatusOr<DriftReport> CheckDrift(const Inventory& inventory,
                                  secrets::SecretsManagerApi& api,
                                  const DriftOptions& options) {
@@ -218,37 +329,9 @@ StatusOr<DriftReport> CheckDrift(const Inventory& inventory,
   for (const Secret& s : inventory.secrets) {
     declared.insert(s.name);
     auto it = by_name.find(s.name);
-    if (it == by_name.end()) {
-      report.items.push_back({DriftKind::kMissing,
-                              s.name,
-                              s.line,
-                              "declared in the inventory but not in the store",
-                              {},
-                              {}});
-      continue;
-    }
-    const SecretMetadata& m = *it->second;
-    if (m.deleted_date) {
-      report.items.push_back(
-          {DriftKind::kScheduledForDeletion,
-           s.name,
-           s.line,
-           "scheduled for deletion in the store (restore it or remove it "
-           "from the inventory)",
-           {},
-           {}});
-      continue;
-    }
-    if (m.description != s.description) {
-      report.items.push_back(
-          {DriftKind::kDescriptionMismatch,
-           s.name,
-           s.line,
-           "store description differs: \"" + m.description + "\"",
-           {},
-           {}});
-    }
-    if (options.compare_values) to_read.push_back(s.name);
+    bool live = CompareMetadata(s, it == by_name.end() ? nullptr : it->second,
+                                report.items);
+    if (live && options.compare_values) to_read.push_back(s.name);
   }
   if (!to_read.empty()) {
     auto keys = ReadKeys(api, to_read, options);
@@ -257,23 +340,9 @@ StatusOr<DriftReport> CheckDrift(const Inventory& inventory,
       if (it != keys.end()) CompareKeys(s, it->second, report.items);
     }
   }
-  std::vector<std::string> unmanaged;
-  for (const auto& m : store) {
-    if (!declared.count(m.name)) unmanaged.push_back(m.name);
-  }
-  std::sort(unmanaged.begin(), unmanaged.end());
-  for (const auto& n : unmanaged) {
-    bool deleting = by_name[n]->deleted_date.has_value();
-    report.items.push_back(
-        {DriftKind::kUnmanaged,
-         n,
-         0,
-         deleting
-             ? "in the store (scheduled for deletion), not in the inventory"
-             : "in the store but not declared in the inventory",
-         {},
-         {}});
-  }
+  AddUnmanaged(store, declared, report.items);
+  // Inventory order (by line), then the store's secrets the inventory
+  // does not declare.
   std::stable_sort(report.items.begin(), report.items.end(),
                    [](const DriftItem& a, const DriftItem& b) {
                      return (a.line == 0 ? 1 << 30 : a.line) <
@@ -298,37 +367,12 @@ StatusOr<ImportResult> ImportFromStore(secrets::SecretsManagerApi& api,
   std::map<std::string, std::string> owners;  // app -> owner
   for (const SecretMetadata& m : store) {
     if (m.deleted_date) continue;
-    Secret s;
-    s.name = m.name;
-    s.description =
-        m.description.empty() ? "TODO: describe this secret" : m.description;
-    for (const auto& t : m.tags) {
-      if (t.key != options.consumers_tag) continue;
-      std::size_t start = 0;
-      while (start <= t.value.size()) {
-        std::size_t comma = t.value.find_first_of(", ", start);
-        if (comma == std::string::npos) comma = t.value.size();
-        std::string c = t.value.substr(start, comma - start);
-        if (!c.empty()) s.consumers.push_back(c);
-        start = comma + 1;
-      }
-    }
-    for (const auto& t : m.tags) {
-      if (t.key == options.owner_tag) {
-        for (const auto& c : s.consumers) owners.emplace(c, t.value);
-      }
-    }
+    Secret s = ImportedSecret(m, options, &owners);
     if (s.consumers.empty()) {
       ++result.without_consumers;
       result.comments[s.name] =
           "TODO: consumers unknown; list the applications that read it";
     }
-    s.category = CategoryOf(s.name);
-    s.rotation.status =
-        m.rotation_enabled ? RotationStatus::kAutomatic : RotationStatus::kNone;
-    if (m.last_rotated_date)
-      s.rotation.last_rotated =
-          FormatIso8601(*m.last_rotated_date).substr(0, 10);
     names.push_back(s.name);
     inv.secrets.push_back(std::move(s));
   }
@@ -345,17 +389,7 @@ StatusOr<ImportResult> ImportFromStore(secrets::SecretsManagerApi& api,
       }
     }
   }
-  std::set<std::string> apps;
-  for (const Secret& s : inv.secrets)
-    apps.insert(s.consumers.begin(), s.consumers.end());
-  for (const std::string& a : apps) {
-    Application app;
-    app.name = a;
-    app.description = "TODO: describe this application";
-    auto o = owners.find(a);
-    if (o != owners.end()) app.owner = o->second;
-    inv.applications.push_back(std::move(app));
-  }
+  AddApplications(owners, &inv);
   return result;
 }
 

@@ -1,4 +1,5 @@
-// The only file of keyward that includes Boost.Asio / Boost.Beast.
+// With http_listener_setup.cc, the only files of keyward that include
+// Boost.Asio / Boost.Beast.
 //
 // Design: `threads` event loops (one io_context each, one thread each, like
 // nginx's workers). The acceptor hands each new connection to the next loop
@@ -15,8 +16,6 @@
 #include "keyward/server/http_listener.h"
 
 #include <netinet/in.h>
-#include <openssl/ssl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -33,6 +32,8 @@
 #include <ctime>
 #include <thread>
 #include <unordered_set>
+
+#include "server/http_listener_setup.h"
 
 namespace keyward::server {
 
@@ -53,13 +54,6 @@ using Response = http::response<http::buffer_body>;
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
 constexpr std::size_t kDrainLimit = 1 << 20;
 constexpr auto kDrainTimeout = std::chrono::seconds(1);
-
-// TLS 1.2 suites with ECDHE key exchange and AEAD ciphers (TLS 1.3's are all
-// ephemeral already).
-constexpr char kTls12Ciphers[] =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 // "Sat, 28 Nov 2026 12:00:00 GMT", formatted once a second per thread.
 const std::string& HttpDate() {
@@ -142,11 +136,6 @@ void HttpRequestView::ForEachHeader(
 }
 std::string& HttpRequestView::body() { return impl_->req->body(); }
 bool HttpRequestView::keep_alive() const { return impl_->req->keep_alive(); }
-
-bool IsLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" ||
-         host.starts_with("127.");
-}
 
 struct HttpListener::Impl {
   ListenerOptions opt;
@@ -478,34 +467,6 @@ HttpListener::~HttpListener() {
   }
 }
 
-namespace {
-
-// TLS 1.2+, ECDHE-only suites, server preference, no renegotiation.
-Status ConfigureTls(net::ssl::context& ctx, const ListenerOptions& opt) {
-  ctx.set_options(net::ssl::context::default_workarounds |
-                  net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
-                  net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
-                  net::ssl::context::single_dh_use);
-  SSL_CTX* native = ctx.native_handle();
-  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
-  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION |
-                                  SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                  SSL_OP_NO_COMPRESSION);
-  if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
-    return InternalError("cannot set the TLS 1.2 cipher list");
-  }
-  beast::error_code ec;
-  ctx.use_certificate_chain_file(opt.tls_cert, ec);
-  if (!ec) ctx.use_private_key_file(opt.tls_key, net::ssl::context::pem, ec);
-  if (ec) {
-    return InvalidArgumentError("cannot load TLS certificate " + opt.tls_cert +
-                                " / key " + opt.tls_key + ": " + ec.message());
-  }
-  return OkStatus();
-}
-
-}  // namespace
-
 StatusOr<std::unique_ptr<HttpListener>> HttpListener::Bind(
     ListenerOptions options, HttpHandler* handler) {
   bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
@@ -527,19 +488,11 @@ StatusOr<std::unique_ptr<HttpListener>> HttpListener::Bind(
                     ? opt.threads
                     : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, threads);
-  if (opt.max_connections == 0) {
-    // Leave room under the descriptor limit for the store and log files.
-    rlimit rl{};
-    std::size_t limit = 1024;
-    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur > 128) {
-      limit = std::min<std::size_t>(4096, rl.rlim_cur - 64);
-    }
-    opt.max_connections = limit;
-  }
+  if (opt.max_connections == 0)
+    opt.max_connections = internal::DefaultMaxConnections();
   if (tls) {
     impl->ssl.emplace(net::ssl::context::tls_server);
-    KW_RETURN_IF_ERROR(ConfigureTls(*impl->ssl, opt));
+    KW_RETURN_IF_ERROR(internal::ConfigureTls(*impl->ssl, opt));
   }
   for (int i = 0; i < threads; ++i) {
     auto w = std::make_unique<Worker>();
@@ -549,24 +502,9 @@ StatusOr<std::unique_ptr<HttpListener>> HttpListener::Bind(
   impl->blocking.emplace(std::max(1, opt.blocking_threads));
 
   net::io_context& main = impl->workers[0]->ioc;
-  std::string host = opt.host;
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
+  KW_ASSIGN_OR_RETURN(tcp::endpoint ep,
+                      internal::ResolveListenAddress(main, opt, plaintext_ok));
   beast::error_code ec;
-  tcp::resolver resolver(main);
-  auto results = resolver.resolve(host, std::to_string(opt.port),
-                                  tcp::resolver::passive, ec);
-  if (ec || results.empty()) {
-    return InvalidArgumentError("cannot resolve listen address " + opt.host +
-                                (ec ? ": " + ec.message() : ""));
-  }
-  tcp::endpoint ep = results.begin()->endpoint();
-  // Resolving "localhost" may yield a non-loopback address on odd hosts.
-  if (!plaintext_ok && !ep.address().is_loopback()) {
-    return InvalidArgumentError(opt.host + " resolves to " +
-                                ep.address().to_string() +
-                                ", not a loopback address");
-  }
   impl->v6 = ep.address().is_v6();
   impl->acceptor.emplace(main);
   auto& acc = *impl->acceptor;

@@ -93,8 +93,6 @@ void DropStage(StoredVersion& v, std::string_view stage);
 
 std::string RandomSuffix(const Random& random);
 
-std::string Lower(std::string_view s);
-
 // The payload of a write request.
 struct Payload {
   bool present = false;

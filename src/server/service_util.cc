@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "core/text.h"
 #include "keyward/naming.h"
 #include "server/service_internal.h"
 
@@ -66,13 +67,6 @@ std::string RandomSuffix(const Random& random) {
   return s;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Strict RFC 4648 base64 (OpenSSL's decoder also accepts '=' inside the
 // text and surrounding whitespace, which would store junk bytes).
 bool IsStrictBase64(std::string_view s) {
@@ -134,7 +128,7 @@ Status CheckTags(const std::vector<secrets::Tag>& tags) {
       return ApiFailure(Msg::kTagKeyLength);
     }
     if (t.value.size() > 256) return ApiFailure(Msg::kTagValueLength);
-    if (Lower(t.key).starts_with("aws:")) {
+    if (text::AsciiLower(t.key).starts_with("aws:")) {
       return ApiFailure(Msg::kTagKeyReserved);
     }
   }
@@ -204,9 +198,9 @@ bool WordMatch(std::string_view attr, std::string_view value) {
   if (want.empty()) return false;
   std::vector<std::string> have = FilterWords(attr);
   for (auto& w : want) {
-    w = Lower(w);
+    w = text::AsciiLower(w);
     bool found = false;
-    for (const auto& h : have) found |= Lower(h).starts_with(w);
+    for (const auto& h : have) found |= text::AsciiLower(h).starts_with(w);
     if (!found) return false;
   }
   return true;
