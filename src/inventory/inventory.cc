@@ -7,6 +7,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "inventory/field_decoder.h"
+#include "inventory/leak_sites.h"
 #include "inventory/text_util.h"
 #include "inventory/yaml_tree.h"
 #include "keyward/inventory/leak.h"
@@ -15,8 +17,6 @@ namespace keyward::inventory {
 namespace {
 
 using Kind = YamlNode::Kind;
-
-constexpr std::size_t kMaxEcho = 80;
 
 const std::vector<std::string_view> kRootFields = {"version", "applications",
                                                    "secrets"};
@@ -28,12 +28,6 @@ const std::vector<std::string_view> kRotationFields = {
     "status", "interval_days", "last_rotated", "notes"};
 const std::vector<std::string_view> kRotationStatuses = {"none", "manual",
                                                          "automatic"};
-// Keys that would carry a value rather than metadata.
-const std::vector<std::string_view> kValueKeys = {
-    "value",        "values",   "secret",      "secret_string", "secret_value",
-    "secretstring", "password", "token",       "api_key",       "private_key",
-    "credentials",  "data",     "string_data", "plaintext"};
-
 // Common misspellings of the conventional property keys.
 const std::map<std::string_view, std::string_view> kPropertyAliases = {
     {"user", "username"},      {"login", "username"},
@@ -45,17 +39,11 @@ const std::map<std::string_view, std::string_view> kPropertyAliases = {
     {"apikey", "token"},       {"api_token", "token"},
     {"access_token", "token"}};
 
-struct FieldRef {
-  const YamlNode* key = nullptr;
-  const YamlNode* value = nullptr;
-};
-using Fields = std::map<std::string, FieldRef>;
-
-class Decoder {
+class Decoder : public FieldDecoder {
  public:
   Decoder(std::string_view path, std::string_view text,
           const ParseOptions& options)
-      : path_(path), text_(text), options_(options) {
+      : FieldDecoder(path), text_(text), options_(options) {
     out_.inventory.path = std::string(path);
   }
 
@@ -71,6 +59,7 @@ class Decoder {
     if (Require(f, "secrets", root, "the top level", ""))
       DecodeSecrets(*f["secrets"].value);
     CrossChecks();
+    out_.findings = TakeFindings();
     std::stable_sort(out_.findings.begin(), out_.findings.end(),
                      [](const Finding& a, const Finding& b) {
                        return std::tie(a.line, a.column) <
@@ -80,215 +69,17 @@ class Decoder {
   }
 
  private:
-  // Reports `rule` at the severity its row in keyward/lint_rules.h gives.
-  void Add(int line, int column, LintRule rule, std::string message) {
-    out_.findings.push_back(Finding{std::string(path_), line, column, rule,
-                                    RuleSeverity(rule), std::move(message)});
-  }
-  void Add(const YamlNode& at, LintRule rule, std::string message) {
-    Add(at.line, at.column, rule, std::move(message));
-  }
-
-  bool Leaked(const YamlNode& n) const { return leaked_.count(&n) != 0; }
-
-  // A scalar quoted for a message, or a neutral phrase when it must not be
-  // echoed (it looked like a secret) or is too long.
-  std::string Echo(const YamlNode& n) const {
-    if (Leaked(n)) return "(value withheld)";
-    std::string v = n.value.size() > kMaxEcho
-                        ? n.value.substr(0, kMaxEcho) + "..."
-                        : n.value;
-    for (char& c : v) {
-      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    }
-    return "'" + v + "'";
-  }
-
-  // The first line (up to 24 bytes) of a match's text.
-  static std::string_view MatchFragment(const YamlNode& n, const LeakMatch& m) {
-    std::string_view frag =
-        std::string_view(n.value).substr(m.offset, m.length);
-    return frag.substr(0, std::min<std::size_t>(frag.find('\n'), 24));
-  }
-
-  // The source text of 1-based `line`, or empty.
-  std::string_view SourceLine(int line) const {
-    std::size_t pos = 0;
-    for (int l = 1; l < line; ++l) {
-      pos = text_.find('\n', pos);
-      if (pos == std::string_view::npos) return {};
-      ++pos;
-    }
-    std::size_t nl = text_.find('\n', pos);
-    return text_.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
-  }
-
-  bool SourceHasMatchAt(const YamlNode& n, const LeakMatch& m, int line,
-                        int column) const {
-    std::string_view frag = MatchFragment(n, m);
-    std::string_view src = SourceLine(line);
-    return !frag.empty() && column >= 1 &&
-           static_cast<std::size_t>(column - 1) < src.size() &&
-           src.substr(static_cast<std::size_t>(column - 1)).starts_with(frag);
-  }
-
-  // Where a match inside a multi-line scalar (a `|` or `>` block, or a
-  // folded quoted/plain scalar) is in the file: the first line at or after
-  // the scalar's start that holds the match's first line (up to 24 bytes).
-  // Leaves line/column alone when it is not found (e.g. a match spanning a
-  // fold).
-  void LocateInSource(const YamlNode& n, const LeakMatch& m, int* line,
-                      int* column) {
-    std::string_view value = n.value;
-    std::string_view frag = MatchFragment(n, m);
-    if (frag.empty()) return;
-    std::size_t newlines = std::count(value.begin(), value.end(), '\n');
-    std::size_t pos = 0;
-    int l = 1;
-    while (l < n.line && pos < text_.size()) {  // the scalar's first line
-      std::size_t nl = text_.find('\n', pos);
-      if (nl == std::string_view::npos) return;
-      pos = nl + 1;
-      ++l;
-    }
-    // Folded scalars hide their line breaks: look a few lines further.
-    for (std::size_t i = 0; i <= 2 * newlines + 8 && pos < text_.size();
-         ++i, ++l) {
-      std::size_t nl = text_.find('\n', pos);
-      std::string_view src = text_.substr(pos, nl == std::string_view::npos
-                                                   ? std::string_view::npos
-                                                   : nl - pos);
-      if (std::size_t at = src.find(frag); at != std::string_view::npos) {
-        *line = l;
-        *column = static_cast<int>(at) + 1;
-        return;
-      }
-      if (nl == std::string_view::npos) return;
-      pos = nl + 1;
-    }
-  }
-
   // The leak detector runs over every scalar, keys included, first: later
   // messages consult leaked_ so they never quote a secret.
-  void ScanLeaks(const YamlNode& n) {
-    switch (n.kind) {
-      case Kind::kNull:
-        return;
-      case Kind::kScalar:
-        if (auto m = DetectSecret(n.value)) {
-          leaked_.insert(&n);
-          // Point at the match itself: where a single-line scalar puts it,
-          // when the source there really holds it; otherwise (blocks,
-          // folded or escaped scalars) by finding it in the source.
-          int line = n.line;
-          int column =
-              n.column + (n.quoted ? 1 : 0) + static_cast<int>(m->offset);
-          if (!SourceHasMatchAt(n, *m, line, column)) {
-            column = n.column;
-            LocateInSource(n, *m, &line, &column);
-          }
-          Add(line, column, LintRule::kSecretValue,
-              "this looks like a secret value (" + m->kind +
-                  "); the inventory holds metadata only: move the value to "
-                  "Secrets Manager, "
-                  "rotate it, and remove it from Git history");
-        }
-        return;
-      case Kind::kSequence:
-        for (const YamlNode& i : n.items) ScanLeaks(i);
-        return;
-      case Kind::kMapping:
-        for (const auto& [k, v] : n.entries) {
-          ScanLeaks(k);
-          ScanLeaks(v);
-        }
-        return;
+  void ScanLeaks(const YamlNode& root) {
+    for (const LeakSite& site : FindLeakSites(root, text_)) {
+      MarkLeaked(*site.node);
+      Add(site.line, site.column, LintRule::kSecretValue,
+          "this looks like a secret value (" + site.kind +
+              "); the inventory holds metadata only: move the value to "
+              "Secrets Manager, "
+              "rotate it, and remove it from Git history");
     }
-  }
-
-  // Reads a mapping's fields: reports non-scalar keys, duplicates, value
-  // fields and unknown fields (with a hint). Returns the first occurrences.
-  Fields ReadFields(const YamlNode& map,
-                    const std::vector<std::string_view>& allowed,
-                    std::string_view where, bool value_keys) {
-    Fields fields;
-    for (const auto& [k, v] : map.entries) {
-      if (k.kind != Kind::kScalar) {
-        Add(k, LintRule::kSchemaType,
-            "keys in " + std::string(where) + " must be plain strings, got " +
-                std::string(KindNoun(k)));
-        continue;
-      }
-      if (Leaked(k)) continue;
-      auto [it, inserted] = fields.try_emplace(k.value, FieldRef{&k, &v});
-      if (!inserted) {
-        Add(k, LintRule::kDuplicateKey,
-            "key " + Echo(k) + " is repeated in " + std::string(where) +
-                " (first at line " + std::to_string(it->second.key->line) +
-                "); YAML would silently keep one");
-        continue;
-      }
-      if (std::find(allowed.begin(), allowed.end(), k.value) != allowed.end())
-        continue;
-      fields.erase(it);
-      std::string lower;
-      for (char c : k.value)
-        lower.push_back(static_cast<char>(std::tolower(c)));
-      if (value_keys && std::find(kValueKeys.begin(), kValueKeys.end(),
-                                  lower) != kValueKeys.end()) {
-        Add(k, LintRule::kValueField,
-            "field " + Echo(k) +
-                " would hold a secret value; the inventory never holds values "
-                "(list key names "
-                "under 'properties' and store values in Secrets Manager)");
-        continue;
-      }
-      std::string hint = ClosestMatch(k.value, allowed);
-      std::string list;
-      for (std::string_view a : allowed)
-        list += (list.empty() ? "" : ", ") + std::string(a);
-      Add(k, LintRule::kUnknownField,
-          "unknown field " + Echo(k) + " in " + std::string(where) +
-              (hint.empty() ? " (allowed: " + list + ")"
-                            : "; did you mean '" + hint + "'?"));
-    }
-    return fields;
-  }
-
-  bool Require(Fields& f, const std::string& field, const YamlNode& parent,
-               std::string_view where, std::string_view why) {
-    if (f.count(field) != 0) return true;
-    Add(parent, LintRule::kMissingField,
-        "missing required field '" + field + "' in " + std::string(where) +
-            (why.empty() ? "" : " " + std::string(why)));
-    return false;
-  }
-
-  // A string field's value; reports non-scalars. `required` also reports
-  // empty values.
-  std::string ReadString(const Fields& f, const std::string& field,
-                         std::string_view where, bool required,
-                         std::map<std::string, Position>* positions,
-                         const std::string& pos_prefix = "") {
-    auto it = f.find(field);
-    if (it == f.end()) return "";
-    const YamlNode& v = *it->second.value;
-    if (positions != nullptr)
-      (*positions)[pos_prefix + field] = {v.line, v.column};
-    if (v.kind == Kind::kNull || (v.kind == Kind::kScalar && v.value.empty())) {
-      if (required) {
-        Add(v.kind == Kind::kNull ? *it->second.key : v, LintRule::kEmptyField,
-            "'" + field + "' in " + std::string(where) + " must not be empty");
-      }
-      return "";
-    }
-    if (v.kind != Kind::kScalar) {
-      Add(v, LintRule::kSchemaType,
-          "'" + field + "' in " + std::string(where) +
-              " must be a string, got " + std::string(KindNoun(v)));
-      return "";
-    }
-    return v.value;
   }
 
   void DecodeVersion(const Fields& f, const YamlNode& root) {
@@ -735,87 +526,13 @@ class Decoder {
     const YamlNode* consumers;
   };
 
-  std::string_view path_;
   std::string_view text_;  // the whole file, to locate matches in blocks
   const ParseOptions& options_;
   ParsedInventory out_;
-  std::set<const YamlNode*> leaked_;
   std::vector<Pending> pending_;
 };
 
 }  // namespace
-
-std::string_view RotationStatusName(RotationStatus status) {
-  switch (status) {
-    case RotationStatus::kNone:
-      return "none";
-    case RotationStatus::kManual:
-      return "manual";
-    case RotationStatus::kAutomatic:
-      return "automatic";
-    case RotationStatus::kUnset:
-      break;
-  }
-  return "";
-}
-
-std::optional<RotationStatus> ParseRotationStatus(std::string_view text) {
-  for (RotationStatus s : {RotationStatus::kNone, RotationStatus::kManual,
-                           RotationStatus::kAutomatic}) {
-    if (text == RotationStatusName(s)) return s;
-  }
-  return std::nullopt;
-}
-
-const std::vector<std::string_view>& ConventionalPropertyKeys() {
-  static const auto* const kKeys = new std::vector<std::string_view>{
-      "username", "password", "host", "port", "token"};
-  return *kKeys;
-}
-
-std::string Finding::ToString() const {
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column) +
-         ": " + std::string(RuleId(rule)) + ": " +
-         (severity == Severity::kWarning ? "warning: " : "") + message;
-}
-
-bool ParsedInventory::HasErrors() const { return ErrorCount() > 0; }
-
-std::size_t ParsedInventory::ErrorCount() const {
-  return static_cast<std::size_t>(std::count_if(
-      findings.begin(), findings.end(),
-      [](const Finding& f) { return f.severity == Severity::kError; }));
-}
-
-std::size_t ParsedInventory::WarningCount() const {
-  return findings.size() - ErrorCount();
-}
-
-const Application* Inventory::FindApplication(std::string_view name) const {
-  for (const Application& a : applications) {
-    if (a.name == name) return &a;
-  }
-  return nullptr;
-}
-
-const Secret* Inventory::FindSecret(std::string_view name) const {
-  for (const Secret& s : secrets) {
-    if (s.name == name) return &s;
-  }
-  return nullptr;
-}
-
-std::vector<const Secret*> Inventory::SecretsForApp(
-    std::string_view app) const {
-  std::vector<const Secret*> out;
-  for (const Secret& s : secrets) {
-    if (std::find(s.consumers.begin(), s.consumers.end(), app) !=
-        s.consumers.end()) {
-      out.push_back(&s);
-    }
-  }
-  return out;
-}
 
 StatusOr<ParsedInventory> ParseInventory(std::string_view text,
                                          std::string_view path,
@@ -834,20 +551,6 @@ StatusOr<ParsedInventory> ParseInventory(std::string_view text,
         std::string(KindNoun(root)));
   }
   return Decoder(path, text, options).Run(root);
-}
-
-StatusOr<ParsedInventory> LoadInventory(const std::string& path,
-                                        const FileSystem& fs,
-                                        const ParseOptions& options) {
-  FileInfo info = fs.Stat(path);
-  if (info.exists &&
-      static_cast<std::uint64_t>(info.size) > options.max_bytes) {
-    return InvalidArgumentError(
-        path + ":1:1: input-too-large: file is " + std::to_string(info.size) +
-        " bytes; the limit is " + std::to_string(options.max_bytes) + " bytes");
-  }
-  KW_ASSIGN_OR_RETURN(std::string text, fs.ReadFile(path));
-  return ParseInventory(text, path, options);
 }
 
 }  // namespace keyward::inventory
