@@ -5,18 +5,17 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <initializer_list>
-#include <map>
 
-#include "core/text.h"
+#include "aws/sigv4_canonical.h"
 
 namespace keyward::aws {
 namespace {
 
-constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+using sigv4_internal::AppendCanonicalRequest;
+using sigv4_internal::kAlgorithm;
+
 // SHA-256 of the empty payload.
 constexpr char kEmptySha256[] =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -118,305 +117,6 @@ SigningKey Hmac(const unsigned char* key, std::size_t key_len,
 SigningKey Hmac(const unsigned char* key, std::size_t key_len,
                 std::string_view data) {
   return Hmac(key, key_len, {data});
-}
-
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-void UriEncode(std::string_view in, bool keep_slash, std::string& out) {
-  for (unsigned char c : in) {
-    if (IsUnreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back("0123456789ABCDEF"[c >> 4]);
-      out.push_back("0123456789ABCDEF"[c & 0xf]);
-    }
-  }
-}
-
-std::string UriDecode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() &&
-        std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      out.push_back(static_cast<char>(
-          std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
-}
-
-// RFC 3986 remove_dot_segments plus collapsing of empty segments.
-std::string NormalizePath(std::string_view path) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    std::size_t slash = path.find('/', start);
-    std::size_t end = slash == std::string_view::npos ? path.size() : slash;
-    std::string_view seg = path.substr(start, end - start);
-    if (seg == "..") {
-      if (!out.empty()) out.pop_back();
-    } else if (!seg.empty() && seg != ".") {
-      out.push_back(seg);
-    }
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  std::string result = "/";
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (i > 0) result += '/';
-    result += out[i];
-  }
-  bool trailing =
-      path.size() > 1 &&
-      (path.back() == '/' || path.ends_with("/.") || path.ends_with("/.."));
-  if (trailing && result.size() > 1) result += '/';
-  return result;
-}
-
-std::string CanonicalQuery(std::string_view query) {
-  if (query.empty()) return "";
-  std::vector<std::pair<std::string, std::string>> params;
-  std::size_t start = 0;
-  while (start <= query.size()) {
-    std::size_t amp = query.find('&', start);
-    std::size_t end = amp == std::string_view::npos ? query.size() : amp;
-    std::string_view kv = query.substr(start, end - start);
-    if (!kv.empty()) {
-      std::size_t eq = kv.find('=');
-      std::string k, v;
-      UriEncode(UriDecode(kv.substr(0, eq)), false, k);
-      if (eq != std::string_view::npos)
-        UriEncode(UriDecode(kv.substr(eq + 1)), false, v);
-      params.emplace_back(std::move(k), std::move(v));
-    }
-    if (amp == std::string_view::npos) break;
-    start = amp + 1;
-  }
-  std::sort(params.begin(), params.end());
-  std::string out;
-  for (const auto& [k, v] : params) {
-    if (!out.empty()) out += '&';
-    out += k;
-    out += '=';
-    out += v;
-  }
-  return out;
-}
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// Appends `v` trimmed, with runs of whitespace (including folded lines)
-// collapsed to one space.
-void AppendCanonicalHeaderValue(std::string_view v, std::string& out) {
-  bool clean = v.empty() || (!IsSpace(v.front()) && !IsSpace(v.back()));
-  for (std::size_t i = 0; clean && i < v.size(); ++i) {
-    if (static_cast<unsigned char>(v[i]) > ' ') continue;  // the common case
-    if (IsSpace(v[i]) && (v[i] != ' ' || IsSpace(v[i + 1]))) clean = false;
-  }
-  if (clean) {
-    out += v;
-    return;
-  }
-  bool in_space = false, any = false;
-  for (char c : v) {
-    if (IsSpace(c)) {
-      in_space = true;
-      continue;
-    }
-    if (in_space && any) out += ' ';
-    in_space = false;
-    any = true;
-    out += c;
-  }
-}
-
-char LowerAscii(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
-// Byte order of the lowercased names.
-int ICompare(std::string_view a, std::string_view b) {
-  std::size_t n = std::min(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    auto x = static_cast<unsigned char>(LowerAscii(a[i]));
-    auto y = static_cast<unsigned char>(LowerAscii(b[i]));
-    if (x != y) return x < y ? -1 : 1;
-  }
-  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
-}
-
-// The parts of a URL the canonical request needs, as views (ParseUrl's rules,
-// without its allocations). False when malformed (ParseUrl says why).
-struct UrlView {
-  std::string_view authority, path, query;
-};
-// Plain loops: the string_view searches call memchr per character for
-// find_first_of, which costs more than these short URLs.
-bool SplitUrl(std::string_view url, UrlView* out) {
-  std::size_t sep = std::string_view::npos;
-  if (url.starts_with("https://")) {
-    sep = 5;
-  } else if (url.starts_with("http://")) {
-    sep = 4;
-  } else {
-    sep = url.find("://");
-    if (sep == std::string_view::npos || sep == 0) return false;
-    std::string_view scheme = url.substr(0, sep);
-    if (!IEquals(scheme, "http") && !IEquals(scheme, "https")) return false;
-  }
-  std::string_view rest = url.substr(sep + 3);
-  std::size_t path_start = 0;
-  std::size_t colon = std::string_view::npos, bracket = std::string_view::npos;
-  for (; path_start < rest.size(); ++path_start) {
-    char c = rest[path_start];
-    if (c == '/' || c == '?') break;
-    if (c == '@') return false;
-    if (c == ':') colon = path_start;
-    if (c == ']') bracket = path_start;
-  }
-  std::string_view authority = rest.substr(0, path_start);
-  std::string_view tail = rest.substr(path_start);
-  if (authority.empty()) return false;
-  if (colon != std::string_view::npos &&
-      (bracket == std::string_view::npos || colon > bracket)) {
-    std::string_view port = authority.substr(colon + 1);
-    if (port.empty() || port.size() > 5) return false;
-    int n = 0;
-    for (char c : port) {
-      if (c < '0' || c > '9') return false;
-      n = n * 10 + (c - '0');
-    }
-    if (n > 65535) return false;
-  }
-  out->authority = authority;
-  std::size_t q = 0;
-  while (q < tail.size() && tail[q] != '?') ++q;
-  if (q == tail.size()) q = std::string_view::npos;
-  out->path = tail.substr(0, q);
-  if (out->path.empty()) out->path = "/";
-  out->query =
-      q == std::string_view::npos ? std::string_view() : tail.substr(q + 1);
-  return true;
-}
-
-// True when NormalizePath(path) == path (the common case: no dot segments,
-// no empty segments).
-bool IsNormalPath(std::string_view path) {
-  if (path.empty() || path.front() != '/') return false;
-  std::size_t start = 1;
-  while (start < path.size()) {
-    std::size_t slash = path.find('/', start);
-    std::size_t end = slash == std::string_view::npos ? path.size() : slash;
-    std::string_view seg = path.substr(start, end - start);
-    if (seg.empty() || seg == "." || seg == "..") return false;
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return true;
-}
-
-// Step 1 into `t` and `signed_headers` (appended). The headers are sorted in
-// place of a std::map by a stable insertion sort of views (few headers).
-Status AppendCanonicalRequest(const HttpRequest& request, bool normalize_path,
-                              std::string_view payload_hash,
-                              const std::vector<std::string>* only_headers,
-                              std::string& t, std::string& signed_headers) {
-  UrlView url;
-  if (!SplitUrl(request.url, &url)) {
-    StatusOr<Url> parsed = ParseUrl(request.url);
-    if (!parsed.ok()) return parsed.status();
-    return InvalidArgumentError("malformed URL");
-  }
-  auto wanted = [only_headers](std::string_view name) {
-    if (only_headers == nullptr) return true;
-    for (const std::string& h : *only_headers) {
-      if (IEquals(name, h)) return true;
-    }
-    return false;
-  };
-  struct Ref {
-    std::string_view name, value;
-  };
-  constexpr std::size_t kInline = 16;
-  Ref inline_refs[kInline];
-  std::vector<Ref> heap_refs;
-  Ref* refs = inline_refs;
-  if (request.headers.size() + 1 > kInline) {
-    heap_refs.resize(request.headers.size() + 1);
-    refs = heap_refs.data();
-  }
-  std::size_t n = 0;
-  bool have_host = false;
-  for (const auto& [name, value] : request.headers) {
-    if (!wanted(name)) continue;
-    if (IEquals(name, "host")) have_host = true;
-    // Stable insertion sort by lowercased name.
-    std::size_t i = n++;
-    while (i > 0 && ICompare(refs[i - 1].name, name) > 0) {
-      refs[i] = refs[i - 1];
-      --i;
-    }
-    refs[i] = Ref{name, value};
-  }
-  if (!have_host && wanted("host")) {
-    std::size_t i = n++;
-    while (i > 0 && ICompare(refs[i - 1].name, "host") > 0) {
-      refs[i] = refs[i - 1];
-      --i;
-    }
-    refs[i] = Ref{"host", url.authority};
-  }
-
-  t += request.method;
-  t += '\n';
-  if (!normalize_path || IsNormalPath(url.path)) {
-    UriEncode(url.path, true, t);
-  } else {
-    UriEncode(NormalizePath(url.path), true, t);
-  }
-  t += '\n';
-  if (!url.query.empty()) t += CanonicalQuery(url.query);
-  t += '\n';
-  std::size_t signed_start = signed_headers.size();
-  for (std::size_t i = 0; i < n;) {
-    std::size_t name_at = t.size();
-    t += refs[i].name;
-    for (std::size_t k = name_at; k < t.size(); ++k) t[k] = LowerAscii(t[k]);
-    std::string_view lower(t.data() + name_at, refs[i].name.size());
-    if (signed_headers.size() > signed_start) signed_headers += ';';
-    signed_headers += lower;
-    t += ':';
-    AppendCanonicalHeaderValue(refs[i].value, t);
-    std::size_t j = i + 1;
-    for (; j < n && IEquals(refs[j].name, refs[i].name); ++j) {
-      t += ',';
-      AppendCanonicalHeaderValue(refs[j].value, t);
-    }
-    t += '\n';
-    i = j;
-  }
-  t += '\n';
-  t.append(signed_headers, signed_start);
-  t += '\n';
-  t += payload_hash;
-  return OkStatus();
 }
 
 // 1700000000 s -> "20231114T221320Z" (16 characters, no terminator), without
@@ -635,80 +335,67 @@ SigningKeyCache::HmacState SigningKeyCache::GetState(const Credentials& creds,
       .state;
 }
 
-Status SignRequest(HttpRequest& request, const Credentials& creds,
-                   const SigningParams& params, SigningKeyCache* cache) {
-  if (creds.access_key_id.empty() || creds.secret_access_key.empty()) {
-    return InvalidArgumentError(
-        "cannot sign: credentials have no access key id or secret key");
-  }
-  char amz_date_buf[16];
-  FormatAmzDateInto(params.time, amz_date_buf);
-  const std::string_view amz_date(amz_date_buf, sizeof(amz_date_buf));
-  request.headers.reserve(request.headers.size() + 4);
-  request.SetHeader("X-Amz-Date", std::string(amz_date));
-  bool token = !creds.session_token.empty();
-  if (token && !params.omit_session_token) {
-    request.SetHeader("X-Amz-Security-Token",
-                      std::string(creds.session_token.Reveal()));
-  }
-  char payload_hash_buf[64];
-  if (request.body.empty()) {
-    std::memcpy(payload_hash_buf, kEmptySha256, 64);
-  } else {
-    unsigned char digest[32];
-    Sha256Parts({std::string_view(request.body.data(), request.body.size())},
-                digest);
-    HexInto(digest, sizeof(digest), payload_hash_buf);
-  }
-  const std::string_view payload_hash(payload_hash_buf,
-                                      sizeof(payload_hash_buf));
-  if (params.sign_body_header)
-    request.SetHeader("x-amz-content-sha256", std::string(payload_hash));
+namespace {
 
-  // Steps 1 and 2, streamed: the canonical request is hashed as built, and
-  // the string to sign is fed to the HMAC in parts.
-  char canonical_hash[64];
-  std::string signed_headers;
-  signed_headers.reserve(64);
-  {
-    std::string canonical;
-    canonical.reserve(512);
-    KW_RETURN_IF_ERROR(AppendCanonicalRequest(request, params.normalize_path,
-                                              payload_hash, nullptr, canonical,
-                                              signed_headers));
-    unsigned char digest[32];
-    Sha256Parts({canonical}, digest);
-    HexInto(digest, sizeof(digest), canonical_hash);
-    // It may contain X-Amz-Security-Token.
-    Wipe(canonical.data(), canonical.size());
+// Hex SHA-256 of the body (64 characters, no terminator).
+void PayloadHashInto(const HttpRequest& request, char out[64]) {
+  if (request.body.empty()) {
+    std::memcpy(out, kEmptySha256, 64);
+    return;
   }
+  unsigned char digest[32];
+  Sha256Parts({std::string_view(request.body.data(), request.body.size())},
+              digest);
+  HexInto(digest, sizeof(digest), out);
+}
+
+// Step 1, streamed: the hex hash of the canonical request (64 characters)
+// into `out`, its signed header list into `signed_headers`.
+Status HashCanonicalRequest(const HttpRequest& request,
+                            const SigningParams& params,
+                            std::string_view payload_hash,
+                            std::string& signed_headers, char out[64]) {
+  std::string canonical;
+  canonical.reserve(512);
+  KW_RETURN_IF_ERROR(AppendCanonicalRequest(request, params.normalize_path,
+                                            payload_hash, nullptr, canonical,
+                                            signed_headers));
+  unsigned char digest[32];
+  Sha256Parts({canonical}, digest);
+  HexInto(digest, sizeof(digest), out);
+  // It may contain X-Amz-Security-Token.
+  Wipe(canonical.data(), canonical.size());
+  return OkStatus();
+}
+
+// Steps 2 and 3: the string to sign is fed to the HMAC in parts, from the
+// cache's prepared state when there is one, else with a derived key.
+SigningKey SignStringToSign(const Credentials& creds,
+                            const SigningParams& params,
+                            std::string_view amz_date,
+                            std::string_view canonical_hash,
+                            const SigningKeyCache::HmacState* state) {
   const std::string_view date = amz_date.substr(0, 8);
   const std::initializer_list<std::string_view> string_to_sign = {
-      kAlgorithm,
-      "\n",
-      amz_date,
-      "\n",
-      date,
-      "/",
-      params.region,
-      "/",
-      params.service,
-      "/aws4_request\n",
-      std::string_view(canonical_hash, 64)};
-  SigningKey mac;
-  if (cache != nullptr) {
-    mac = HmacFromState(
-        cache->GetState(creds, date, params.region, params.service),
-        string_to_sign);
-  } else {
-    SigningKey key = DeriveSigningKey(creds.secret_access_key, date,
-                                      params.region, params.service);
-    mac = Hmac(key.data(), key.size(), string_to_sign);
-    Wipe(key.data(), key.size());
-  }
+      kAlgorithm,    "\n",          amz_date, "\n",           date,
+      "/",           params.region, "/",      params.service, "/aws4_request\n",
+      canonical_hash};
+  if (state != nullptr) return HmacFromState(*state, string_to_sign);
+  SigningKey key = DeriveSigningKey(creds.secret_access_key, date,
+                                    params.region, params.service);
+  SigningKey mac = Hmac(key.data(), key.size(), string_to_sign);
+  Wipe(key.data(), key.size());
+  return mac;
+}
+
+// Step 4: `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
+std::string AuthorizationHeader(const Credentials& creds,
+                                const SigningParams& params,
+                                std::string_view date,
+                                std::string_view signed_headers,
+                                const SigningKey& mac) {
   char signature[64];
   HexInto(mac.data(), mac.size(), signature);
-
   std::string authz;
   authz.reserve(kAlgorithm.size() + 12 + creds.access_key_id.size() + 1 + 8 +
                 params.region.size() + params.service.size() + 16 + 16 +
@@ -726,118 +413,56 @@ Status SignRequest(HttpRequest& request, const Credentials& creds,
   authz += signed_headers;
   authz += ", Signature=";
   authz.append(signature, sizeof(signature));
+  return authz;
+}
+
+}  // namespace
+
+Status SignRequest(HttpRequest& request, const Credentials& creds,
+                   const SigningParams& params, SigningKeyCache* cache) {
+  if (creds.access_key_id.empty() || creds.secret_access_key.empty()) {
+    return InvalidArgumentError(
+        "cannot sign: credentials have no access key id or secret key");
+  }
+  char amz_date_buf[16];
+  FormatAmzDateInto(params.time, amz_date_buf);
+  const std::string_view amz_date(amz_date_buf, sizeof(amz_date_buf));
+  request.headers.reserve(request.headers.size() + 4);
+  request.SetHeader("X-Amz-Date", std::string(amz_date));
+  bool token = !creds.session_token.empty();
+  if (token && !params.omit_session_token) {
+    request.SetHeader("X-Amz-Security-Token",
+                      std::string(creds.session_token.Reveal()));
+  }
+  char payload_hash_buf[64];
+  PayloadHashInto(request, payload_hash_buf);
+  const std::string_view payload_hash(payload_hash_buf,
+                                      sizeof(payload_hash_buf));
+  if (params.sign_body_header)
+    request.SetHeader("x-amz-content-sha256", std::string(payload_hash));
+
+  char canonical_hash[64];
+  std::string signed_headers;
+  signed_headers.reserve(64);
+  KW_RETURN_IF_ERROR(HashCanonicalRequest(request, params, payload_hash,
+                                          signed_headers, canonical_hash));
+  const std::string_view date = amz_date.substr(0, 8);
+  const std::string_view hash(canonical_hash, sizeof(canonical_hash));
+  SigningKey mac;
+  if (cache != nullptr) {
+    SigningKeyCache::HmacState state =
+        cache->GetState(creds, date, params.region, params.service);
+    mac = SignStringToSign(creds, params, amz_date, hash, &state);
+  } else {
+    mac = SignStringToSign(creds, params, amz_date, hash, nullptr);
+  }
+  std::string authz =
+      AuthorizationHeader(creds, params, date, signed_headers, mac);
   if (token && params.omit_session_token) {
     request.SetHeader("X-Amz-Security-Token",
                       std::string(creds.session_token.Reveal()));
   }
   request.SetHeader("Authorization", std::move(authz));
-  return OkStatus();
-}
-
-StatusOr<ParsedAuthorization> ParseAuthorization(std::string_view header) {
-  auto bad = [](std::string why) {
-    return Status(StatusCode::kInvalidArgument,
-                  "malformed Authorization header: " + why,
-                  "IncompleteSignatureException");
-  };
-  if (!header.starts_with(kAlgorithm) || header.size() <= kAlgorithm.size() ||
-      header[kAlgorithm.size()] != ' ') {
-    return bad(
-        "expected 'AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., "
-        "Signature=...'");
-  }
-  ParsedAuthorization out;
-  std::string_view rest = header.substr(kAlgorithm.size() + 1);
-  bool have_cred = false, have_signed = false, have_sig = false;
-  while (!rest.empty()) {
-    while (!rest.empty() && (rest.front() == ' ' || rest.front() == ','))
-      rest.remove_prefix(1);
-    std::size_t comma = rest.find(',');
-    std::string_view part = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view()
-                                           : rest.substr(comma + 1);
-    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
-    if (part.empty()) continue;
-    std::size_t eq = part.find('=');
-    if (eq == std::string_view::npos) return bad("component without '='");
-    std::string_view k = part.substr(0, eq), v = part.substr(eq + 1);
-    if (k == "Credential") {
-      // AKID/20150830/us-east-1/service/aws4_request
-      std::vector<std::string_view> f;
-      std::size_t s = 0;
-      while (true) {
-        std::size_t sl = v.find('/', s);
-        f.push_back(
-            v.substr(s, sl == std::string_view::npos ? v.npos : sl - s));
-        if (sl == std::string_view::npos) break;
-        s = sl + 1;
-      }
-      if (f.size() != 5 || f[4] != "aws4_request" || f[1].size() != 8 ||
-          f[0].empty()) {
-        return bad(
-            "Credential must be AKID/YYYYMMDD/region/service/aws4_request");
-      }
-      out.access_key_id = std::string(f[0]);
-      out.date = std::string(f[1]);
-      out.region = std::string(f[2]);
-      out.service = std::string(f[3]);
-      have_cred = true;
-    } else if (k == "SignedHeaders") {
-      std::size_t s = 0;
-      while (s <= v.size()) {
-        std::size_t semi = v.find(';', s);
-        std::string_view h =
-            v.substr(s, semi == std::string_view::npos ? v.npos : semi - s);
-        if (!h.empty()) out.signed_headers.push_back(text::AsciiLower(h));
-        if (semi == std::string_view::npos) break;
-        s = semi + 1;
-      }
-      have_signed = !out.signed_headers.empty();
-    } else if (k == "Signature") {
-      out.signature = std::string(v);
-      have_sig = out.signature.size() == 64;
-    }
-  }
-  if (!have_cred) return bad("missing Credential");
-  if (!have_signed) return bad("missing SignedHeaders");
-  if (!have_sig) return bad("missing or malformed Signature");
-  return out;
-}
-
-Status VerifySignature(const HttpRequest& request,
-                       const ParsedAuthorization& auth,
-                       const SecretValue& secret, std::string_view amz_date,
-                       bool normalize_path, SigningKeyCache* cache) {
-  std::string payload_hash;
-  if (auto h = request.Header("x-amz-content-sha256");
-      h && *h != "UNSIGNED-PAYLOAD") {
-    payload_hash = std::string(*h);
-  } else {
-    payload_hash =
-        HexSha256(std::string_view(request.body.data(), request.body.size()));
-  }
-  KW_ASSIGN_OR_RETURN(
-      CanonicalRequest canonical,
-      BuildCanonicalRequest(request, normalize_path, payload_hash,
-                            &auth.signed_headers));
-  std::string scope = CredentialScope(auth.date, auth.region, auth.service);
-  std::string to_sign = BuildStringToSign(amz_date, scope, canonical.text);
-  SigningKey key =
-      cache != nullptr
-          ? cache->Get(auth.access_key_id, secret, auth.date, auth.region,
-                       auth.service)
-          : DeriveSigningKey(secret, auth.date, auth.region, auth.service);
-  std::string expected = ComputeSignature(key, to_sign);
-  OPENSSL_cleanse(key.data(), key.size());
-  if (expected.size() != auth.signature.size() ||
-      CRYPTO_memcmp(expected.data(), auth.signature.data(), expected.size()) !=
-          0) {
-    return Status(
-        StatusCode::kUnauthenticated,
-        "The request signature we calculated does not match the signature you "
-        "provided. Check your AWS Secret Access Key and signing method.",
-        "SignatureDoesNotMatch");
-  }
   return OkStatus();
 }
 
