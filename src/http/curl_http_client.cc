@@ -145,8 +145,8 @@ class CurlHttpClient : public HttpClient {
     }
   }
 
-  StatusOr<HttpResponse> Perform(CURL* h, const HttpRequest& request) {
-    curl_easy_reset(h);
+  // Everything but the method, headers and body; `h` was reset.
+  void SetTransportOptions(CURL* h, const HttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_SHARE, share_);
     curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -162,35 +162,35 @@ class CurlHttpClient : public HttpClient {
     if (!options_.ca_bundle.empty())
       curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_bundle.c_str());
     // Proxies: curl reads HTTPS_PROXY/https_proxy/HTTP_PROXY/NO_PROXY itself.
+  }
 
+  // The request's headers as curl's list (the caller frees it); our copies
+  // of each line are wiped, as they may carry a session token.
+  static struct curl_slist* HeaderList(const HttpRequest& request) {
     struct curl_slist* headers = nullptr;
     for (const auto& [k, v] : request.headers) {
       std::string line = k + ": " + v;
       headers = curl_slist_append(headers, line.c_str());
-      SecureWipe(line.data(), line.size());  // may carry a session token
+      SecureWipe(line.data(), line.size());
     }
-    headers =
-        curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    // No 100-continue round trip.
+    return curl_slist_append(headers, "Expect:");
+  }
 
-    BodyReader reader{&request.body};
+  // The method and, for POST/PUT, the body streamed from `reader` (which
+  // libcurl may rewind to send it again on a fresh connection).
+  static void SetMethodAndBody(CURL* h, const HttpRequest& request,
+                               BodyReader* reader) {
     if (request.method == "POST" || request.method == "PUT") {
-      if (request.method == "POST") {
-        curl_easy_setopt(h, CURLOPT_POST, 1L);
-      } else {
-        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-      }
+      const bool post = request.method == "POST";
+      curl_easy_setopt(h, post ? CURLOPT_POST : CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(h, CURLOPT_READFUNCTION, &ReadBody);
-      curl_easy_setopt(h, CURLOPT_READDATA, &reader);
+      curl_easy_setopt(h, CURLOPT_READDATA, reader);
       curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &SeekBody);
-      curl_easy_setopt(h, CURLOPT_SEEKDATA, &reader);
-      if (request.method == "POST") {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(request.body.size()));
-      } else {
-        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-                         static_cast<curl_off_t>(request.body.size()));
-      }
+      curl_easy_setopt(h, CURLOPT_SEEKDATA, reader);
+      curl_easy_setopt(
+          h, post ? CURLOPT_POSTFIELDSIZE_LARGE : CURLOPT_INFILESIZE_LARGE,
+          static_cast<curl_off_t>(request.body.size()));
     } else if (request.method == "HEAD") {
       curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (request.method != "GET") {
@@ -201,6 +201,15 @@ class CurlHttpClient : public HttpClient {
                          static_cast<curl_off_t>(request.body.size()));
       }
     }
+  }
+
+  StatusOr<HttpResponse> Perform(CURL* h, const HttpRequest& request) {
+    curl_easy_reset(h);
+    SetTransportOptions(h, request);
+    struct curl_slist* headers = HeaderList(request);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    BodyReader reader{&request.body};
+    SetMethodAndBody(h, request, &reader);
 
     HttpResponse response;
     Sink sink{&response, options_.max_response_bytes};
