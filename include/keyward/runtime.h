@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "keyward/env.h"
@@ -42,6 +43,9 @@ class Random {
   std::uint64_t Uniform(std::uint64_t bound) const;
   // A uniformly distributed double in [0, 1) (53 random bits): jitter.
   double Unit() const;
+  // `n` characters drawn uniformly from `alphabet` (generated access keys,
+  // session credentials).
+  std::string String(std::size_t n, std::string_view alphabet) const;
   static const Random& Real();
 };
 

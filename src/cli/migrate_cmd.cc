@@ -76,6 +76,21 @@ StatusOr<std::unique_ptr<vault::VaultKv2Client>> MakeVault(
   return vault::VaultKv2Client::Create(std::move(config));
 }
 
+// A per-secret table: SECRET, `result_header` (what `result_of` says of
+// the item), VAULT-VERSION ("-" for none), DETAIL.
+template <typename Items, typename ResultOf>
+void PrintSecretTable(std::ostream& out, std::string_view result_header,
+                      const Items& items, ResultOf result_of) {
+  std::vector<std::vector<std::string>> rows = {
+      {"SECRET", std::string(result_header), "VAULT-VERSION", "DETAIL"}};
+  for (const auto& x : items) {
+    rows.push_back({x.name, std::string(result_of(x)),
+                    x.vault_version ? std::to_string(x.vault_version) : "-",
+                    x.detail});
+  }
+  PrintTable(out, rows);
+}
+
 void PrintCopyReport(Cli& cli, const migrate::CopyReport& r, bool dry_run) {
   std::map<std::string, int> counts;
   for (const auto& x : r.results)
@@ -97,14 +112,9 @@ void PrintCopyReport(Cli& cli, const migrate::CopyReport& r, bool dry_run) {
     cli.out() << out.dump(2) << "\n";
     return;
   }
-  std::vector<std::vector<std::string>> rows = {
-      {"SECRET", "RESULT", "VAULT-VERSION", "DETAIL"}};
-  for (const auto& x : r.results) {
-    rows.push_back({x.name, std::string(migrate::CopyOutcomeName(x.outcome)),
-                    x.vault_version ? std::to_string(x.vault_version) : "-",
-                    x.detail});
-  }
-  PrintTable(cli.out(), rows);
+  PrintSecretTable(cli.out(), "RESULT", r.results, [](const auto& x) {
+    return migrate::CopyOutcomeName(x.outcome);
+  });
   std::string summary;
   for (const auto& [k, n] : counts)
     summary += (summary.empty() ? "" : ", ") + std::to_string(n) + " " + k;
@@ -166,14 +176,9 @@ void PrintStatus(Cli& cli, const migrate::LocationReport& loc,
     cli.out() << out.dump(2) << "\n";
     return;
   }
-  std::vector<std::vector<std::string>> rows = {
-      {"SECRET", "LOCATION", "VAULT-VERSION", "DETAIL"}};
-  for (const auto& s : loc.secrets) {
-    rows.push_back({s.name, std::string(migrate::LocationName(s.location)),
-                    s.vault_version ? std::to_string(s.vault_version) : "-",
-                    s.detail});
-  }
-  PrintTable(cli.out(), rows);
+  PrintSecretTable(cli.out(), "LOCATION", loc.secrets, [](const auto& s) {
+    return migrate::LocationName(s.location);
+  });
   cli.out() << "\n";
   std::vector<std::vector<std::string>> checks = {
       {"CHECK", "RESULT", "EVIDENCE"}};

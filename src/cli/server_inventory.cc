@@ -12,15 +12,12 @@
 
 #include "keyward/iam/policy.h"
 #include "keyward/secret_value.h"
+#include "keyward/server/auth.h"
 #include "keyward/server/principals.h"
 #include "server/sts_service.h"
 
 namespace keyward::cli {
 namespace {
-
-constexpr std::string_view kIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-constexpr std::string_view kSecretAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 StatusOr<std::string> ReadIfExists(const FileSystem& fs,
                                    const std::string& path, bool* exists) {
@@ -33,19 +30,11 @@ StatusOr<std::string> ReadIfExists(const FileSystem& fs,
 
 }  // namespace
 
-std::string RandomKeyChars(const Random& random, std::size_t n,
-                           std::string_view alphabet) {
-  std::string out;
-  while (out.size() < n)
-    out.push_back(alphabet[random.Uniform(alphabet.size())]);
-  return out;
-}
-
 std::string NewAccessKeyId(const Random& random) {
-  return "AKIA" + RandomKeyChars(random, 16, kIdAlphabet);
+  return "AKIA" + random.String(16, server::kAccessKeyIdAlphabet);
 }
 std::string NewSecretAccessKey(const Random& random) {
-  return RandomKeyChars(random, 40, kSecretAlphabet);
+  return random.String(40, server::kSecretKeyAlphabet);
 }
 
 StatusOr<inventory::Inventory> LoadServerInventory(

@@ -29,8 +29,6 @@ namespace keyward::cli {
 inline constexpr std::string_view kOperatorProfile = "keyward-operator";
 
 // A random access key id ("AKIA" + 16) or secret key (40 characters).
-std::string RandomKeyChars(const Random& random, std::size_t n,
-                           std::string_view alphabet);
 std::string NewAccessKeyId(const Random& random);
 std::string NewSecretAccessKey(const Random& random);
 

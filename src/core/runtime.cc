@@ -71,6 +71,13 @@ double Random::Unit() const {
   return static_cast<double>(Uniform(std::uint64_t{1} << 53)) * 0x1p-53;
 }
 
+std::string Random::String(std::size_t n, std::string_view alphabet) const {
+  std::string out;
+  out.reserve(n);
+  while (out.size() < n) out.push_back(alphabet[Uniform(alphabet.size())]);
+  return out;
+}
+
 const Random& Random::Real() {
   static const RealRandom* const kRandom = new RealRandom();
   return *kRandom;

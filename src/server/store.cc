@@ -153,14 +153,23 @@ Json VersionDoc(const StoredVersion& v) {
   return doc;
 }
 
-// Fills `s` from its JSON doc; false when malformed. Catches json's throws.
-bool ParseSecretDoc(const std::string& text, StoredSecret& s) {
-  // Through the shared, depth-bounded parser: the database file is ours, but
-  // a corrupted or planted one must not crash the server.
+// Parses `text` and runs `fill` over it; false when malformed. Through the
+// shared, depth-bounded parser (the database file is ours, but a corrupted
+// or planted one must not crash the server); json's throws are caught.
+template <class Fill>
+bool ParseDoc(const std::string& text, Fill fill) {
   std::optional<Json> parsed = secrets::ParseJson(text);
   if (!parsed) return false;
   try {
-    const Json& j = *parsed;
+    fill(*parsed);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool ParseSecretDoc(const std::string& text, StoredSecret& s) {
+  return ParseDoc(text, [&s](const Json& j) {
     s.description = j.at("description").get<std::string>();
     s.kms_key_id = j.at("kms_key_id").get<std::string>();
     s.created = j.at("created").get<double>();
@@ -175,26 +184,17 @@ bool ParseSecretDoc(const std::string& text, StoredSecret& s) {
     }
     ParseRotationDoc(j, s);
     ParseReplicationDoc(j, s);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
+  });
 }
 
 bool ParseVersionDoc(const std::string& text, StoredVersion& v) {
-  std::optional<Json> parsed = secrets::ParseJson(text);
-  if (!parsed) return false;
-  try {
-    const Json& j = *parsed;
+  return ParseDoc(text, [&v](const Json& j) {
     v.stages = j.at("stages").get<std::vector<std::string>>();
     v.created = j.at("created").get<double>();
     v.last_accessed = j.at("last_accessed").get<double>();
     v.binary = j.at("binary").get<bool>();
     v.has_value = !j.value("no_value", false);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
+  });
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "aws/error_table.h"
 #include "keyward/aws/sigv4.h"
+#include "keyward/server/auth.h"
 #include "secrets/json_codec.h"
 
 namespace keyward::server {
@@ -101,14 +102,6 @@ std::optional<std::map<std::string, std::string, std::less<>>> ParseForm(
     if (!key || !value) return std::nullopt;
     out[*key] = std::move(*value);
   }
-  return out;
-}
-
-std::string RandomChars(const Random& random, std::size_t n,
-                        std::string_view alphabet) {
-  std::string out;
-  while (out.size() < n)
-    out.push_back(alphabet[random.Uniform(alphabet.size())]);
   return out;
 }
 
@@ -472,16 +465,14 @@ StsResponse StsService::Impl::AssumeRole(const Params& p,
     return StsService::Error(refusal->code, refusal->message, request_id);
 
   Session s;
-  s.access_key_id = "ASIA" + RandomChars(*options.runtime.random, 16,
-                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+  s.access_key_id =
+      "ASIA" + options.runtime.random->String(16, kAccessKeyIdAlphabet);
   s.role_name = role->name;
   s.session_name = in.session_name;
   s.expires = EpochSeconds(options.runtime.clock->Now()) + in.duration;
   s.source_arn = PrincipalArn(caller, options.account_id);
   std::string fields = SessionFields(s);
-  std::string secret = RandomChars(
-      *options.runtime.random, 40,
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+  std::string secret = options.runtime.random->String(40, kSecretKeyAlphabet);
   auto sealed = cipher->Encrypt(secret, std::string(kTokenAad) + fields);
   if (!sealed.ok()) {
     WipeString(secret);

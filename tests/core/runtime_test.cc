@@ -35,6 +35,14 @@ TEST(RuntimeTest, UniformStaysInBoundsAndCoversThem) {
   EXPECT_EQ(Random::Real().Uniform(1), 0u);
 }
 
+TEST(RuntimeTest, StringDrawsOnlyFromTheAlphabetAndCoversIt) {
+  std::string s = Random::Real().String(4000, "AB7");
+  ASSERT_EQ(s.size(), 4000u);
+  EXPECT_EQ(s.find_first_not_of("AB7"), std::string::npos);
+  EXPECT_EQ(std::set<char>(s.begin(), s.end()).size(), 3u);
+  EXPECT_EQ(Random::Real().String(0, "AB"), "");
+}
+
 TEST(RuntimeTest, RealWriteFileIsAtomicAndAppliesTheMode) {
   std::string dir =
       ::testing::TempDir() + "/kw_runtime_" + std::to_string(::getpid());

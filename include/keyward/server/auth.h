@@ -33,6 +33,13 @@
 
 namespace keyward::server {
 
+// The characters of generated access key ids (after "AKIA"/"ASIA", 16 of
+// them: AWS's base32) and of generated secret access keys (40 of them).
+inline constexpr std::string_view kAccessKeyIdAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+inline constexpr std::string_view kSecretKeyAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 struct AccessKey {
   std::string access_key_id;
   SecretValue secret_access_key;
