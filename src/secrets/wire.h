@@ -164,6 +164,19 @@ struct StageMoveRequest {
                          const StageMoveRequest&) = default;
 };
 
+// ListSecretVersionIds as keyward server reads it: an empty NextToken is
+// not the same as none (an invalid token), and MaxResults is checked
+// against the model's 1..100 when decoding (the public
+// ListSecretVersionIdsRequest, for the client, omits empty or zero ones).
+struct VersionListRequest {
+  std::string secret_id;
+  std::optional<int> max_results;
+  std::optional<std::string> next_token;
+  bool include_deprecated = false;
+  friend bool operator==(const VersionListRequest&,
+                         const VersionListRequest&) = default;
+};
+
 // The response of TagResource and UntagResource: {}.
 struct EmptyResult {
   friend bool operator==(const EmptyResult&, const EmptyResult&) = default;
@@ -237,6 +250,7 @@ Json ToJson(const ReplicateSecretToRegionsRequest& r);
 Json ToJson(const RemoveRegionsFromReplicationRequest& r);
 Json ToJson(const RotateSecretRequest& r);
 Json ToJson(const StageMoveRequest& r);
+Json ToJson(const VersionListRequest& r);
 
 // ---- responses --------------------------------------------------------------
 
@@ -265,7 +279,8 @@ Json ToJson(const EmptyResult& r);
 // ValidateResourcePolicyRequest, ReplicateSecretToRegionsRequest,
 // RemoveRegionsFromReplicationRequest, RotateSecretRequest,
 // TagResourceRequest, UntagResourceRequest, GetRandomPasswordRequest,
-// StageMoveRequest) are read strictly, with the errors
+// StageMoveRequest, DeleteSecretRequest, VersionListRequest) are read
+// strictly, with the errors
 // AWS answers (wrong type: SerializationException; missing or out of the
 // model's bounds: ValidationException), in the order AWS checks them; the
 // other requests are still read leniently (only the client's tests decode
@@ -313,6 +328,7 @@ KEYWARD_WIRE_DECODER(ArnResult);
 KEYWARD_WIRE_DECODER(RotateSecretRequest);
 KEYWARD_WIRE_DECODER(EmptyResult);
 KEYWARD_WIRE_DECODER(StageMoveRequest);
+KEYWARD_WIRE_DECODER(VersionListRequest);
 #undef KEYWARD_WIRE_DECODER
 
 }  // namespace keyward::secrets::wire

@@ -183,6 +183,31 @@ StatusOr<StageMoveRequest> FromJson<StageMoveRequest>(const Json& j) {
   return r;
 }
 
+Json ToJson(const VersionListRequest& r) {
+  Json j{{"SecretId", r.secret_id}};
+  if (r.max_results) j["MaxResults"] = *r.max_results;
+  if (r.next_token) j["NextToken"] = *r.next_token;
+  if (r.include_deprecated) j["IncludeDeprecated"] = true;
+  return j;
+}
+
+template <>
+StatusOr<VersionListRequest> FromJson<VersionListRequest>(const Json& j) {
+  VersionListRequest r;
+  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> n,
+                      ReadOptInt(j, "MaxResults"));
+  if (n && (*n < 1 || *n > 100)) {
+    return ValidationError("maxResults",
+                           "Member must have value between 1 and 100");
+  }
+  if (n) r.max_results = static_cast<int>(*n);
+  KW_ASSIGN_OR_RETURN(r.include_deprecated,
+                      ReadOptBool(j, "IncludeDeprecated", false));
+  KW_ASSIGN_OR_RETURN(r.next_token, ReadOptString(j, "NextToken"));
+  return r;
+}
+
 Json ToJson(const EmptyResult&) { return Json::object(); }
 
 template <>

@@ -1,4 +1,7 @@
 // The wire codec's shared shapes and requests (wire.h).
+#include <algorithm>
+#include <limits>
+
 #include "secrets/wire.h"
 #include "secrets/wire_internal.h"
 
@@ -260,11 +263,22 @@ Json ToJson(const DeleteSecretRequest& r) {
   return j;
 }
 
+// Strict (keyward server decodes with it). RecoveryWindowInDays outside
+// int's range is clamped, so that the server's 7..30 check still refuses it.
 template <>
 StatusOr<DeleteSecretRequest> FromJson<DeleteSecretRequest>(const Json& j) {
-  return DeleteSecretRequest{GetString(j, "SecretId"),
-                             GetOptInt(j, "RecoveryWindowInDays"),
-                             GetBool(j, "ForceDeleteWithoutRecovery")};
+  DeleteSecretRequest r;
+  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> window,
+                      ReadOptInt(j, "RecoveryWindowInDays"));
+  if (window) {
+    r.recovery_window_days = static_cast<int>(
+        std::clamp<std::int64_t>(*window, std::numeric_limits<int>::min(),
+                                 std::numeric_limits<int>::max()));
+  }
+  KW_ASSIGN_OR_RETURN(r.force_delete_without_recovery,
+                      ReadOptBool(j, "ForceDeleteWithoutRecovery", false));
+  return r;
 }
 
 Json ToJson(const ListSecretVersionIdsRequest& r) {

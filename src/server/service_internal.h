@@ -496,10 +496,12 @@ struct SecretsService::Impl {
   StatusOr<Json> CreateSecret(const Json& req, const Caller& caller);
   StatusOr<Json> PutSecretValue(const Json& req, const Caller& caller);
   StatusOr<Json> UpdateSecret(const Json& req, const Caller& caller);
-  StatusOr<Json> DeleteSecret(const Json& req, const Caller& caller);
+  StatusOr<secrets::DeleteSecretResult> DeleteSecret(
+      const secrets::DeleteSecretRequest& req, const Caller& caller);
   StatusOr<secrets::wire::SecretRef> RestoreSecret(
       const secrets::wire::SecretIdRequest& req, const Caller& caller);
-  StatusOr<Json> ListSecretVersionIds(const Json& req, const Caller& caller);
+  StatusOr<secrets::ListSecretVersionIdsResult> ListSecretVersionIds(
+      const secrets::wire::VersionListRequest& req, const Caller& caller);
   StatusOr<secrets::wire::SecretRef> UpdateSecretVersionStage(
       const secrets::wire::StageMoveRequest& req, const Caller& caller);
   StatusOr<secrets::wire::EmptyResult> TagResource(

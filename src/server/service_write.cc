@@ -138,13 +138,11 @@ StatusOr<Json> SecretsService::Impl::UpdateSecret(const Json& req,
   return out;
 }
 
-StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
-                                                  const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> window,
-                      OptInt(req, "RecoveryWindowInDays"));
-  KW_ASSIGN_OR_RETURN(bool force,
-                      OptBool(req, "ForceDeleteWithoutRecovery", false));
+StatusOr<secrets::DeleteSecretResult> SecretsService::Impl::DeleteSecret(
+    const secrets::DeleteSecretRequest& req, const Caller& caller) {
+  const std::string& id = req.secret_id;
+  const std::optional<int>& window = req.recovery_window_days;
+  const bool force = req.force_delete_without_recovery;
   if (force && window) {
     return ApiFailure(Msg::kForceWithWindow);
   }
@@ -159,11 +157,10 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
     KW_RETURN_IF_ERROR(AuthorizeId(caller, "DeleteSecret", id));
     bool arn = id.starts_with("arn:");
     std::string name = arn ? id.substr(id.rfind(':') + 1) : id;
-    return Json{{"ARN", arn ? id
-                            : ArnFor(RegionOf(caller), id,
-                                     RandomSuffix(*opt.runtime.random))},
-                {"Name", name},
-                {"DeletionDate", now}};
+    return secrets::DeleteSecretResult{
+        arn ? id
+            : ArnFor(RegionOf(caller), id, RandomSuffix(*opt.runtime.random)),
+        name, FromEpochSeconds(now)};
   }
   KW_ASSIGN_OR_RETURN(StoredSecret * s,
                       ForWrite(id, "DeleteSecret", caller, true));
@@ -174,7 +171,7 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
       warn("store write failed: " + st.message());
       return ApiFailure(Msg::kInternal);
     }
-    Json out{{"ARN", s->arn}, {"Name", s->name}, {"DeletionDate", now}};
+    secrets::DeleteSecretResult out{s->arn, s->name, FromEpochSeconds(now)};
     name_to_arn.erase(NameKey(s->region, s->name));
     index.Remove(s->arn);
     by_arn.erase(s->arn);
@@ -189,7 +186,8 @@ StatusOr<Json> SecretsService::Impl::DeleteSecret(const Json& req,
   updated.last_changed = now;
   KW_RETURN_IF_ERROR(Persist(updated, s));
   *s = std::move(updated);
-  return Json{{"ARN", s->arn}, {"Name", s->name}, {"DeletionDate", s->deleted}};
+  return secrets::DeleteSecretResult{s->arn, s->name,
+                                     FromEpochSeconds(s->deleted)};
 }
 
 StatusOr<wire::SecretRef> SecretsService::Impl::RestoreSecret(
@@ -207,38 +205,35 @@ StatusOr<wire::SecretRef> SecretsService::Impl::RestoreSecret(
   return wire::SecretRef{s->arn, s->name};
 }
 
-StatusOr<Json> SecretsService::Impl::ListSecretVersionIds(
-    const Json& req, const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  KW_ASSIGN_OR_RETURN(int page, PageSize(req, 100, 100));
-  KW_ASSIGN_OR_RETURN(bool include_deprecated,
-                      OptBool(req, "IncludeDeprecated", false));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
-                      OptString(req, "NextToken"));
+StatusOr<secrets::ListSecretVersionIdsResult>
+SecretsService::Impl::ListSecretVersionIds(const wire::VersionListRequest& req,
+                                           const Caller& caller) {
+  const int page = req.max_results.value_or(100);
   std::size_t offset = 0;
-  if (token) {
-    KW_ASSIGN_OR_RETURN(offset, DecodeToken(*token));
+  if (req.next_token) {
+    KW_ASSIGN_OR_RETURN(offset, DecodeToken(*req.next_token));
   }
   std::shared_lock lock(mu);
-  KW_RETURN_IF_ERROR(AuthorizeId(caller, "ListSecretVersionIds", id));
-  StoredSecret* s = Find(id, RegionOf(caller));
+  KW_RETURN_IF_ERROR(
+      AuthorizeId(caller, "ListSecretVersionIds", req.secret_id));
+  StoredSecret* s = Find(req.secret_id, RegionOf(caller));
   if (s == nullptr) return NotFound();
   std::vector<const StoredVersion*> versions;
   for (const auto& v : s->versions) {
-    if (include_deprecated || !v.stages.empty()) versions.push_back(&v);
+    if (req.include_deprecated || !v.stages.empty()) versions.push_back(&v);
   }
-  Json out{{"ARN", s->arn}, {"Name", s->name}, {"Versions", Json::array()}};
+  secrets::ListSecretVersionIdsResult out{s->arn, s->name, {}, ""};
   std::size_t end =
       std::min(versions.size(), offset + static_cast<std::size_t>(page));
   for (std::size_t i = offset; i < end; ++i) {
     const StoredVersion& v = *versions[i];
-    Json j{{"VersionId", v.version_id},
-           {"VersionStages", v.stages},
-           {"CreatedDate", v.created}};
-    if (v.last_accessed != 0) j["LastAccessedDate"] = v.last_accessed;
-    out["Versions"].push_back(std::move(j));
+    secrets::SecretVersion e{v.version_id, v.stages,
+                             FromEpochSeconds(v.created), std::nullopt};
+    if (v.last_accessed != 0)
+      e.last_accessed_date = FromEpochSeconds(v.last_accessed);
+    out.versions.push_back(std::move(e));
   }
-  if (end < versions.size()) out["NextToken"] = EncodeToken(end);
+  if (end < versions.size()) out.next_token = EncodeToken(end);
   return out;
 }
 

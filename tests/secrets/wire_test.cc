@@ -420,6 +420,40 @@ TEST(WireTest, StageMoveRequest) {
       "satisfy constraint: Member must have length between 1 and 256");
 }
 
+TEST(WireTest, VersionListRequest) {
+  VersionListRequest r{"a", 5, "", true};
+  EXPECT_EQ(RoundTrip(r), r);  // "" stays distinct from none
+  VersionListRequest bare{"a", std::nullopt, std::nullopt, false};
+  EXPECT_EQ(RoundTrip(bare), bare);
+  EXPECT_EQ(
+      FromJson<VersionListRequest>(Json{{"SecretId", "a"}, {"MaxResults", 101}})
+          .status()
+          .message(),
+      "1 validation error detected: Value at 'maxResults' failed to "
+      "satisfy constraint: Member must have value between 1 and 100");
+  EXPECT_EQ(FromJson<VersionListRequest>(
+                Json{{"SecretId", "a"}, {"IncludeDeprecated", "yes"}})
+                .status()
+                .error_type(),
+            "SerializationException");
+}
+
+TEST(WireTest, DeleteSecretRequestIsStrict) {
+  EXPECT_EQ(FromJson<DeleteSecretRequest>(Json::object()).status().error_type(),
+            "ValidationException");
+  EXPECT_EQ(FromJson<DeleteSecretRequest>(
+                Json{{"SecretId", "a"}, {"RecoveryWindowInDays", "7"}})
+                .status()
+                .error_type(),
+            "SerializationException");
+  // Out of int's range: clamped, so that the 7..30 check still refuses it.
+  auto huge = FromJson<DeleteSecretRequest>(
+      Json{{"SecretId", "a"},
+           {"RecoveryWindowInDays", (std::int64_t{1} << 32) + 10}});
+  ASSERT_TRUE(huge.ok());
+  EXPECT_GT(*huge->recovery_window_days, 30);
+}
+
 // Requests keyward server decodes are read strictly, with AWS's errors.
 TEST(WireTest, StrictRequestErrors) {
   auto missing = FromJson<SecretIdRequest>(Json::object());
