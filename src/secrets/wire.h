@@ -96,14 +96,10 @@ struct ReplicaRegion {
   friend bool operator==(const ReplicaRegion&, const ReplicaRegion&) = default;
 };
 
-struct ReplicationStatus {
-  std::string region;
-  std::string kms_key_id;
-  std::string status;  // InSync, Failed, InProgress
-  std::string status_message;
-  friend bool operator==(const ReplicationStatus&,
-                         const ReplicationStatus&) = default;
-};
+// ReplicationStatusType and RotationRulesType are public (types.h: they are
+// members of SecretMetadata).
+using secrets::ReplicationStatus;
+using secrets::RotationRules;
 
 struct ReplicateSecretToRegionsRequest {
   std::string secret_id;
@@ -132,14 +128,6 @@ struct ReplicationResult {
 struct ArnResult {
   std::string arn;
   friend bool operator==(const ArnResult&, const ArnResult&) = default;
-};
-
-// RotateSecret's RotationRules (RotationRulesType).
-struct RotationRules {
-  std::optional<std::int64_t> automatically_after_days;
-  std::optional<std::string> schedule_expression;
-  std::optional<std::string> duration;
-  friend bool operator==(const RotationRules&, const RotationRules&) = default;
 };
 
 struct RotateSecretRequest {
@@ -228,6 +216,7 @@ Json ToJson(const std::vector<Filter>& filters);
 void AddPayload(const SecretPayload& p, Json& out);
 Json ToJson(const std::vector<ReplicaRegion>& regions);
 Json ToJson(const std::vector<ReplicationStatus>& statuses);
+Json ToJson(const RotationRules& r);
 
 // ---- requests ---------------------------------------------------------------
 

@@ -28,6 +28,10 @@ void PutTime(Json& j, const char* key,
 // SecretMetadata with its version map under `versions_key`.
 Json MetadataToJson(const SecretMetadata& m, const char* versions_key);
 SecretMetadata MetadataFromJson(const Json& j);
+// Its rotation members (RotationEnabled once configured, RotationLambdaARN,
+// RotationRules, NextRotationDate) and ReplicationStatus.
+void PutRotationAndReplication(const SecretMetadata& m, Json& j);
+void GetRotationAndReplication(const Json& j, SecretMetadata& m);
 
 }  // namespace keyward::secrets::wire::internal
 

@@ -36,6 +36,16 @@ Json ToJson(const std::vector<ReplicaRegion>& regions) {
   return out;
 }
 
+Json ToJson(const RotationRules& r) {
+  Json rules = Json::object();
+  if (r.automatically_after_days)
+    rules["AutomaticallyAfterDays"] = *r.automatically_after_days;
+  if (r.schedule_expression)
+    rules["ScheduleExpression"] = *r.schedule_expression;
+  if (r.duration) rules["Duration"] = *r.duration;
+  return rules;
+}
+
 Json ToJson(const std::vector<ReplicationStatus>& statuses) {
   Json out = Json::array();
   for (const auto& r : statuses) {
@@ -61,6 +71,43 @@ std::vector<ReplicationStatus> StatusesOf(const Json& j) {
 }
 
 }  // namespace
+
+namespace internal {
+
+void PutRotationAndReplication(const SecretMetadata& m, Json& j) {
+  if (m.rotation_configured || m.rotation_enabled)
+    j["RotationEnabled"] = m.rotation_enabled;
+  if (!m.rotation_lambda_arn.empty())
+    j["RotationLambdaARN"] = m.rotation_lambda_arn;
+  if (m.rotation_rules) {
+    Json rules = ToJson(*m.rotation_rules);
+    if (!rules.empty()) j["RotationRules"] = std::move(rules);
+  }
+  PutTime(j, "NextRotationDate", m.next_rotation_date);
+  if (!m.replication_status.empty())
+    j["ReplicationStatus"] = ToJson(m.replication_status);
+}
+
+void GetRotationAndReplication(const Json& j, SecretMetadata& m) {
+  auto enabled = j.find("RotationEnabled");
+  m.rotation_configured = enabled != j.end() && enabled->is_boolean();
+  m.rotation_enabled = m.rotation_configured && enabled->get<bool>();
+  m.rotation_lambda_arn = GetString(j, "RotationLambdaARN");
+  if (auto it = j.find("RotationRules"); it != j.end() && it->is_object()) {
+    RotationRules r;
+    if (auto d = it->find("AutomaticallyAfterDays");
+        d != it->end() && d->is_number_integer()) {
+      r.automatically_after_days = d->get<std::int64_t>();
+    }
+    r.schedule_expression = GetOptString(*it, "ScheduleExpression");
+    r.duration = GetOptString(*it, "Duration");
+    m.rotation_rules = std::move(r);
+  }
+  m.next_rotation_date = GetTime(j, "NextRotationDate");
+  m.replication_status = StatusesOf(j);
+}
+
+}  // namespace internal
 
 Json ToJson(const ReplicateSecretToRegionsRequest& r) {
   Json j{{"SecretId", r.secret_id},
@@ -122,16 +169,7 @@ Json ToJson(const RotateSecretRequest& r) {
   Json j{{"SecretId", r.secret_id}};
   if (r.client_request_token) j["ClientRequestToken"] = *r.client_request_token;
   if (r.rotation_lambda_arn) j["RotationLambdaARN"] = *r.rotation_lambda_arn;
-  if (r.rotation_rules) {
-    Json rules = Json::object();
-    const RotationRules& x = *r.rotation_rules;
-    if (x.automatically_after_days)
-      rules["AutomaticallyAfterDays"] = *x.automatically_after_days;
-    if (x.schedule_expression)
-      rules["ScheduleExpression"] = *x.schedule_expression;
-    if (x.duration) rules["Duration"] = *x.duration;
-    j["RotationRules"] = std::move(rules);
-  }
+  if (r.rotation_rules) j["RotationRules"] = ToJson(*r.rotation_rules);
   if (!r.rotate_immediately) j["RotateImmediately"] = false;
   return j;
 }

@@ -75,7 +75,6 @@ Json MetadataToJson(const SecretMetadata& m, const char* versions_key) {
   Json j{{"ARN", m.arn}, {"Name", m.name}};
   if (!m.description.empty()) j["Description"] = m.description;
   if (!m.kms_key_id.empty()) j["KmsKeyId"] = m.kms_key_id;
-  if (m.rotation_enabled) j["RotationEnabled"] = true;
   if (!m.tags.empty()) j["Tags"] = ToJson(m.tags);
   if (!m.version_ids_to_stages.empty()) {
     Json versions = Json::object();
@@ -90,6 +89,7 @@ Json MetadataToJson(const SecretMetadata& m, const char* versions_key) {
   PutTime(j, "DeletedDate", m.deleted_date);
   if (!m.primary_region.empty()) j["PrimaryRegion"] = m.primary_region;
   if (!m.owning_service.empty()) j["OwningService"] = m.owning_service;
+  PutRotationAndReplication(m, j);
   return j;
 }
 
@@ -99,7 +99,6 @@ SecretMetadata MetadataFromJson(const Json& j) {
   m.name = GetString(j, "Name");
   m.description = GetString(j, "Description");
   m.kms_key_id = GetString(j, "KmsKeyId");
-  m.rotation_enabled = GetBool(j, "RotationEnabled");
   m.tags = GetTags(j, "Tags");
   for (const char* key : {"VersionIdsToStages", "SecretVersionsToStages"}) {
     auto it = j.find(key);
@@ -121,6 +120,7 @@ SecretMetadata MetadataFromJson(const Json& j) {
   m.deleted_date = GetTime(j, "DeletedDate");
   m.primary_region = GetString(j, "PrimaryRegion");
   m.owning_service = GetString(j, "OwningService");
+  GetRotationAndReplication(j, m);
   return m;
 }
 

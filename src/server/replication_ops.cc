@@ -53,14 +53,14 @@ Json ReplicationStatusOf(const StoredSecret& s) {
 
 // PrimaryRegion in DescribeSecret/ListSecrets; ReplicationStatus in
 // DescribeSecret only (botocore's SecretListEntry has no such member).
-void AddReplicationJson(const StoredSecret& s, bool list, Json& out) {
+void AddReplication(const StoredSecret& s, bool list,
+                    secrets::SecretMetadata& m) {
   if (!s.primary_region.empty()) {
-    out["PrimaryRegion"] = s.primary_region;
+    m.primary_region = s.primary_region;
   } else if (!s.replicas.empty()) {
-    out["PrimaryRegion"] = s.region;
+    m.primary_region = s.region;
   }
-  if (!list && !s.replicas.empty())
-    out["ReplicationStatus"] = ReplicationStatusJson(s.replicas);
+  if (!list) m.replication_status = StatusesOf(s.replicas);
 }
 
 Status RefuseOnReplica(const StoredSecret& s) {

@@ -322,19 +322,20 @@ void SecretsService::Impl::StartDueRotations() {
 // LastRotatedDate: DescribeSecret returns null "if the secret isn't configured
 // for rotation or rotation has been disabled", ListSecrets only "if the secret
 // hasn't ever rotated"; the date stays stored for a later RotateSecret.
-void AddRotationJson(const StoredSecret& s, bool list, Json& out) {
+void AddRotation(const StoredSecret& s, bool list, secrets::SecretMetadata& m) {
   const StoredRotation& r = s.rotation;
   if (!r.configured) return;
-  out["RotationEnabled"] = r.enabled;
-  if (!r.lambda_arn.empty()) out["RotationLambdaARN"] = r.lambda_arn;
-  Json rules = Json::object();
-  if (r.after_days != 0) rules["AutomaticallyAfterDays"] = r.after_days;
-  if (!r.schedule.empty()) rules["ScheduleExpression"] = r.schedule;
-  if (!r.duration.empty()) rules["Duration"] = r.duration;
-  if (!rules.empty()) out["RotationRules"] = rules;
+  m.rotation_configured = true;
+  m.rotation_enabled = r.enabled;
+  m.rotation_lambda_arn = r.lambda_arn;
+  secrets::RotationRules rules;
+  if (r.after_days != 0) rules.automatically_after_days = r.after_days;
+  if (!r.schedule.empty()) rules.schedule_expression = r.schedule;
+  if (!r.duration.empty()) rules.duration = r.duration;
+  if (rules != secrets::RotationRules{}) m.rotation_rules = std::move(rules);
   if (r.last_rotated != 0 && (r.enabled || list))
-    out["LastRotatedDate"] = r.last_rotated;
-  if (r.enabled && r.next != 0) out["NextRotationDate"] = r.next;
+    m.last_rotated_date = FromEpochSeconds(r.last_rotated);
+  if (r.enabled && r.next != 0) m.next_rotation_date = FromEpochSeconds(r.next);
 }
 
 }  // namespace keyward::server

@@ -147,8 +147,9 @@ StatusOr<int> PageSize(const Json& req, int max, int fallback);
 
 class Rotator;
 // rotation_ops.cc / replication_ops.cc
-void AddRotationJson(const StoredSecret& s, bool list, Json& out);
-void AddReplicationJson(const StoredSecret& s, bool list, Json& out);
+void AddRotation(const StoredSecret& s, bool list, secrets::SecretMetadata& m);
+void AddReplication(const StoredSecret& s, bool list,
+                    secrets::SecretMetadata& m);
 Status RefuseOnReplica(const StoredSecret& s);
 Status RefuseDeleteWithReplicas(const StoredSecret& s, const std::string& id);
 StatusOr<std::vector<secrets::wire::ReplicaRegion>> ReadAddReplicaRegions(
@@ -435,7 +436,7 @@ struct SecretsService::Impl {
 
   // DescribeSecret's (or, with `list`, ListSecrets') entry for `s`
   // (service_read.cc).
-  Json MetadataJson(const StoredSecret& s, bool list) const;
+  secrets::SecretMetadata MetadataOf(const StoredSecret& s, bool list) const;
 
   // Selects the version GetSecretValue asks for (service_read.cc).
   StatusOr<const StoredVersion*> SelectVersion(
@@ -491,7 +492,8 @@ struct SecretsService::Impl {
   // Writes the pending LastAccessedDate updates. Requires exclusive mu.
   void FlushTouched();
   StatusOr<Json> BatchGetSecretValue(const Json& req, const Caller& caller);
-  StatusOr<Json> DescribeSecret(const Json& req, const Caller& caller);
+  StatusOr<secrets::SecretMetadata> DescribeSecret(
+      const secrets::wire::SecretIdRequest& req, const Caller& caller);
   StatusOr<Json> ListSecrets(const Json& req, const Caller& caller);
   StatusOr<Json> CreateSecret(const Json& req, const Caller& caller);
   StatusOr<Json> PutSecretValue(const Json& req, const Caller& caller);

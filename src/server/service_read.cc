@@ -174,38 +174,37 @@ StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
   return out;
 }
 
-Json SecretsService::Impl::MetadataJson(const StoredSecret& s,
-                                        bool list) const {
-  Json versions = Json::object();
+secrets::SecretMetadata SecretsService::Impl::MetadataOf(const StoredSecret& s,
+                                                         bool list) const {
+  secrets::SecretMetadata m;
+  m.arn = s.arn;
+  m.name = s.name;
+  m.description = s.description;
+  m.kms_key_id = s.kms_key_id;
+  m.tags = s.tags;
+  // Like AWS: the version map only when there are versions (the codec
+  // omits an empty one), rotation members only once rotation was
+  // configured.
   for (const auto& v : s.versions) {
-    if (!v.stages.empty()) versions[v.version_id] = v.stages;
+    if (!v.stages.empty()) m.version_ids_to_stages[v.version_id] = v.stages;
   }
-  // Like AWS: rotation members only once rotation was configured, the
-  // version map only when there are versions.
-  Json out{{"ARN", s.arn},
-           {"Name", s.name},
-           {"LastChangedDate", s.last_changed},
-           {"CreatedDate", s.created}};
-  if (!versions.empty())
-    out[list ? "SecretVersionsToStages" : "VersionIdsToStages"] = versions;
-  if (!s.description.empty()) out["Description"] = s.description;
-  if (!s.kms_key_id.empty()) out["KmsKeyId"] = s.kms_key_id;
-  if (s.last_accessed != 0) out["LastAccessedDate"] = s.last_accessed;
-  if (s.deleted != 0) out["DeletedDate"] = s.deletion_requested;
-  if (!s.tags.empty()) out["Tags"] = TagsJson(s.tags);
-  AddRotationJson(s, list, out);
-  AddReplicationJson(s, list, out);
-  return out;
+  m.created_date = FromEpochSeconds(s.created);
+  m.last_changed_date = FromEpochSeconds(s.last_changed);
+  if (s.last_accessed != 0)
+    m.last_accessed_date = FromEpochSeconds(s.last_accessed);
+  if (s.deleted != 0) m.deleted_date = FromEpochSeconds(s.deletion_requested);
+  AddRotation(s, list, m);
+  AddReplication(s, list, m);
+  return m;
 }
 
-StatusOr<Json> SecretsService::Impl::DescribeSecret(const Json& req,
-                                                    const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
+StatusOr<secrets::SecretMetadata> SecretsService::Impl::DescribeSecret(
+    const secrets::wire::SecretIdRequest& req, const Caller& caller) {
   std::shared_lock lock(mu);
-  KW_RETURN_IF_ERROR(AuthorizeId(caller, "DescribeSecret", id));
-  StoredSecret* s = Find(id, RegionOf(caller));
+  KW_RETURN_IF_ERROR(AuthorizeId(caller, "DescribeSecret", req.secret_id));
+  StoredSecret* s = Find(req.secret_id, RegionOf(caller));
   if (s == nullptr) return NotFound();
-  return MetadataJson(*s, false);
+  return MetadataOf(*s, false);
 }
 
 StatusOr<Json> SecretsService::Impl::ListSecrets(const Json& req,
@@ -261,13 +260,13 @@ StatusOr<Json> SecretsService::Impl::ListSecrets(const Json& req,
                      auto ka = key(a), kb = key(b);
                      return desc ? kb < ka : ka < kb;
                    });
-  Json out{{"SecretList", Json::array()}};
+  secrets::ListSecretsResult out;
   std::size_t end =
       std::min(matches.size(), offset + static_cast<std::size_t>(page));
   for (std::size_t i = offset; i < end; ++i)
-    out["SecretList"].push_back(MetadataJson(*matches[i], true));
-  if (end < matches.size()) out["NextToken"] = EncodeToken(end);
-  return out;
+    out.secrets.push_back(MetadataOf(*matches[i], true));
+  if (end < matches.size()) out.next_token = EncodeToken(end);
+  return secrets::wire::ToJson(out);
 }
 
 }  // namespace keyward::server

@@ -220,6 +220,12 @@ SecretMetadata Metadata() {
   m.deleted_date = At(5000);
   m.primary_region = "eu-west-1";
   m.owning_service = "svc";
+  m.rotation_configured = true;
+  m.rotation_lambda_arn = "arn:aws:lambda:eu-west-1:1:function:rotate";
+  m.rotation_rules = RotationRules{30, std::nullopt, "2h"};
+  m.next_rotation_date = At(6000);
+  m.replication_status = {{"us-east-1", "alias/aws/secretsmanager", "InSync",
+                           "Replication succeeded"}};
   return m;
 }
 
@@ -238,6 +244,11 @@ void ExpectSameMetadata(const SecretMetadata& a, const SecretMetadata& b) {
   EXPECT_EQ(a.deleted_date, b.deleted_date);
   EXPECT_EQ(a.primary_region, b.primary_region);
   EXPECT_EQ(a.owning_service, b.owning_service);
+  EXPECT_EQ(a.rotation_configured, b.rotation_configured);
+  EXPECT_EQ(a.rotation_lambda_arn, b.rotation_lambda_arn);
+  EXPECT_EQ(a.rotation_rules, b.rotation_rules);
+  EXPECT_EQ(a.next_rotation_date, b.next_rotation_date);
+  EXPECT_EQ(a.replication_status, b.replication_status);
 }
 
 TEST(WireTest, MetadataResponses) {
@@ -250,6 +261,14 @@ TEST(WireTest, MetadataResponses) {
   ASSERT_EQ(l2.secrets.size(), 2u);
   ExpectSameMetadata(l2.secrets[0], Metadata());
   EXPECT_EQ(l2.next_token, "next");
+  // Rotation configured and then cancelled: RotationEnabled is present and
+  // false (AWS); never configured: absent.
+  SecretMetadata cancelled;
+  cancelled.rotation_configured = true;
+  EXPECT_EQ(ToJson(cancelled).at("RotationEnabled"), false);
+  EXPECT_TRUE(RoundTrip(cancelled).rotation_configured);
+  EXPECT_FALSE(ToJson(SecretMetadata{}).contains("RotationEnabled"));
+  EXPECT_FALSE(RoundTrip(SecretMetadata{}).rotation_configured);
   // ISO 8601 dates (as some endpoints send them) read too.
   auto iso =
       FromJson<SecretMetadata>(Json{{"CreatedDate", "2023-11-14T22:13:20Z"}});

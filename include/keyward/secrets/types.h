@@ -4,6 +4,7 @@
 #ifndef KEYWARD_SECRETS_TYPES_H_
 #define KEYWARD_SECRETS_TYPES_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -76,6 +77,25 @@ struct BatchGetSecretValueResult {
   std::string next_token;
 };
 
+// A secret's rotation schedule (RotationRulesType): RotateSecret's
+// RotationRules and DescribeSecret's.
+struct RotationRules {
+  std::optional<std::int64_t> automatically_after_days;
+  std::optional<std::string> schedule_expression;
+  std::optional<std::string> duration;
+  friend bool operator==(const RotationRules&, const RotationRules&) = default;
+};
+
+// The state of one replica of a primary secret (ReplicationStatusType).
+struct ReplicationStatus {
+  std::string region;
+  std::string kms_key_id;
+  std::string status;  // InSync, Failed, InProgress
+  std::string status_message;
+  friend bool operator==(const ReplicationStatus&,
+                         const ReplicationStatus&) = default;
+};
+
 struct SecretMetadata {
   std::string arn;
   std::string name;
@@ -93,6 +113,15 @@ struct SecretMetadata {
   std::optional<Clock::time_point> deleted_date;  // set: scheduled for deletion
   std::string primary_region;
   std::string owning_service;
+  // Rotation, as AWS reports it once rotation was configured: then
+  // RotationEnabled is present even when false (`rotation_configured`).
+  bool rotation_configured = false;
+  std::string rotation_lambda_arn;
+  std::optional<RotationRules> rotation_rules;
+  std::optional<Clock::time_point> next_rotation_date;
+  // DescribeSecret of a primary with replicas (ListSecrets has no such
+  // member).
+  std::vector<ReplicationStatus> replication_status;
 
   // The version id carrying AWSCURRENT, or "".
   std::string CurrentVersionId() const;
