@@ -165,6 +165,33 @@ struct VersionListRequest {
                          const VersionListRequest&) = default;
 };
 
+// PutSecretValue as keyward server reads it: absent members stay distinct
+// from empty ones (ClientRequestToken "" and VersionStages [] are refused,
+// absent ones defaulted), and both values may arrive (the server refuses
+// that with AWS's text); SecretBinary is the base64 text as sent (the server
+// decodes it strictly). The values are SecretValues: never printed.
+struct ValueWriteRequest {
+  std::string secret_id;
+  std::optional<std::string> client_request_token;
+  std::optional<SecretValue> secret_string;
+  std::optional<SecretValue> secret_binary;
+  std::optional<std::vector<std::string>> version_stages;
+  friend bool operator==(const ValueWriteRequest&,
+                         const ValueWriteRequest&) = default;
+};
+
+// PutSecretValue's response as keyward server writes it: VersionStages
+// always present (the public WriteResult, shared with CreateSecret, omits
+// an empty list).
+struct ValueWriteResult {
+  std::string arn;
+  std::string name;
+  std::string version_id;
+  std::vector<std::string> version_stages;
+  friend bool operator==(const ValueWriteResult&,
+                         const ValueWriteResult&) = default;
+};
+
 // The response of TagResource and UntagResource: {}.
 struct EmptyResult {
   friend bool operator==(const EmptyResult&, const EmptyResult&) = default;
@@ -240,6 +267,7 @@ Json ToJson(const RemoveRegionsFromReplicationRequest& r);
 Json ToJson(const RotateSecretRequest& r);
 Json ToJson(const StageMoveRequest& r);
 Json ToJson(const VersionListRequest& r);
+Json ToJson(const ValueWriteRequest& r);
 
 // ---- responses --------------------------------------------------------------
 
@@ -260,6 +288,7 @@ Json ToJson(const ValidateResourcePolicyResult& r);
 Json ToJson(const ReplicationResult& r);
 Json ToJson(const ArnResult& r);
 Json ToJson(const EmptyResult& r);
+Json ToJson(const ValueWriteResult& r);
 
 // ---- decoding ---------------------------------------------------------------
 
@@ -268,8 +297,8 @@ Json ToJson(const EmptyResult& r);
 // ValidateResourcePolicyRequest, ReplicateSecretToRegionsRequest,
 // RemoveRegionsFromReplicationRequest, RotateSecretRequest,
 // TagResourceRequest, UntagResourceRequest, GetRandomPasswordRequest,
-// StageMoveRequest, DeleteSecretRequest, VersionListRequest) are read
-// strictly, with the errors
+// StageMoveRequest, DeleteSecretRequest, VersionListRequest,
+// ValueWriteRequest) are read strictly, with the errors
 // AWS answers (wrong type: SerializationException; missing or out of the
 // model's bounds: ValidationException), in the order AWS checks them; the
 // other requests are still read leniently (only the client's tests decode
@@ -318,6 +347,8 @@ KEYWARD_WIRE_DECODER(RotateSecretRequest);
 KEYWARD_WIRE_DECODER(EmptyResult);
 KEYWARD_WIRE_DECODER(StageMoveRequest);
 KEYWARD_WIRE_DECODER(VersionListRequest);
+KEYWARD_WIRE_DECODER(ValueWriteRequest);
+KEYWARD_WIRE_DECODER(ValueWriteResult);
 #undef KEYWARD_WIRE_DECODER
 
 }  // namespace keyward::secrets::wire

@@ -234,6 +234,46 @@ StatusOr<PutSecretValueRequest> FromJson<PutSecretValueRequest>(const Json& j) {
   return r;
 }
 
+Json ToJson(const ValueWriteRequest& r) {
+  Json j{{"SecretId", r.secret_id}};
+  if (r.client_request_token) j["ClientRequestToken"] = *r.client_request_token;
+  if (r.secret_string)
+    j["SecretString"] = std::string(r.secret_string->Reveal());
+  if (r.secret_binary)
+    j["SecretBinary"] = std::string(r.secret_binary->Reveal());
+  if (r.version_stages) j["VersionStages"] = *r.version_stages;
+  return j;
+}
+
+namespace {
+
+// A string member read strictly into a SecretValue (the copy wiped).
+StatusOr<std::optional<SecretValue>> ReadOptSecret(const Json& j,
+                                                   const char* key) {
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> v, ReadOptString(j, key));
+  if (!v) return std::optional<SecretValue>();
+  std::optional<SecretValue> out(std::in_place, *v);
+  WipeString(*v);
+  return out;
+}
+
+}  // namespace
+
+// In the order keyward server read them before it took typed requests.
+template <>
+StatusOr<ValueWriteRequest> FromJson<ValueWriteRequest>(const Json& j) {
+  ValueWriteRequest r;
+  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+  KW_ASSIGN_OR_RETURN(r.secret_string, ReadOptSecret(j, "SecretString"));
+  KW_ASSIGN_OR_RETURN(r.secret_binary, ReadOptSecret(j, "SecretBinary"));
+  KW_ASSIGN_OR_RETURN(r.client_request_token,
+                      ReadOptString(j, "ClientRequestToken"));
+  KW_ASSIGN_OR_RETURN(std::vector<std::string> stages,
+                      ReadOptStringList(j, "VersionStages"));
+  if (j.contains("VersionStages")) r.version_stages = std::move(stages);
+  return r;
+}
+
 Json ToJson(const UpdateSecretRequest& r) {
   Json j{{"SecretId", r.secret_id}};
   if (r.description) j["Description"] = *r.description;

@@ -153,6 +153,20 @@ StatusOr<ListSecretsResult> FromJson<ListSecretsResult>(const Json& j) {
   return out;
 }
 
+Json ToJson(const ValueWriteResult& r) {
+  return Json{{"ARN", r.arn},
+              {"Name", r.name},
+              {"VersionId", r.version_id},
+              {"VersionStages", r.version_stages}};
+}
+
+template <>
+StatusOr<ValueWriteResult> FromJson<ValueWriteResult>(const Json& j) {
+  return ValueWriteResult{GetString(j, "ARN"), GetString(j, "Name"),
+                          GetString(j, "VersionId"),
+                          GetStrings(j, "VersionStages")};
+}
+
 Json ToJson(const WriteResult& r) {
   Json j{{"ARN", r.arn}, {"Name", r.name}};
   if (!r.version_id.empty()) j["VersionId"] = r.version_id;

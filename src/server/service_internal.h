@@ -105,6 +105,10 @@ struct Payload {
 bool IsStrictBase64(std::string_view s);
 
 StatusOr<Payload> ReadPayload(const Json& req);
+// The value of a typed request (SecretString or SecretBinary, base64 as
+// sent), checked as ReadPayload checks it.
+StatusOr<Payload> PayloadOf(const std::optional<SecretValue>& str,
+                            const std::optional<SecretValue>& bin);
 
 Status CheckToken(const std::string& token);
 
@@ -412,6 +416,9 @@ struct SecretsService::Impl {
   StatusOr<std::string> TokenOrNew(const Json& req) {
     KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
                         OptString(req, "ClientRequestToken"));
+    return TokenOrNew(token);
+  }
+  StatusOr<std::string> TokenOrNew(const std::optional<std::string>& token) {
     if (!token) return opt.new_uuid();
     KW_RETURN_IF_ERROR(CheckToken(*token));
     return *token;
@@ -496,7 +503,8 @@ struct SecretsService::Impl {
       const secrets::wire::SecretIdRequest& req, const Caller& caller);
   StatusOr<Json> ListSecrets(const Json& req, const Caller& caller);
   StatusOr<Json> CreateSecret(const Json& req, const Caller& caller);
-  StatusOr<Json> PutSecretValue(const Json& req, const Caller& caller);
+  StatusOr<secrets::wire::ValueWriteResult> PutSecretValue(
+      const secrets::wire::ValueWriteRequest& req, const Caller& caller);
   StatusOr<Json> UpdateSecret(const Json& req, const Caller& caller);
   StatusOr<secrets::DeleteSecretResult> DeleteSecret(
       const secrets::DeleteSecretRequest& req, const Caller& caller);

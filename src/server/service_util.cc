@@ -86,17 +86,32 @@ StatusOr<Payload> ReadPayload(const Json& req) {
                       OptString(req, "SecretString"));
   KW_ASSIGN_OR_RETURN(std::optional<std::string> bin,
                       OptString(req, "SecretBinary"));
+  std::optional<SecretValue> str_value, bin_value;
+  if (str) {
+    str_value.emplace(*str);
+    WipeString(*str);
+  }
+  if (bin) {
+    bin_value.emplace(*bin);
+    WipeString(*bin);
+  }
+  return PayloadOf(str_value, bin_value);
+}
+
+StatusOr<Payload> PayloadOf(const std::optional<SecretValue>& str,
+                            const std::optional<SecretValue>& bin) {
   Payload p;
   if (str && bin) {
     return ApiFailure(Msg::kBothValues);
   }
   if (str) {
     p.present = true;
-    p.bytes.assign(str->begin(), str->end());
-    WipeString(*str);
+    std::string_view text = str->Reveal();
+    p.bytes.assign(text.begin(), text.end());
   } else if (bin) {
     std::optional<SecureString> decoded;
-    if (IsStrictBase64(*bin)) decoded = secrets::Base64Decode(*bin);
+    if (IsStrictBase64(bin->Reveal()))
+      decoded = secrets::Base64Decode(bin->Reveal());
     if (!decoded) {
       return ApiFailure(Msg::kBadBase64);
     }

@@ -67,17 +67,18 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
   return out;
 }
 
-StatusOr<Json> SecretsService::Impl::PutSecretValue(const Json& req,
-                                                    const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  KW_ASSIGN_OR_RETURN(Payload payload, ReadPayload(req));
-  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
-  KW_ASSIGN_OR_RETURN(std::vector<std::string> stages,
-                      OptStringList(req, "VersionStages"));
+StatusOr<wire::ValueWriteResult> SecretsService::Impl::PutSecretValue(
+    const wire::ValueWriteRequest& req, const Caller& caller) {
+  const std::string& id = req.secret_id;
+  KW_ASSIGN_OR_RETURN(Payload payload,
+                      PayloadOf(req.secret_string, req.secret_binary));
+  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req.client_request_token));
+  std::vector<std::string> stages =
+      req.version_stages.value_or(std::vector<std::string>{});
   if (!payload.present) {
     return ApiFailure(Msg::kNeedValue);
   }
-  if (req.contains("VersionStages") && (stages.empty() || stages.size() > 20)) {
+  if (req.version_stages && (stages.empty() || stages.size() > 20)) {
     return Validation("versionStages",
                       "Member must have length between 1 and 20");
   }
@@ -101,10 +102,8 @@ StatusOr<Json> SecretsService::Impl::PutSecretValue(const Json& req,
     }));
   }
   StoredVersion* v = FindVersion(*s, token);
-  return Json{{"ARN", s->arn},
-              {"Name", s->name},
-              {"VersionId", token},
-              {"VersionStages", v ? v->stages : std::vector<std::string>{}}};
+  return wire::ValueWriteResult{s->arn, s->name, token,
+                                v ? v->stages : std::vector<std::string>{}};
 }
 
 StatusOr<Json> SecretsService::Impl::UpdateSecret(const Json& req,

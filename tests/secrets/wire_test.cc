@@ -457,6 +457,32 @@ TEST(WireTest, VersionListRequest) {
             "SerializationException");
 }
 
+TEST(WireTest, ValueWriteRequest) {
+  ValueWriteRequest r{"a", "", SecretValue("s3cr3t"), std::nullopt,
+                      std::vector<std::string>{}};
+  EXPECT_EQ(RoundTrip(r), r);  // "" and [] stay distinct from none
+  ValueWriteRequest bare{"a", std::nullopt, std::nullopt, SecretValue("AAEC"),
+                         std::nullopt};
+  EXPECT_EQ(RoundTrip(bare), bare);
+  // Both values decode (the server refuses them with AWS's text).
+  auto both = FromJson<ValueWriteRequest>(
+      Json{{"SecretId", "a"}, {"SecretString", "x"}, {"SecretBinary", "eA=="}});
+  ASSERT_TRUE(both.ok());
+  EXPECT_TRUE(both->secret_string && both->secret_binary);
+  EXPECT_EQ(FromJson<ValueWriteRequest>(
+                Json{{"SecretId", "a"}, {"VersionStages", "AWSCURRENT"}})
+                .status()
+                .error_type(),
+            "SerializationException");
+  EXPECT_EQ(FromJson<ValueWriteRequest>(Json{{"SecretString", "x"}})
+                .status()
+                .error_type(),
+            "ValidationException");
+  ValueWriteResult w{"arn", "n", "v", {}};
+  EXPECT_TRUE(ToJson(w).contains("VersionStages"));  // even when empty
+  EXPECT_EQ(RoundTrip(w), w);
+}
+
 TEST(WireTest, DeleteSecretRequestIsStrict) {
   EXPECT_EQ(FromJson<DeleteSecretRequest>(Json::object()).status().error_type(),
             "ValidationException");
