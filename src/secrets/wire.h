@@ -180,6 +180,47 @@ struct ValueWriteRequest {
                          const ValueWriteRequest&) = default;
 };
 
+// UpdateSecret as keyward server reads it: like ValueWriteRequest, plus
+// Description and KmsKeyId (absent: unchanged; "" is a value). The response
+// is the public WriteResult (VersionId only when a version was written).
+struct SecretUpdateRequest {
+  std::string secret_id;
+  std::optional<std::string> client_request_token;
+  std::optional<SecretValue> secret_string;
+  std::optional<SecretValue> secret_binary;
+  std::optional<std::string> description;
+  std::optional<std::string> kms_key_id;
+  friend bool operator==(const SecretUpdateRequest&,
+                         const SecretUpdateRequest&) = default;
+};
+
+// CreateSecret as keyward server reads it (absent members distinct from
+// empty ones, both values decode; the server checks the name, the value,
+// the tags and the regions with AWS's texts).
+struct SecretCreateRequest {
+  std::string name;
+  std::optional<std::string> client_request_token;
+  std::optional<SecretValue> secret_string;
+  std::optional<SecretValue> secret_binary;
+  std::optional<std::string> description;
+  std::optional<std::string> kms_key_id;
+  std::vector<Tag> tags;
+  std::vector<ReplicaRegion> add_replica_regions;
+  bool force_overwrite_replica_secret = false;
+  friend bool operator==(const SecretCreateRequest&,
+                         const SecretCreateRequest&) = default;
+};
+
+// CreateSecret's response: VersionId when a value was stored,
+// ReplicationStatus when replicas were added.
+struct CreateResult {
+  std::string arn;
+  std::string name;
+  std::string version_id;
+  std::vector<ReplicationStatus> replication_status;
+  friend bool operator==(const CreateResult&, const CreateResult&) = default;
+};
+
 // PutSecretValue's response as keyward server writes it: VersionStages
 // always present (the public WriteResult, shared with CreateSecret, omits
 // an empty list).
@@ -268,6 +309,8 @@ Json ToJson(const RotateSecretRequest& r);
 Json ToJson(const StageMoveRequest& r);
 Json ToJson(const VersionListRequest& r);
 Json ToJson(const ValueWriteRequest& r);
+Json ToJson(const SecretUpdateRequest& r);
+Json ToJson(const SecretCreateRequest& r);
 
 // ---- responses --------------------------------------------------------------
 
@@ -289,6 +332,7 @@ Json ToJson(const ReplicationResult& r);
 Json ToJson(const ArnResult& r);
 Json ToJson(const EmptyResult& r);
 Json ToJson(const ValueWriteResult& r);
+Json ToJson(const CreateResult& r);
 
 // ---- decoding ---------------------------------------------------------------
 
@@ -298,7 +342,8 @@ Json ToJson(const ValueWriteResult& r);
 // RemoveRegionsFromReplicationRequest, RotateSecretRequest,
 // TagResourceRequest, UntagResourceRequest, GetRandomPasswordRequest,
 // StageMoveRequest, DeleteSecretRequest, VersionListRequest,
-// ValueWriteRequest) are read strictly, with the errors
+// ValueWriteRequest, SecretUpdateRequest, SecretCreateRequest) are read
+// strictly, with the errors
 // AWS answers (wrong type: SerializationException; missing or out of the
 // model's bounds: ValidationException), in the order AWS checks them; the
 // other requests are still read leniently (only the client's tests decode
@@ -348,6 +393,9 @@ KEYWARD_WIRE_DECODER(EmptyResult);
 KEYWARD_WIRE_DECODER(StageMoveRequest);
 KEYWARD_WIRE_DECODER(VersionListRequest);
 KEYWARD_WIRE_DECODER(ValueWriteRequest);
+KEYWARD_WIRE_DECODER(SecretUpdateRequest);
+KEYWARD_WIRE_DECODER(SecretCreateRequest);
+KEYWARD_WIRE_DECODER(CreateResult);
 KEYWARD_WIRE_DECODER(ValueWriteResult);
 #undef KEYWARD_WIRE_DECODER
 

@@ -274,6 +274,65 @@ StatusOr<ValueWriteRequest> FromJson<ValueWriteRequest>(const Json& j) {
   return r;
 }
 
+Json ToJson(const SecretUpdateRequest& r) {
+  Json j{{"SecretId", r.secret_id}};
+  if (r.client_request_token) j["ClientRequestToken"] = *r.client_request_token;
+  if (r.secret_string)
+    j["SecretString"] = std::string(r.secret_string->Reveal());
+  if (r.secret_binary)
+    j["SecretBinary"] = std::string(r.secret_binary->Reveal());
+  if (r.description) j["Description"] = *r.description;
+  if (r.kms_key_id) j["KmsKeyId"] = *r.kms_key_id;
+  return j;
+}
+
+template <>
+StatusOr<SecretUpdateRequest> FromJson<SecretUpdateRequest>(const Json& j) {
+  SecretUpdateRequest r;
+  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+  KW_ASSIGN_OR_RETURN(r.secret_string, ReadOptSecret(j, "SecretString"));
+  KW_ASSIGN_OR_RETURN(r.secret_binary, ReadOptSecret(j, "SecretBinary"));
+  KW_ASSIGN_OR_RETURN(r.client_request_token,
+                      ReadOptString(j, "ClientRequestToken"));
+  KW_ASSIGN_OR_RETURN(r.description, ReadOptString(j, "Description"));
+  KW_ASSIGN_OR_RETURN(r.kms_key_id, ReadOptString(j, "KmsKeyId"));
+  return r;
+}
+
+Json ToJson(const SecretCreateRequest& r) {
+  Json j{{"Name", r.name}};
+  if (r.client_request_token) j["ClientRequestToken"] = *r.client_request_token;
+  if (r.secret_string)
+    j["SecretString"] = std::string(r.secret_string->Reveal());
+  if (r.secret_binary)
+    j["SecretBinary"] = std::string(r.secret_binary->Reveal());
+  if (r.description) j["Description"] = *r.description;
+  if (r.kms_key_id) j["KmsKeyId"] = *r.kms_key_id;
+  if (!r.tags.empty()) j["Tags"] = ToJson(r.tags);
+  if (!r.add_replica_regions.empty())
+    j["AddReplicaRegions"] = ToJson(r.add_replica_regions);
+  if (r.force_overwrite_replica_secret) j["ForceOverwriteReplicaSecret"] = true;
+  return j;
+}
+
+template <>
+StatusOr<SecretCreateRequest> FromJson<SecretCreateRequest>(const Json& j) {
+  SecretCreateRequest r;
+  KW_ASSIGN_OR_RETURN(r.name, ReadRequiredString(j, "Name"));
+  KW_ASSIGN_OR_RETURN(r.secret_string, ReadOptSecret(j, "SecretString"));
+  KW_ASSIGN_OR_RETURN(r.secret_binary, ReadOptSecret(j, "SecretBinary"));
+  KW_ASSIGN_OR_RETURN(r.client_request_token,
+                      ReadOptString(j, "ClientRequestToken"));
+  KW_ASSIGN_OR_RETURN(r.description, ReadOptString(j, "Description"));
+  KW_ASSIGN_OR_RETURN(r.kms_key_id, ReadOptString(j, "KmsKeyId"));
+  KW_ASSIGN_OR_RETURN(r.tags, ReadTagList(j));
+  KW_ASSIGN_OR_RETURN(r.add_replica_regions,
+                      ReadReplicaRegions(j, "AddReplicaRegions"));
+  KW_ASSIGN_OR_RETURN(r.force_overwrite_replica_secret,
+                      ReadOptBool(j, "ForceOverwriteReplicaSecret", false));
+  return r;
+}
+
 Json ToJson(const UpdateSecretRequest& r) {
   Json j{{"SecretId", r.secret_id}};
   if (r.description) j["Description"] = *r.description;

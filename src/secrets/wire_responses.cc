@@ -167,6 +167,23 @@ StatusOr<ValueWriteResult> FromJson<ValueWriteResult>(const Json& j) {
                           GetStrings(j, "VersionStages")};
 }
 
+Json ToJson(const CreateResult& r) {
+  Json j{{"ARN", r.arn}, {"Name", r.name}};
+  if (!r.version_id.empty()) j["VersionId"] = r.version_id;
+  if (!r.replication_status.empty())
+    j["ReplicationStatus"] = ToJson(r.replication_status);
+  return j;
+}
+
+template <>
+StatusOr<CreateResult> FromJson<CreateResult>(const Json& j) {
+  SecretMetadata statuses;
+  GetRotationAndReplication(j, statuses);
+  return CreateResult{GetString(j, "ARN"), GetString(j, "Name"),
+                      GetString(j, "VersionId"),
+                      std::move(statuses.replication_status)};
+}
+
 Json ToJson(const WriteResult& r) {
   Json j{{"ARN", r.arn}, {"Name", r.name}};
   if (!r.version_id.empty()) j["VersionId"] = r.version_id;

@@ -36,19 +36,11 @@ std::vector<secrets::wire::ReplicationStatus> StatusesOf(
   return out;
 }
 
-Json ReplicationStatusJson(const std::vector<StoredReplica>& replicas) {
-  return secrets::wire::ToJson(StatusesOf(replicas));
-}
-
 }  // namespace
 
-StatusOr<std::vector<wire::ReplicaRegion>> ReadAddReplicaRegions(
-    const Json& req) {
-  return wire::ReadReplicaRegions(req, "AddReplicaRegions");
-}
-
-Json ReplicationStatusOf(const StoredSecret& s) {
-  return ReplicationStatusJson(s.replicas);
+std::vector<secrets::ReplicationStatus> ReplicationStatusOf(
+    const StoredSecret& s) {
+  return StatusesOf(s.replicas);
 }
 
 // PrimaryRegion in DescribeSecret/ListSecrets; ReplicationStatus in

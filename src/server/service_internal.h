@@ -104,9 +104,9 @@ struct Payload {
 // text and surrounding whitespace, which would store junk bytes).
 bool IsStrictBase64(std::string_view s);
 
-StatusOr<Payload> ReadPayload(const Json& req);
-// The value of a typed request (SecretString or SecretBinary, base64 as
-// sent), checked as ReadPayload checks it.
+// The value of a write request (SecretString, or SecretBinary as the base64
+// sent): both given, bad base64, empty or over 64 KiB are refused with
+// AWS's texts.
 StatusOr<Payload> PayloadOf(const std::optional<SecretValue>& str,
                             const std::optional<SecretValue>& bin);
 
@@ -114,7 +114,6 @@ Status CheckToken(const std::string& token);
 
 // Tag key/value lengths and the reserved "aws:" prefix (AWS's order).
 Status CheckTags(const std::vector<secrets::Tag>& tags);
-StatusOr<std::vector<secrets::Tag>> ReadTags(const Json& req);
 
 Status MergeTags(std::vector<secrets::Tag>& into,
                  const std::vector<secrets::Tag>& add);
@@ -156,9 +155,8 @@ void AddReplication(const StoredSecret& s, bool list,
                     secrets::SecretMetadata& m);
 Status RefuseOnReplica(const StoredSecret& s);
 Status RefuseDeleteWithReplicas(const StoredSecret& s, const std::string& id);
-StatusOr<std::vector<secrets::wire::ReplicaRegion>> ReadAddReplicaRegions(
-    const Json& req);
-Json ReplicationStatusOf(const StoredSecret& s);
+std::vector<secrets::ReplicationStatus> ReplicationStatusOf(
+    const StoredSecret& s);
 
 struct SecretsService::Impl {
   ServiceOptions opt;
@@ -413,11 +411,6 @@ struct SecretsService::Impl {
     return true;
   }
 
-  StatusOr<std::string> TokenOrNew(const Json& req) {
-    KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
-                        OptString(req, "ClientRequestToken"));
-    return TokenOrNew(token);
-  }
   StatusOr<std::string> TokenOrNew(const std::optional<std::string>& token) {
     if (!token) return opt.new_uuid();
     KW_RETURN_IF_ERROR(CheckToken(*token));
@@ -502,10 +495,12 @@ struct SecretsService::Impl {
   StatusOr<secrets::SecretMetadata> DescribeSecret(
       const secrets::wire::SecretIdRequest& req, const Caller& caller);
   StatusOr<Json> ListSecrets(const Json& req, const Caller& caller);
-  StatusOr<Json> CreateSecret(const Json& req, const Caller& caller);
+  StatusOr<secrets::wire::CreateResult> CreateSecret(
+      const secrets::wire::SecretCreateRequest& req, const Caller& caller);
   StatusOr<secrets::wire::ValueWriteResult> PutSecretValue(
       const secrets::wire::ValueWriteRequest& req, const Caller& caller);
-  StatusOr<Json> UpdateSecret(const Json& req, const Caller& caller);
+  StatusOr<secrets::WriteResult> UpdateSecret(
+      const secrets::wire::SecretUpdateRequest& req, const Caller& caller);
   StatusOr<secrets::DeleteSecretResult> DeleteSecret(
       const secrets::DeleteSecretRequest& req, const Caller& caller);
   StatusOr<secrets::wire::SecretRef> RestoreSecret(

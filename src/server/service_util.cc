@@ -81,23 +81,6 @@ bool IsStrictBase64(std::string_view s) {
   return true;
 }
 
-StatusOr<Payload> ReadPayload(const Json& req) {
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> str,
-                      OptString(req, "SecretString"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> bin,
-                      OptString(req, "SecretBinary"));
-  std::optional<SecretValue> str_value, bin_value;
-  if (str) {
-    str_value.emplace(*str);
-    WipeString(*str);
-  }
-  if (bin) {
-    bin_value.emplace(*bin);
-    WipeString(*bin);
-  }
-  return PayloadOf(str_value, bin_value);
-}
-
 StatusOr<Payload> PayloadOf(const std::optional<SecretValue>& str,
                             const std::optional<SecretValue>& bin) {
   Payload p;
@@ -148,13 +131,6 @@ Status CheckTags(const std::vector<secrets::Tag>& tags) {
     }
   }
   return OkStatus();
-}
-
-StatusOr<std::vector<secrets::Tag>> ReadTags(const Json& req) {
-  KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags,
-                      secrets::wire::ReadTagList(req));
-  KW_RETURN_IF_ERROR(CheckTags(tags));
-  return tags;
 }
 
 Status MergeTags(std::vector<secrets::Tag>& into,

@@ -10,24 +10,22 @@ namespace keyward::server {
 
 namespace wire = secrets::wire;
 
-StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
-                                                  const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string name, RequiredString(req, "Name"));
+StatusOr<wire::CreateResult> SecretsService::Impl::CreateSecret(
+    const wire::SecretCreateRequest& req, const Caller& caller) {
+  const std::string& name = req.name;
   Status limits = CheckStoreNameLimits(name);
   if (!limits.ok()) {
     return ApiFailure(Msg::kInvalidName);
   }
-  KW_ASSIGN_OR_RETURN(Payload payload, ReadPayload(req));
-  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> description,
-                      OptString(req, "Description"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> kms,
-                      OptString(req, "KmsKeyId"));
-  KW_ASSIGN_OR_RETURN(std::vector<secrets::Tag> tags, ReadTags(req));
-  KW_ASSIGN_OR_RETURN(std::vector<secrets::wire::ReplicaRegion> replicas,
-                      ReadAddReplicaRegions(req));
-  KW_ASSIGN_OR_RETURN(bool force_replicas,
-                      OptBool(req, "ForceOverwriteReplicaSecret", false));
+  KW_ASSIGN_OR_RETURN(Payload payload,
+                      PayloadOf(req.secret_string, req.secret_binary));
+  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req.client_request_token));
+  const std::optional<std::string>& description = req.description;
+  const std::optional<std::string>& kms = req.kms_key_id;
+  KW_RETURN_IF_ERROR(CheckTags(req.tags));
+  const std::vector<secrets::Tag>& tags = req.tags;
+  const std::vector<wire::ReplicaRegion>& replicas = req.add_replica_regions;
+  const bool force_replicas = req.force_overwrite_replica_secret;
   if (description && description->size() > 2048) {
     return Validation("description",
                       "Member must have length less than or equal to 2048");
@@ -41,8 +39,7 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
     }
     if (payload.present) {
       KW_ASSIGN_OR_RETURN(bool same, ExistingToken(*s, token, payload));
-      if (same)
-        return Json{{"ARN", s->arn}, {"Name", s->name}, {"VersionId", token}};
+      if (same) return wire::CreateResult{s->arn, s->name, token, {}};
     }
     return ApiFailure(Msg::kSecretExists, {name});
   }
@@ -59,9 +56,8 @@ StatusOr<Json> SecretsService::Impl::CreateSecret(const Json& req,
     KW_RETURN_IF_ERROR(AddVersion(s, token, payload, {std::string(kCurrent)}));
   KW_RETURN_IF_ERROR(AddReplicas(s, replicas, force_replicas));
   KW_RETURN_IF_ERROR(Persist(s, nullptr));
-  Json out{{"ARN", s.arn}, {"Name", s.name}};
-  if (payload.present) out["VersionId"] = token;
-  if (!s.replicas.empty()) out["ReplicationStatus"] = ReplicationStatusOf(s);
+  wire::CreateResult out{s.arn, s.name, payload.present ? token : "",
+                         ReplicationStatusOf(s)};
   name_to_arn[NameKey(s.region, s.name)] = s.arn;
   by_arn[s.arn] = std::move(s);
   return out;
@@ -106,15 +102,14 @@ StatusOr<wire::ValueWriteResult> SecretsService::Impl::PutSecretValue(
                                 v ? v->stages : std::vector<std::string>{}};
 }
 
-StatusOr<Json> SecretsService::Impl::UpdateSecret(const Json& req,
-                                                  const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  KW_ASSIGN_OR_RETURN(Payload payload, ReadPayload(req));
-  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> description,
-                      OptString(req, "Description"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> kms,
-                      OptString(req, "KmsKeyId"));
+StatusOr<secrets::WriteResult> SecretsService::Impl::UpdateSecret(
+    const wire::SecretUpdateRequest& req, const Caller& caller) {
+  const std::string& id = req.secret_id;
+  KW_ASSIGN_OR_RETURN(Payload payload,
+                      PayloadOf(req.secret_string, req.secret_binary));
+  KW_ASSIGN_OR_RETURN(std::string token, TokenOrNew(req.client_request_token));
+  const std::optional<std::string>& description = req.description;
+  const std::optional<std::string>& kms = req.kms_key_id;
   if (description && description->size() > 2048) {
     return Validation("description",
                       "Member must have length less than or equal to 2048");
@@ -132,9 +127,7 @@ StatusOr<Json> SecretsService::Impl::UpdateSecret(const Json& req,
     if (same) return OkStatus();
     return AddVersion(u, token, payload, {std::string(kCurrent)});
   }));
-  Json out{{"ARN", s->arn}, {"Name", s->name}};
-  if (new_version) out["VersionId"] = token;
-  return out;
+  return secrets::WriteResult{s->arn, s->name, new_version ? token : "", {}};
 }
 
 StatusOr<secrets::DeleteSecretResult> SecretsService::Impl::DeleteSecret(

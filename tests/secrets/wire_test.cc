@@ -483,6 +483,40 @@ TEST(WireTest, ValueWriteRequest) {
   EXPECT_EQ(RoundTrip(w), w);
 }
 
+TEST(WireTest, SecretUpdateRequest) {
+  SecretUpdateRequest r{"a",          std::nullopt, SecretValue("v"),
+                        std::nullopt, "",           std::nullopt};
+  EXPECT_EQ(RoundTrip(r), r);  // Description "" stays distinct from none
+  EXPECT_EQ(
+      FromJson<SecretUpdateRequest>(Json{{"SecretId", "a"}, {"KmsKeyId", 5}})
+          .status()
+          .error_type(),
+      "SerializationException");
+}
+
+TEST(WireTest, SecretCreateRequestAndResult) {
+  SecretCreateRequest r;
+  r.name = "platform-data/pg/app";
+  r.client_request_token = std::string(32, 't');
+  r.secret_binary = SecretValue("AAEC");
+  r.description = "d";
+  r.tags = Tags();
+  r.add_replica_regions = {{"eu-west-1", std::nullopt}};
+  r.force_overwrite_replica_secret = true;
+  EXPECT_EQ(RoundTrip(r), r);
+  SecretCreateRequest bare_request;
+  bare_request.name = "n";
+  EXPECT_EQ(RoundTrip(bare_request), bare_request);
+  EXPECT_EQ(FromJson<SecretCreateRequest>(Json::object()).status().message(),
+            "1 validation error detected: Value at 'Name' failed to satisfy "
+            "constraint: Member must not be null");
+  CreateResult c{"arn", "n", "v", {{"eu-west-1", "k", "InSync", "ok"}}};
+  EXPECT_EQ(RoundTrip(c), c);
+  Json bare = ToJson(CreateResult{"arn", "n", "", {}});
+  EXPECT_FALSE(bare.contains("VersionId"));
+  EXPECT_FALSE(bare.contains("ReplicationStatus"));
+}
+
 TEST(WireTest, DeleteSecretRequestIsStrict) {
   EXPECT_EQ(FromJson<DeleteSecretRequest>(Json::object()).status().error_type(),
             "ValidationException");
