@@ -29,23 +29,13 @@ for tool in wrk python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
 python3 -c 'import boto3' 2>/dev/null || { echo "missing boto3" >&2; exit 2; }
-WORK=$(mktemp -d)
-KW_PID=
-cleanup() {
-  [ -n "$KW_PID" ] && kill "$KW_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 300); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-rss_kb() { awk '/VmRSS/{print $2}' /proc/"$1"/status; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)
 "$KEYWARD_BIN" server --store "$WORK/store.db" --listen 127.0.0.1:"$PORT" \
   --env-file "$WORK/kw.env" --access-log /dev/null >"$WORK/kw.out" 2>&1 &
-KW_PID=$!
+KW_PID=$!; PIDS+=("$KW_PID")
 wait_port "$PORT"
 for _ in $(seq 1 100); do [ -s "$WORK/kw.env" ] && break; sleep 0.1; done
 # shellcheck disable=SC1090

@@ -234,17 +234,6 @@ StatusOr<PutSecretValueRequest> FromJson<PutSecretValueRequest>(const Json& j) {
   return r;
 }
 
-Json ToJson(const ValueWriteRequest& r) {
-  Json j{{"SecretId", r.secret_id}};
-  if (r.client_request_token) j["ClientRequestToken"] = *r.client_request_token;
-  if (r.secret_string)
-    j["SecretString"] = std::string(r.secret_string->Reveal());
-  if (r.secret_binary)
-    j["SecretBinary"] = std::string(r.secret_binary->Reveal());
-  if (r.version_stages) j["VersionStages"] = *r.version_stages;
-  return j;
-}
-
 namespace {
 
 // A string member read strictly into a SecretValue (the copy wiped).
@@ -257,17 +246,50 @@ StatusOr<std::optional<SecretValue>> ReadOptSecret(const Json& j,
   return out;
 }
 
-}  // namespace
+// The members the server's three write requests share: the value and the
+// token, and Description and KmsKeyId where the request has them.
+template <class R>
+void PutWriteMembers(const R& r, Json& j) {
+  if (r.client_request_token) j["ClientRequestToken"] = *r.client_request_token;
+  if (r.secret_string)
+    j["SecretString"] = std::string(r.secret_string->Reveal());
+  if (r.secret_binary)
+    j["SecretBinary"] = std::string(r.secret_binary->Reveal());
+  if constexpr (requires { r.description; }) {
+    if (r.description) j["Description"] = *r.description;
+    if (r.kms_key_id) j["KmsKeyId"] = *r.kms_key_id;
+  }
+}
 
-// In the order keyward server read them before it took typed requests.
-template <>
-StatusOr<ValueWriteRequest> FromJson<ValueWriteRequest>(const Json& j) {
-  ValueWriteRequest r;
-  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+// Read strictly, in the order keyward server read them before it took
+// typed requests.
+template <class R>
+Status ReadWriteMembers(const Json& j, R& r) {
   KW_ASSIGN_OR_RETURN(r.secret_string, ReadOptSecret(j, "SecretString"));
   KW_ASSIGN_OR_RETURN(r.secret_binary, ReadOptSecret(j, "SecretBinary"));
   KW_ASSIGN_OR_RETURN(r.client_request_token,
                       ReadOptString(j, "ClientRequestToken"));
+  if constexpr (requires { r.description; }) {
+    KW_ASSIGN_OR_RETURN(r.description, ReadOptString(j, "Description"));
+    KW_ASSIGN_OR_RETURN(r.kms_key_id, ReadOptString(j, "KmsKeyId"));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Json ToJson(const ValueWriteRequest& r) {
+  Json j{{"SecretId", r.secret_id}};
+  PutWriteMembers(r, j);
+  if (r.version_stages) j["VersionStages"] = *r.version_stages;
+  return j;
+}
+
+template <>
+StatusOr<ValueWriteRequest> FromJson<ValueWriteRequest>(const Json& j) {
+  ValueWriteRequest r;
+  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+  KW_RETURN_IF_ERROR(ReadWriteMembers(j, r));
   KW_ASSIGN_OR_RETURN(std::vector<std::string> stages,
                       ReadOptStringList(j, "VersionStages"));
   if (j.contains("VersionStages")) r.version_stages = std::move(stages);
@@ -276,13 +298,7 @@ StatusOr<ValueWriteRequest> FromJson<ValueWriteRequest>(const Json& j) {
 
 Json ToJson(const SecretUpdateRequest& r) {
   Json j{{"SecretId", r.secret_id}};
-  if (r.client_request_token) j["ClientRequestToken"] = *r.client_request_token;
-  if (r.secret_string)
-    j["SecretString"] = std::string(r.secret_string->Reveal());
-  if (r.secret_binary)
-    j["SecretBinary"] = std::string(r.secret_binary->Reveal());
-  if (r.description) j["Description"] = *r.description;
-  if (r.kms_key_id) j["KmsKeyId"] = *r.kms_key_id;
+  PutWriteMembers(r, j);
   return j;
 }
 
@@ -290,24 +306,13 @@ template <>
 StatusOr<SecretUpdateRequest> FromJson<SecretUpdateRequest>(const Json& j) {
   SecretUpdateRequest r;
   KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
-  KW_ASSIGN_OR_RETURN(r.secret_string, ReadOptSecret(j, "SecretString"));
-  KW_ASSIGN_OR_RETURN(r.secret_binary, ReadOptSecret(j, "SecretBinary"));
-  KW_ASSIGN_OR_RETURN(r.client_request_token,
-                      ReadOptString(j, "ClientRequestToken"));
-  KW_ASSIGN_OR_RETURN(r.description, ReadOptString(j, "Description"));
-  KW_ASSIGN_OR_RETURN(r.kms_key_id, ReadOptString(j, "KmsKeyId"));
+  KW_RETURN_IF_ERROR(ReadWriteMembers(j, r));
   return r;
 }
 
 Json ToJson(const SecretCreateRequest& r) {
   Json j{{"Name", r.name}};
-  if (r.client_request_token) j["ClientRequestToken"] = *r.client_request_token;
-  if (r.secret_string)
-    j["SecretString"] = std::string(r.secret_string->Reveal());
-  if (r.secret_binary)
-    j["SecretBinary"] = std::string(r.secret_binary->Reveal());
-  if (r.description) j["Description"] = *r.description;
-  if (r.kms_key_id) j["KmsKeyId"] = *r.kms_key_id;
+  PutWriteMembers(r, j);
   if (!r.tags.empty()) j["Tags"] = ToJson(r.tags);
   if (!r.add_replica_regions.empty())
     j["AddReplicaRegions"] = ToJson(r.add_replica_regions);
@@ -319,12 +324,7 @@ template <>
 StatusOr<SecretCreateRequest> FromJson<SecretCreateRequest>(const Json& j) {
   SecretCreateRequest r;
   KW_ASSIGN_OR_RETURN(r.name, ReadRequiredString(j, "Name"));
-  KW_ASSIGN_OR_RETURN(r.secret_string, ReadOptSecret(j, "SecretString"));
-  KW_ASSIGN_OR_RETURN(r.secret_binary, ReadOptSecret(j, "SecretBinary"));
-  KW_ASSIGN_OR_RETURN(r.client_request_token,
-                      ReadOptString(j, "ClientRequestToken"));
-  KW_ASSIGN_OR_RETURN(r.description, ReadOptString(j, "Description"));
-  KW_ASSIGN_OR_RETURN(r.kms_key_id, ReadOptString(j, "KmsKeyId"));
+  KW_RETURN_IF_ERROR(ReadWriteMembers(j, r));
   KW_ASSIGN_OR_RETURN(r.tags, ReadTagList(j));
   KW_ASSIGN_OR_RETURN(r.add_replica_regions,
                       ReadReplicaRegions(j, "AddReplicaRegions"));
