@@ -341,7 +341,8 @@ Json ToJson(const CreateResult& r);
 // ValidateResourcePolicyRequest, ReplicateSecretToRegionsRequest,
 // RemoveRegionsFromReplicationRequest, RotateSecretRequest,
 // TagResourceRequest, UntagResourceRequest, GetRandomPasswordRequest,
-// StageMoveRequest, DeleteSecretRequest, VersionListRequest,
+// StageMoveRequest, DeleteSecretRequest, GetSecretValueRequest,
+// VersionListRequest,
 // ValueWriteRequest, SecretUpdateRequest, SecretCreateRequest) are read
 // strictly, with the errors
 // AWS answers (wrong type: SerializationException; missing or out of the

@@ -153,9 +153,15 @@ Json ToJson(const GetSecretValueRequest& r) {
 
 template <>
 StatusOr<GetSecretValueRequest> FromJson<GetSecretValueRequest>(const Json& j) {
-  return GetSecretValueRequest{GetString(j, "SecretId"),
-                               GetString(j, "VersionId"),
-                               GetString(j, "VersionStage")};
+  GetSecretValueRequest r;
+  KW_ASSIGN_OR_RETURN(r.secret_id, ReadRequiredString(j, "SecretId"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> version_id,
+                      ReadOptString(j, "VersionId"));
+  KW_ASSIGN_OR_RETURN(std::optional<std::string> stage,
+                      ReadOptString(j, "VersionStage"));
+  r.version_id = version_id.value_or("");
+  r.version_stage = stage.value_or("");
+  return r;
 }
 
 Json ToJson(const BatchGetSecretValueRequest& r) {

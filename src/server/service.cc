@@ -64,7 +64,7 @@ constexpr Operation kOperations[] = {
     Row<&I::DescribeSecret>("DescribeSecret"),
     Row<&I::GetRandomPassword>("GetRandomPassword"),
     Row<&I::GetResourcePolicy>("GetResourcePolicy"),
-    Row<&I::GetSecretValueOp>("GetSecretValue"),
+    Row<&I::GetSecretValue>("GetSecretValue"),
     Row<&I::ListSecretVersionIds>("ListSecretVersionIds"),
     Row<&I::ListSecrets>("ListSecrets"),
     Row<&I::PutResourcePolicy>("PutResourcePolicy"),

@@ -417,20 +417,19 @@ struct SecretsService::Impl {
     return *token;
   }
 
-  Json ValueJson(const StoredSecret& s, const StoredVersion& v,
-                 SecureString& plain) const {
-    Json out{{"ARN", s.arn},
-             {"Name", s.name},
-             {"VersionId", v.version_id},
-             {"VersionStages", v.stages},
-             {"CreatedDate", v.created}};
+  // GetSecretValue's answer for version `v` of `s`, whose value `plain`
+  // moves into it.
+  static secrets::SecretValueResult ValueResult(const StoredSecret& s,
+                                                const StoredVersion& v,
+                                                SecureString plain) {
+    secrets::SecretValueResult out{
+        s.arn, s.name, v.version_id, v.stages, {}, FromEpochSeconds(v.created)};
+    SecretValue value = SecretValue::Adopt(std::move(plain));
     if (v.binary) {
-      out["SecretBinary"] =
-          secrets::Base64Encode(std::string_view(plain.data(), plain.size()));
+      out.payload.binary = std::move(value);
     } else {
-      out["SecretString"] = std::string(plain.data(), plain.size());
+      out.payload.string = std::move(value);
     }
-    SecureWipe(plain.data(), plain.size());
     return out;
   }
 
@@ -480,14 +479,14 @@ struct SecretsService::Impl {
 
   // --- operations ---------------------------------------------------------
 
-  StatusOr<Json> GetSecretValue(const Json& req, const Caller& caller,
-                                std::string* id_out);
-  StatusOr<Json> GetSecretValueOp(const Json& req, const Caller& caller) {
-    std::string ignored;
-    return GetSecretValue(req, caller, &ignored);
+  StatusOr<secrets::SecretValueResult> GetSecretValue(
+      const secrets::GetSecretValueRequest& req, const Caller& caller) {
+    return GetOne(req.secret_id, req.version_id, req.version_stage, caller);
   }
-  StatusOr<Json> GetOne(const std::string& id, const std::string& version_id,
-                        const std::string& stage, const Caller& caller);
+  StatusOr<secrets::SecretValueResult> GetOne(const std::string& id,
+                                              const std::string& version_id,
+                                              const std::string& stage,
+                                              const Caller& caller);
   void TouchAccessed(const std::string& arn, const std::string& version_id);
   // Writes the pending LastAccessedDate updates. Requires exclusive mu.
   void FlushTouched();

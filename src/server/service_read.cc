@@ -7,10 +7,9 @@
 
 namespace keyward::server {
 
-StatusOr<Json> SecretsService::Impl::GetOne(const std::string& id,
-                                            const std::string& version_id,
-                                            const std::string& stage,
-                                            const Caller& caller) {
+StatusOr<secrets::SecretValueResult> SecretsService::Impl::GetOne(
+    const std::string& id, const std::string& version_id,
+    const std::string& stage, const Caller& caller) {
   // The read index (read_index.h): no lock on this path. `s` is an
   // immutable copy, valid until this thread's next index lookup.
   const std::string& region = RegionOf(caller);
@@ -31,7 +30,7 @@ StatusOr<Json> SecretsService::Impl::GetOne(const std::string& id,
   KW_ASSIGN_OR_RETURN(const StoredVersion* v,
                       SelectVersion(*s, version_id, stage));
   KW_ASSIGN_OR_RETURN(SecureString plain, DecryptVersion(*s, *v));
-  Json out = ValueJson(*s, *v, plain);
+  secrets::SecretValueResult out = ValueResult(*s, *v, std::move(plain));
   double today = std::floor(Now() / kDay) * kDay;
   if (s->last_accessed != today || v->last_accessed != today)
     TouchAccessed(s->arn, v->version_id);
@@ -100,18 +99,6 @@ void SecretsService::Impl::FlushTouched() {
   touched.clear();
 }
 
-StatusOr<Json> SecretsService::Impl::GetSecretValue(const Json& req,
-                                                    const Caller& caller,
-                                                    std::string* id_out) {
-  KW_ASSIGN_OR_RETURN(std::string id, RequiredString(req, "SecretId"));
-  *id_out = id;
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> version_id,
-                      OptString(req, "VersionId"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> stage,
-                      OptString(req, "VersionStage"));
-  return GetOne(id, version_id.value_or(""), stage.value_or(""), caller);
-}
-
 StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
                                                          const Caller& caller) {
   KW_ASSIGN_OR_RETURN(std::vector<std::string> ids,
@@ -162,9 +149,9 @@ StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
     }
   }
   for (const auto& id : ids) {
-    StatusOr<Json> v = GetOne(id, "", "", caller);
+    StatusOr<secrets::SecretValueResult> v = GetOne(id, "", "", caller);
     if (v.ok()) {
-      out["SecretValues"].push_back(std::move(v).value());
+      out["SecretValues"].push_back(secrets::wire::ToJson(*v));
     } else {
       out["Errors"].push_back({{"SecretId", id},
                                {"ErrorCode", v.status().error_type()},
