@@ -221,6 +221,40 @@ struct CreateResult {
   friend bool operator==(const CreateResult&, const CreateResult&) = default;
 };
 
+// A ListSecrets/BatchGetSecretValue filter as keyward server reads it:
+// an absent Key is not the same as an empty one (AWS answers each with its
+// own text).
+struct FilterEntry {
+  std::optional<std::string> key;
+  std::vector<std::string> values;
+  friend bool operator==(const FilterEntry&, const FilterEntry&) = default;
+};
+
+// ListSecrets as keyward server reads it: the codec checks the members'
+// types; the server checks the filters, MaxResults (1..100), SortOrder and
+// SortBy with AWS's texts.
+struct SecretListRequest {
+  std::optional<std::vector<FilterEntry>> filters;
+  std::optional<std::int64_t> max_results;
+  bool include_planned_deletion = false;
+  std::optional<std::string> next_token;
+  std::optional<std::string> sort_order;
+  std::optional<std::string> sort_by;
+  friend bool operator==(const SecretListRequest&,
+                         const SecretListRequest&) = default;
+};
+
+// BatchGetSecretValue as keyward server reads it (SecretIdList or Filters,
+// MaxResults only with Filters: checked by the server).
+struct BatchValueRequest {
+  std::optional<std::vector<std::string>> secret_id_list;
+  std::optional<std::vector<FilterEntry>> filters;
+  std::optional<std::int64_t> max_results;
+  std::optional<std::string> next_token;
+  friend bool operator==(const BatchValueRequest&,
+                         const BatchValueRequest&) = default;
+};
+
 // PutSecretValue's response as keyward server writes it: VersionStages
 // always present (the public WriteResult, shared with CreateSecret, omits
 // an empty list).
@@ -311,6 +345,8 @@ Json ToJson(const VersionListRequest& r);
 Json ToJson(const ValueWriteRequest& r);
 Json ToJson(const SecretUpdateRequest& r);
 Json ToJson(const SecretCreateRequest& r);
+Json ToJson(const SecretListRequest& r);
+Json ToJson(const BatchValueRequest& r);
 
 // ---- responses --------------------------------------------------------------
 
@@ -343,8 +379,8 @@ Json ToJson(const CreateResult& r);
 // TagResourceRequest, UntagResourceRequest, GetRandomPasswordRequest,
 // StageMoveRequest, DeleteSecretRequest, GetSecretValueRequest,
 // VersionListRequest,
-// ValueWriteRequest, SecretUpdateRequest, SecretCreateRequest) are read
-// strictly, with the errors
+// ValueWriteRequest, SecretUpdateRequest, SecretCreateRequest,
+// SecretListRequest, BatchValueRequest) are read strictly, with the errors
 // AWS answers (wrong type: SerializationException; missing or out of the
 // model's bounds: ValidationException), in the order AWS checks them; the
 // other requests are still read leniently (only the client's tests decode
@@ -396,6 +432,8 @@ KEYWARD_WIRE_DECODER(VersionListRequest);
 KEYWARD_WIRE_DECODER(ValueWriteRequest);
 KEYWARD_WIRE_DECODER(SecretUpdateRequest);
 KEYWARD_WIRE_DECODER(SecretCreateRequest);
+KEYWARD_WIRE_DECODER(SecretListRequest);
+KEYWARD_WIRE_DECODER(BatchValueRequest);
 KEYWARD_WIRE_DECODER(CreateResult);
 KEYWARD_WIRE_DECODER(ValueWriteResult);
 #undef KEYWARD_WIRE_DECODER

@@ -339,6 +339,85 @@ StatusOr<SecretCreateRequest> FromJson<SecretCreateRequest>(const Json& j) {
   return r;
 }
 
+namespace {
+
+Json FilterEntriesJson(const std::vector<FilterEntry>& filters) {
+  Json out = Json::array();
+  for (const FilterEntry& f : filters) {
+    Json e{{"Values", f.values}};
+    if (f.key) e["Key"] = *f.key;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// "Filters": absent or null: none; each entry an object with a string Key
+// and a list of strings Values (types only; the server checks the rest).
+StatusOr<std::optional<std::vector<FilterEntry>>> ReadFilterEntries(
+    const Json& req) {
+  auto it = req.find("Filters");
+  if (it == req.end() || it->is_null())
+    return std::optional<std::vector<FilterEntry>>();
+  if (!it->is_array()) return SerializationError("Expected list for Filters");
+  std::vector<FilterEntry> out;
+  for (const auto& f : *it) {
+    if (!f.is_object()) return SerializationError("Expected Filter objects");
+    FilterEntry e;
+    KW_ASSIGN_OR_RETURN(e.key, ReadOptString(f, "Key"));
+    KW_ASSIGN_OR_RETURN(e.values, ReadOptStringList(f, "Values"));
+    out.push_back(std::move(e));
+  }
+  return std::optional<std::vector<FilterEntry>>(std::move(out));
+}
+
+}  // namespace
+
+Json ToJson(const SecretListRequest& r) {
+  Json j = Json::object();
+  if (r.filters) j["Filters"] = FilterEntriesJson(*r.filters);
+  if (r.max_results) j["MaxResults"] = *r.max_results;
+  if (r.include_planned_deletion) j["IncludePlannedDeletion"] = true;
+  if (r.next_token) j["NextToken"] = *r.next_token;
+  if (r.sort_order) j["SortOrder"] = *r.sort_order;
+  if (r.sort_by) j["SortBy"] = *r.sort_by;
+  return j;
+}
+
+template <>
+StatusOr<SecretListRequest> FromJson<SecretListRequest>(const Json& j) {
+  SecretListRequest r;
+  KW_ASSIGN_OR_RETURN(r.filters, ReadFilterEntries(j));
+  KW_ASSIGN_OR_RETURN(r.max_results, ReadOptInt(j, "MaxResults"));
+  KW_ASSIGN_OR_RETURN(r.include_planned_deletion,
+                      ReadOptBool(j, "IncludePlannedDeletion", false));
+  KW_ASSIGN_OR_RETURN(r.next_token, ReadOptString(j, "NextToken"));
+  KW_ASSIGN_OR_RETURN(r.sort_order, ReadOptString(j, "SortOrder"));
+  KW_ASSIGN_OR_RETURN(r.sort_by, ReadOptString(j, "SortBy"));
+  return r;
+}
+
+Json ToJson(const BatchValueRequest& r) {
+  Json j = Json::object();
+  if (r.secret_id_list) j["SecretIdList"] = *r.secret_id_list;
+  if (r.filters) j["Filters"] = FilterEntriesJson(*r.filters);
+  if (r.max_results) j["MaxResults"] = *r.max_results;
+  if (r.next_token) j["NextToken"] = *r.next_token;
+  return j;
+}
+
+template <>
+StatusOr<BatchValueRequest> FromJson<BatchValueRequest>(const Json& j) {
+  BatchValueRequest r;
+  KW_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                      ReadOptStringList(j, "SecretIdList"));
+  if (auto it = j.find("SecretIdList"); it != j.end() && !it->is_null())
+    r.secret_id_list = std::move(ids);
+  KW_ASSIGN_OR_RETURN(r.filters, ReadFilterEntries(j));
+  KW_ASSIGN_OR_RETURN(r.next_token, ReadOptString(j, "NextToken"));
+  KW_ASSIGN_OR_RETURN(r.max_results, ReadOptInt(j, "MaxResults"));
+  return r;
+}
+
 Json ToJson(const UpdateSecretRequest& r) {
   Json j{{"SecretId", r.secret_id}};
   if (r.description) j["Description"] = *r.description;

@@ -1,7 +1,6 @@
 #include "keyward/server/service.h"
 
 #include <cmath>
-#include <type_traits>
 
 #include "aws/error_table.h"
 #include "keyward/naming.h"
@@ -16,7 +15,6 @@ using Runner = StatusOr<Json> (*)(I&, const Json&, const Caller&);
 
 // What a row runs: the handler's request type decoded from the body with
 // the wire codec (secrets/wire.h), the handler, its response encoded.
-// Handlers not yet typed take and return Json.
 template <class Handler>
 struct HandlerTraits;
 template <class Req, class Resp>
@@ -28,16 +26,11 @@ struct HandlerTraits<StatusOr<Resp> (I::*)(const Req&, const Caller&)> {
 template <auto handler>
 StatusOr<Json> RunRow(I& impl, const Json& body, const Caller& caller) {
   using Traits = HandlerTraits<decltype(handler)>;
-  if constexpr (std::is_same_v<typename Traits::Request, Json>) {
-    return (impl.*handler)(body, caller);
-  } else {
-    KW_ASSIGN_OR_RETURN(
-        typename Traits::Request req,
-        secrets::wire::FromJson<typename Traits::Request>(body));
-    KW_ASSIGN_OR_RETURN(typename Traits::Response resp,
-                        (impl.*handler)(req, caller));
-    return secrets::wire::ToJson(resp);
-  }
+  KW_ASSIGN_OR_RETURN(typename Traits::Request req,
+                      secrets::wire::FromJson<typename Traits::Request>(body));
+  KW_ASSIGN_OR_RETURN(typename Traits::Response resp,
+                      (impl.*handler)(req, caller));
+  return secrets::wire::ToJson(resp);
 }
 
 // The one dispatch table: every Secrets Manager operation keyward server

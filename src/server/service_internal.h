@@ -64,26 +64,11 @@ StatusOr<std::shared_ptr<const IamPolicy>> ParseResourcePolicy(
 // server refuses to start rather than serve the secret without it.
 Status LoadResourcePolicy(StoredSecret& s);
 
-Status Serialization(std::string_view what);
-
 // Wipes a parsed request (it may hold a value) when the handler returns.
 struct WipeOnExit {
   Json& j;
   ~WipeOnExit() { secrets::WipeJson(j); }
 };
-
-// Typed access to request members; SerializationException for wrong types.
-StatusOr<std::optional<std::string>> OptString(const Json& req,
-                                               const char* key);
-
-StatusOr<std::string> RequiredString(const Json& req, const char* key);
-
-StatusOr<std::optional<std::int64_t>> OptInt(const Json& req, const char* key);
-
-StatusOr<bool> OptBool(const Json& req, const char* key, bool fallback);
-
-StatusOr<std::vector<std::string>> OptStringList(const Json& req,
-                                                 const char* key);
 
 double Round3(double t);
 
@@ -134,7 +119,10 @@ struct Filter {
   std::vector<std::string> values;
 };
 
-StatusOr<std::vector<Filter>> ReadFilters(const Json& req);
+// The filters of a ListSecrets/BatchGetSecretValue request, checked with
+// AWS's texts (at most 10, known keys, 1..10 values each).
+StatusOr<std::vector<Filter>> CheckFilters(
+    const std::optional<std::vector<secrets::wire::FilterEntry>>& entries);
 
 bool WordMatch(std::string_view attr, std::string_view value);
 
@@ -146,7 +134,7 @@ std::string EncodeToken(std::size_t offset);
 
 StatusOr<std::size_t> DecodeToken(const std::string& token);
 
-StatusOr<int> PageSize(const Json& req, int max, int fallback);
+StatusOr<int> PageSize(std::optional<std::int64_t> n, int max, int fallback);
 
 class Rotator;
 // rotation_ops.cc / replication_ops.cc
@@ -490,10 +478,12 @@ struct SecretsService::Impl {
   void TouchAccessed(const std::string& arn, const std::string& version_id);
   // Writes the pending LastAccessedDate updates. Requires exclusive mu.
   void FlushTouched();
-  StatusOr<Json> BatchGetSecretValue(const Json& req, const Caller& caller);
+  StatusOr<secrets::BatchGetSecretValueResult> BatchGetSecretValue(
+      const secrets::wire::BatchValueRequest& req, const Caller& caller);
   StatusOr<secrets::SecretMetadata> DescribeSecret(
       const secrets::wire::SecretIdRequest& req, const Caller& caller);
-  StatusOr<Json> ListSecrets(const Json& req, const Caller& caller);
+  StatusOr<secrets::ListSecretsResult> ListSecrets(
+      const secrets::wire::SecretListRequest& req, const Caller& caller);
   StatusOr<secrets::wire::CreateResult> CreateSecret(
       const secrets::wire::SecretCreateRequest& req, const Caller& caller);
   StatusOr<secrets::wire::ValueWriteResult> PutSecretValue(

@@ -99,19 +99,19 @@ void SecretsService::Impl::FlushTouched() {
   touched.clear();
 }
 
-StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
-                                                         const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                      OptStringList(req, "SecretIdList"));
-  KW_ASSIGN_OR_RETURN(std::vector<Filter> filters, ReadFilters(req));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
-                      OptString(req, "NextToken"));
-  bool has_ids = req.contains("SecretIdList") && !req["SecretIdList"].is_null();
-  bool has_filters = req.contains("Filters") && !req["Filters"].is_null();
+StatusOr<secrets::BatchGetSecretValueResult>
+SecretsService::Impl::BatchGetSecretValue(
+    const secrets::wire::BatchValueRequest& req, const Caller& caller) {
+  std::vector<std::string> ids =
+      req.secret_id_list.value_or(std::vector<std::string>{});
+  KW_ASSIGN_OR_RETURN(std::vector<Filter> filters, CheckFilters(req.filters));
+  const std::optional<std::string>& token = req.next_token;
+  const bool has_ids = req.secret_id_list.has_value();
+  const bool has_filters = req.filters.has_value();
   if (has_ids == has_filters) {
     return ApiFailure(Msg::kBatchIdsOrFilters);
   }
-  if (has_ids && req.contains("MaxResults")) {
+  if (has_ids && req.max_results) {
     return ApiFailure(Msg::kBatchMaxResultsNeedsFilters);
   }
   if (ids.size() > 20)
@@ -121,9 +121,9 @@ StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
   // Filters enumerate secrets: AWS requires ListSecrets for them too.
   if (has_filters)
     KW_RETURN_IF_ERROR(Authorize(caller, "ListSecrets", "*", "*"));
-  Json out{{"SecretValues", Json::array()}, {"Errors", Json::array()}};
+  secrets::BatchGetSecretValueResult out;
   if (has_filters) {
-    KW_ASSIGN_OR_RETURN(int page, PageSize(req, 20, 20));
+    KW_ASSIGN_OR_RETURN(int page, PageSize(req.max_results, 20, 20));
     std::size_t offset = 0;
     if (token) {
       KW_ASSIGN_OR_RETURN(offset, DecodeToken(*token));
@@ -145,17 +145,15 @@ StatusOr<Json> SecretsService::Impl::BatchGetSecretValue(const Json& req,
         ids.push_back(matches[i]->name);
       }
       if (offset + ids.size() < matches.size())
-        out["NextToken"] = EncodeToken(offset + ids.size());
+        out.next_token = EncodeToken(offset + ids.size());
     }
   }
   for (const auto& id : ids) {
     StatusOr<secrets::SecretValueResult> v = GetOne(id, "", "", caller);
     if (v.ok()) {
-      out["SecretValues"].push_back(secrets::wire::ToJson(*v));
+      out.values.push_back(std::move(v).value());
     } else {
-      out["Errors"].push_back({{"SecretId", id},
-                               {"ErrorCode", v.status().error_type()},
-                               {"Message", v.status().message()}});
+      out.errors.push_back({id, v.status().error_type(), v.status().message()});
     }
   }
   return out;
@@ -194,22 +192,18 @@ StatusOr<secrets::SecretMetadata> SecretsService::Impl::DescribeSecret(
   return MetadataOf(*s, false);
 }
 
-StatusOr<Json> SecretsService::Impl::ListSecrets(const Json& req,
-                                                 const Caller& caller) {
-  KW_ASSIGN_OR_RETURN(std::vector<Filter> filters, ReadFilters(req));
-  KW_ASSIGN_OR_RETURN(int page, PageSize(req, 100, 100));
-  KW_ASSIGN_OR_RETURN(bool include_deleted,
-                      OptBool(req, "IncludePlannedDeletion", false));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> token,
-                      OptString(req, "NextToken"));
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> order,
-                      OptString(req, "SortOrder"));
+StatusOr<secrets::ListSecretsResult> SecretsService::Impl::ListSecrets(
+    const secrets::wire::SecretListRequest& req, const Caller& caller) {
+  KW_ASSIGN_OR_RETURN(std::vector<Filter> filters, CheckFilters(req.filters));
+  KW_ASSIGN_OR_RETURN(int page, PageSize(req.max_results, 100, 100));
+  const bool include_deleted = req.include_planned_deletion;
+  const std::optional<std::string>& token = req.next_token;
+  const std::optional<std::string>& order = req.sort_order;
   if (order && *order != "asc" && *order != "desc") {
     return Validation("sortOrder",
                       "Member must satisfy enum value set: [asc, desc]");
   }
-  KW_ASSIGN_OR_RETURN(std::optional<std::string> sort_by,
-                      OptString(req, "SortBy"));
+  const std::optional<std::string>& sort_by = req.sort_by;
   static const std::vector<std::string> kSortKeys = {
       "created-date", "last-accessed-date", "last-changed-date", "name"};
   if (sort_by && std::find(kSortKeys.begin(), kSortKeys.end(), *sort_by) ==
@@ -253,7 +247,7 @@ StatusOr<Json> SecretsService::Impl::ListSecrets(const Json& req,
   for (std::size_t i = offset; i < end; ++i)
     out.secrets.push_back(MetadataOf(*matches[i], true));
   if (end < matches.size()) out.next_token = EncodeToken(end);
-  return secrets::wire::ToJson(out);
+  return out;
 }
 
 }  // namespace keyward::server

@@ -22,32 +22,6 @@ Status Validation(std::string_view member, std::string_view constraint) {
   return secrets::wire::ValidationError(member, constraint);
 }
 
-Status Serialization(std::string_view what) {
-  return secrets::wire::SerializationError(what);
-}
-
-StatusOr<std::optional<std::string>> OptString(const Json& req,
-                                               const char* key) {
-  return secrets::wire::ReadOptString(req, key);
-}
-
-StatusOr<std::string> RequiredString(const Json& req, const char* key) {
-  return secrets::wire::ReadRequiredString(req, key);
-}
-
-StatusOr<std::optional<std::int64_t>> OptInt(const Json& req, const char* key) {
-  return secrets::wire::ReadOptInt(req, key);
-}
-
-StatusOr<bool> OptBool(const Json& req, const char* key, bool fallback) {
-  return secrets::wire::ReadOptBool(req, key, fallback);
-}
-
-StatusOr<std::vector<std::string>> OptStringList(const Json& req,
-                                                 const char* key) {
-  return secrets::wire::ReadOptStringList(req, key);
-}
-
 double Round3(double t) { return std::round(t * 1000.0) / 1000.0; }
 
 bool HasStage(const StoredVersion& v, std::string_view stage) {
@@ -154,28 +128,23 @@ Json TagsJson(const std::vector<secrets::Tag>& tags) {
   return secrets::wire::ToJson(tags);
 }
 
-StatusOr<std::vector<Filter>> ReadFilters(const Json& req) {
+StatusOr<std::vector<Filter>> CheckFilters(
+    const std::optional<std::vector<secrets::wire::FilterEntry>>& entries) {
   std::vector<Filter> out;
-  auto it = req.find("Filters");
-  if (it == req.end() || it->is_null()) return out;
-  if (!it->is_array()) return Serialization("Expected list for Filters");
-  if (it->size() > 10) return ApiFailure(Msg::kTooManyFilters);
+  if (!entries) return out;
+  if (entries->size() > 10) return ApiFailure(Msg::kTooManyFilters);
   static const std::vector<std::string> kKeys = {
       "description",    "name",           "tag-key", "tag-value",
       "primary-region", "owning-service", "all"};
   std::size_t index = 0;
-  for (const auto& f : *it) {
+  for (const auto& e : *entries) {
     ++index;
-    if (!f.is_object()) return Serialization("Expected Filter objects");
-    Filter filter;
-    KW_ASSIGN_OR_RETURN(std::optional<std::string> key, OptString(f, "Key"));
-    if (!key) return ApiFailure(Msg::kInvalidFilterKey);
-    filter.key = *key;
+    if (!e.key) return ApiFailure(Msg::kInvalidFilterKey);
+    Filter filter{*e.key, e.values};
     if (std::find(kKeys.begin(), kKeys.end(), filter.key) == kKeys.end()) {
       return ApiFailure(Msg::kFilterKeyEnum,
                         {filter.key, std::to_string(index)});
     }
-    KW_ASSIGN_OR_RETURN(filter.values, OptStringList(f, "Values"));
     if (filter.values.empty())
       return ApiFailure(Msg::kInvalidFilterValues, {filter.key});
     if (filter.values.size() > 10) return ApiFailure(Msg::kTooManyFilterValues);
@@ -260,8 +229,7 @@ StatusOr<std::size_t> DecodeToken(const std::string& token) {
   return n;
 }
 
-StatusOr<int> PageSize(const Json& req, int max, int fallback) {
-  KW_ASSIGN_OR_RETURN(std::optional<std::int64_t> n, OptInt(req, "MaxResults"));
+StatusOr<int> PageSize(std::optional<std::int64_t> n, int max, int fallback) {
   if (!n) return fallback;
   if (*n < 1 || *n > max) {
     return Validation("maxResults", "Member must have value between 1 and " +

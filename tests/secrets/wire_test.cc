@@ -517,6 +517,34 @@ TEST(WireTest, SecretCreateRequestAndResult) {
   EXPECT_FALSE(bare.contains("ReplicationStatus"));
 }
 
+TEST(WireTest, ListAndBatchRequests) {
+  SecretListRequest l;
+  l.filters = std::vector<FilterEntry>{{"name", {"app"}}, {std::nullopt, {}}};
+  l.max_results = 1000;  // out of range: the server refuses it, not the codec
+  l.include_planned_deletion = true;
+  l.next_token = "";
+  l.sort_order = "sideways";
+  l.sort_by = "name";
+  EXPECT_EQ(RoundTrip(l), l);
+  EXPECT_EQ(RoundTrip(SecretListRequest{}), SecretListRequest{});
+  EXPECT_EQ(
+      FromJson<SecretListRequest>(Json{{"Filters", "name"}}).status().message(),
+      "Expected list for Filters");
+  EXPECT_EQ(
+      FromJson<SecretListRequest>(Json{{"Filters", {1}}}).status().error_type(),
+      "SerializationException");
+
+  BatchValueRequest b;
+  b.secret_id_list = std::vector<std::string>{};
+  b.max_results = 5;
+  EXPECT_EQ(RoundTrip(b), b);  // [] stays distinct from none
+  Json with_null{{"SecretIdList", nullptr}, {"Filters", Json::array()}};
+  auto nb = FromJson<BatchValueRequest>(with_null);
+  ASSERT_TRUE(nb.ok());
+  EXPECT_FALSE(nb->secret_id_list.has_value());
+  EXPECT_TRUE(nb->filters.has_value());
+}
+
 TEST(WireTest, DeleteSecretRequestIsStrict) {
   EXPECT_EQ(FromJson<DeleteSecretRequest>(Json::object()).status().error_type(),
             "ValidationException");
