@@ -76,6 +76,22 @@ StatusOr<std::unique_ptr<vault::VaultKv2Client>> MakeVault(
   return vault::VaultKv2Client::Create(std::move(config));
 }
 
+// What both subcommands work on: the inventory's (selected) names, the
+// store and Vault.
+struct Endpoints {
+  Loaded loaded;
+  std::unique_ptr<secrets::SecretsManagerClient> store;
+  std::unique_ptr<vault::VaultKv2Client> vault;
+};
+
+StatusOr<Endpoints> OpenEndpoints(Cli& cli, const MigrateOptions& o) {
+  Endpoints e;
+  KW_ASSIGN_OR_RETURN(e.loaded, LoadNames(cli, o.only));
+  KW_ASSIGN_OR_RETURN(e.store, cli.MakeClient());
+  KW_ASSIGN_OR_RETURN(e.vault, MakeVault(cli, o));
+  return e;
+}
+
 // A per-secret table: SECRET, `result_header` (what `result_of` says of
 // the item), VAULT-VERSION ("-" for none), DETAIL.
 template <typename Items, typename ResultOf>
@@ -131,19 +147,14 @@ CommandResult RunVault(Cli& cli, const MigrateOptions& o) {
   if (o.dry_run == o.apply) {
     return InvalidArgumentError("give exactly one of --dry-run or --apply");
   }
-  auto loaded = LoadNames(cli, o.only);
-  if (!loaded.ok()) return loaded.status();
-  auto store = cli.MakeClient();
-  if (!store.ok()) return store.status();
-  auto vault = MakeVault(cli, o);
-  if (!vault.ok()) return vault.status();
+  KW_ASSIGN_OR_RETURN(Endpoints e, OpenEndpoints(cli, o));
   migrate::CopyOptions copy;
   copy.dry_run = o.dry_run;
   copy.journal_path = o.journal;
   copy.overwrite_unknown = o.overwrite_unknown;
   copy.recheck = o.recheck;
   copy.parallelism = o.parallel;
-  auto report = migrate::CopyToVault(loaded->names, **store, **vault, copy);
+  auto report = migrate::CopyToVault(e.loaded.names, *e.store, *e.vault, copy);
   if (!report.ok()) return report.status();
   PrintCopyReport(cli, *report, o.dry_run);
   if (!report->ok()) {
@@ -198,14 +209,9 @@ CommandResult RunStatus(Cli& cli, const MigrateOptions& o) {
           ": expected iam-credentials-removed or inventory-archived");
     }
   }
-  auto loaded = LoadNames(cli, o.only);
-  if (!loaded.ok()) return loaded.status();
-  auto store = cli.MakeClient();
-  if (!store.ok()) return store.status();
-  auto vault = MakeVault(cli, o);
-  if (!vault.ok()) return vault.status();
+  KW_ASSIGN_OR_RETURN(Endpoints e, OpenEndpoints(cli, o));
   auto loc =
-      migrate::LocateSecrets(loaded->names, **store, **vault, o.parallel);
+      migrate::LocateSecrets(e.loaded.names, *e.store, *e.vault, o.parallel);
   if (!loc.ok()) return loc.status();
   migrate::ChecklistInput in;
   in.locations = &*loc;
@@ -219,7 +225,7 @@ CommandResult RunStatus(Cli& cli, const MigrateOptions& o) {
     if (!m.ok()) return m.status();
     in.modules = *m;
   }
-  for (const auto& a : loaded->inventory.applications) {
+  for (const auto& a : e.loaded.inventory.applications) {
     if (!a.iam_principal.empty()) in.iam_principals.push_back(a.iam_principal);
   }
   in.confirmed.insert(o.confirm.begin(), o.confirm.end());

@@ -197,6 +197,18 @@ bool ParseVersionDoc(const std::string& text, StoredVersion& v) {
   });
 }
 
+// The secret's row (its metadata doc); false when the statement failed.
+bool WriteSecretRow(sqlite3* db, const StoredSecret& s) {
+  Stmt up(db,
+          "INSERT OR REPLACE INTO secrets(arn, name, doc, region) VALUES(?, ?, "
+          "?, ?)");
+  up.Text(1, s.arn);
+  up.Text(2, s.name);
+  up.Text(3, FullSecretDoc(s).dump());
+  up.Text(4, s.region.empty() ? ArnRegion(s.arn) : s.region);
+  return up.ok() && up.Step() == SQLITE_DONE;
+}
+
 }  // namespace
 
 Status CheckPrivate(const std::string& path, PathKind kind) {
@@ -380,14 +392,7 @@ Status SecretStore::SaveChanges(const StoredSecret& after,
     Exec("ROLLBACK").IgnoreError();
     return s;
   };
-  Stmt up(db_,
-          "INSERT OR REPLACE INTO secrets(arn, name, doc, region) VALUES(?, ?, "
-          "?, ?)");
-  up.Text(1, after.arn);
-  up.Text(2, after.name);
-  up.Text(3, FullSecretDoc(after).dump());
-  up.Text(4, after.region.empty() ? ArnRegion(after.arn) : after.region);
-  if (!up.ok() || up.Step() != SQLITE_DONE) return fail("save secret");
+  if (!WriteSecretRow(db_, after)) return fail("save secret");
   std::map<std::string_view, const StoredVersion*> old;
   for (const auto& v : before.versions) old[v.version_id] = &v;
   for (const auto& v : after.versions) {
@@ -470,14 +475,7 @@ Status SecretStore::SaveMany(const std::vector<const StoredSecret*>& secrets,
   };
   for (const StoredSecret* one : secrets) {
     const StoredSecret& secret = *one;
-    Stmt up(db_,
-            "INSERT OR REPLACE INTO secrets(arn, name, doc, region) VALUES(?, "
-            "?, ?, ?)");
-    up.Text(1, secret.arn);
-    up.Text(2, secret.name);
-    up.Text(3, FullSecretDoc(secret).dump());
-    up.Text(4, secret.region.empty() ? ArnRegion(secret.arn) : secret.region);
-    if (!up.ok() || up.Step() != SQLITE_DONE) return fail("save secret");
+    if (!WriteSecretRow(db_, secret)) return fail("save secret");
     Stmt del(db_, "DELETE FROM versions WHERE arn = ?");
     del.Text(1, secret.arn);
     if (!del.ok() || del.Step() != SQLITE_DONE) return fail("save versions");
