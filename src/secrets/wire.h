@@ -351,6 +351,7 @@ Json ToJson(const BatchValueRequest& r);
 // ---- responses --------------------------------------------------------------
 
 Json ToJson(const SecretValueResult& r);
+Json ToJson(SecretValueResult&& r);
 Json ToJson(const BatchGetSecretValueResult& r);
 // DescribeSecret's shape (VersionIdsToStages).
 Json ToJson(const SecretMetadata& r);

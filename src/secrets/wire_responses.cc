@@ -16,6 +16,20 @@ Json ToJson(const SecretValueResult& r) {
   return j;
 }
 
+// The read path's encoder (keyward server answers every GetSecretValue
+// with it): the strings move into the tree instead of being copied.
+Json ToJson(SecretValueResult&& r) {
+  Json j(Json::value_t::object);
+  auto& o = j.get_ref<Json::object_t&>();
+  o.emplace("ARN", std::move(r.arn));
+  o.emplace("Name", std::move(r.name));
+  o.emplace("VersionId", std::move(r.version_id));
+  o.emplace("VersionStages", r.version_stages);
+  PutTime(j, "CreatedDate", r.created_date);
+  AddPayload(r.payload, j);
+  return j;
+}
+
 template <>
 StatusOr<SecretValueResult> FromJson<SecretValueResult>(const Json& j) {
   SecretValueResult r;

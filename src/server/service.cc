@@ -30,7 +30,7 @@ StatusOr<Json> RunRow(I& impl, const Json& body, const Caller& caller) {
                       secrets::wire::FromJson<typename Traits::Request>(body));
   KW_ASSIGN_OR_RETURN(typename Traits::Response resp,
                       (impl.*handler)(req, caller));
-  return secrets::wire::ToJson(resp);
+  return secrets::wire::ToJson(std::move(resp));
 }
 
 // The one dispatch table: every Secrets Manager operation keyward server
