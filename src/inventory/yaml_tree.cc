@@ -256,26 +256,40 @@ class DepthProbe : public YAML::EventHandler {
   int depth_ = 0;
 };
 
-}  // namespace
-
-Status CheckYamlDepth(std::string_view text, std::string_view path,
-                      int max_depth) {
-  DepthProbe probe(max_depth);
+// Runs `parse` over a parser of `text`; what it throws becomes the refusal
+// naming the place: a Stop from a handler, a YAML syntax error, running out
+// of memory.
+template <class Parse>
+Status ParseRefusing(std::string_view text, std::string_view path,
+                     Parse parse) {
   try {
     std::istringstream in{std::string(text)};
     YAML::Parser parser(in);
-    while (parser.HandleNextDocument(probe)) {
-    }
+    parse(parser);
   } catch (const Stop& s) {
     return Refuse(path, s.line, s.column, s.rule, s.message);
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 1 : e.mark.line + 1;
     int column = e.mark.is_null() ? 1 : e.mark.column + 1;
     return Refuse(path, line, column, LintRule::kYamlSyntax, e.msg);
+  } catch (const std::bad_alloc&) {
+    return Refuse(path, 1, 1, LintRule::kInputTooLarge,
+                  "out of memory while parsing");
   } catch (const std::exception& e) {
     return Refuse(path, 1, 1, LintRule::kYamlSyntax, e.what());
   }
   return OkStatus();
+}
+
+}  // namespace
+
+Status CheckYamlDepth(std::string_view text, std::string_view path,
+                      int max_depth) {
+  DepthProbe probe(max_depth);
+  return ParseRefusing(text, path, [&probe](YAML::Parser& parser) {
+    while (parser.HandleNextDocument(probe)) {
+    }
+  });
 }
 
 std::string_view KindNoun(const YamlNode& node) {
@@ -304,26 +318,14 @@ StatusOr<YamlNode> ParseYamlTree(std::string_view text, std::string_view path,
     return Refuse(path, bad->line, bad->column, bad->rule, bad->message);
   }
   TreeBuilder builder(limits);
-  try {
-    std::istringstream in{std::string(text)};
-    YAML::Parser parser(in);
-    if (parser.HandleNextDocument(builder)) {
-      // A second document (or trailing garbage) is refused by the handler or
-      // reported as a syntax error.
-      parser.HandleNextDocument(builder);
-    }
-  } catch (const Stop& s) {
-    return Refuse(path, s.line, s.column, s.rule, s.message);
-  } catch (const YAML::Exception& e) {
-    int line = e.mark.is_null() ? 1 : e.mark.line + 1;
-    int column = e.mark.is_null() ? 1 : e.mark.column + 1;
-    return Refuse(path, line, column, LintRule::kYamlSyntax, e.msg);
-  } catch (const std::bad_alloc&) {
-    return Refuse(path, 1, 1, LintRule::kInputTooLarge,
-                  "out of memory while parsing");
-  } catch (const std::exception& e) {
-    return Refuse(path, 1, 1, LintRule::kYamlSyntax, e.what());
-  }
+  KW_RETURN_IF_ERROR(
+      ParseRefusing(text, path, [&builder](YAML::Parser& parser) {
+        if (parser.HandleNextDocument(builder)) {
+          // A second document (or trailing garbage) is refused by the
+          // handler or reported as a syntax error.
+          parser.HandleNextDocument(builder);
+        }
+      }));
   if (!builder.root().has_value() ||
       builder.root()->kind == YamlNode::Kind::kNull) {
     return Refuse(path, 1, 1, LintRule::kYamlEmpty,
