@@ -78,7 +78,8 @@ CommandResult Run(Cli& cli, const ExportOptions& o) {
   if (!model.ok()) return model.status();
   auto files = Generate(cli, o, *model);
   if (!files.ok()) return files.status();
-  Status written = migrate::WriteGeneratedFiles(o.out_dir, *files);
+  Status written =
+      migrate::WriteGeneratedFiles(*cli.runtime().fs, o.out_dir, *files);
   if (!written.ok()) return written;
   if (cli.json()) {
     nlohmann::json out{{"Phase", o.phase},

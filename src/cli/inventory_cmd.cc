@@ -316,7 +316,11 @@ CommandResult RunReport(Cli& cli, const ReportOptions& o) {
   KW_ASSIGN_OR_RETURN(ParsedInventory parsed, Load(*cli.runtime().fs, path));
   ReportInputs in;
   in.parsed = &parsed;
-  if (!o.scan.empty()) in.scan = inventory::ScanPaths(o.scan);
+  if (!o.scan.empty()) {
+    inventory::ScanOptions scan;
+    scan.runtime = cli.runtime();
+    in.scan = inventory::ScanPaths(o.scan, scan);
+  }
   if (!o.no_store) in.drift = RunDrift(cli, parsed.inventory, o.no_values);
   // The store's AWSCURRENT date of every declared secret (unless --no-store).
   std::unique_ptr<secrets::SecretsManagerClient> store;

@@ -216,12 +216,13 @@ CommandResult RunStatus(Cli& cli, const MigrateOptions& o) {
   migrate::ChecklistInput in;
   in.locations = &*loc;
   if (!o.manifests.empty()) {
-    auto m = migrate::ScanManifests(o.manifests, o.vault_store);
+    auto m =
+        migrate::ScanManifests(*cli.runtime().fs, o.manifests, o.vault_store);
     if (!m.ok()) return m.status();
     in.manifests = *m;
   }
   if (!o.sources.empty()) {
-    auto m = migrate::ScanForModuleUse(o.sources);
+    auto m = migrate::ScanForModuleUse(*cli.runtime().fs, o.sources);
     if (!m.ok()) return m.status();
     in.modules = *m;
   }

@@ -11,7 +11,9 @@ namespace {
 using OrderedJson = nlohmann::ordered_json;
 
 CommandResult Run(Cli& cli, const std::vector<std::string>& paths) {
-  auto result = inventory::ScanPaths(paths);
+  inventory::ScanOptions options;
+  options.runtime = cli.runtime();
+  auto result = inventory::ScanPaths(paths, options);
   if (!result.ok()) return result.status();
   if (cli.json()) {
     OrderedJson arr = OrderedJson::array();

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/text.h"
@@ -132,7 +131,8 @@ const std::vector<std::string>& ConfirmableItems() {
   return *items;
 }
 
-StatusOr<ManifestScan> ScanManifests(const std::string& dir,
+StatusOr<ManifestScan> ScanManifests(const FileSystem& files,
+                                     const std::string& dir,
                                      const std::string& vault_store) {
   std::error_code ec;
   if (!fs::exists(dir, ec))
@@ -142,19 +142,21 @@ StatusOr<ManifestScan> ScanManifests(const std::string& dir,
   WalkFiles(dir, [&](const fs::path& p) {
     std::string ext = p.extension().string();
     if (!status.ok() || (ext != ".yaml" && ext != ".yml")) return;
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
+    StatusOr<std::string> text = files.ReadFile(p.string());
+    if (!text.ok()) {
+      status = text.status();
+      return;
+    }
     // A manifest is untrusted text: bound its nesting before yaml-cpp's
     // recursive node builder sees it.
     Status depth =
-        inventory::CheckYamlDepth(text.str(), p.string(), kMaxManifestDepth);
+        inventory::CheckYamlDepth(*text, p.string(), kMaxManifestDepth);
     if (!depth.ok()) {
       status = depth;
       return;
     }
     try {
-      for (const YAML::Node& d : YAML::LoadAll(text.str())) {
+      for (const YAML::Node& d : YAML::LoadAll(*text)) {
         if (!d.IsMap() || !d["kind"] ||
             d["kind"].as<std::string>() != "ExternalSecret")
           continue;
@@ -180,7 +182,8 @@ StatusOr<ManifestScan> ScanManifests(const std::string& dir,
   return scan;
 }
 
-StatusOr<ModuleScan> ScanForModuleUse(const std::vector<std::string>& paths) {
+StatusOr<ModuleScan> ScanForModuleUse(const FileSystem& files,
+                                      const std::vector<std::string>& paths) {
   static const char* kPatterns[] = {"keyward/secret_config.h",
                                     "keyward::SecretConfig",
                                     "find_package(keyward", "-lkeyward"};
@@ -190,10 +193,12 @@ StatusOr<ModuleScan> ScanForModuleUse(const std::vector<std::string>& paths) {
     if (!fs::exists(root, ec))
       return NotFoundError("source path " + root + " does not exist");
     WalkFiles(root, [&](const fs::path& p) {
-      std::error_code size_ec;
-      if (fs::file_size(p, size_ec) > (1u << 20) || size_ec) return;
-      std::ifstream in(p, std::ios::binary);
+      FileInfo info = files.Stat(p.string());
+      if (!info.exists || info.size > (1 << 20)) return;
+      StatusOr<std::string> text = files.ReadFile(p.string());
       ++scan.files_scanned;
+      if (!text.ok()) return;
+      std::istringstream in(*text);
       std::string line;
       for (int n = 1; std::getline(in, line); ++n) {
         if (line.find('\0') != std::string::npos) break;  // binary

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -488,20 +487,18 @@ StatusOr<std::vector<GeneratedFile>> GeneratePhase2(
   }
 }
 
-Status WriteGeneratedFiles(const std::string& dir,
-                           const std::vector<GeneratedFile>& files) {
+Status WriteGeneratedFiles(const FileSystem& files, const std::string& dir,
+                           const std::vector<GeneratedFile>& generated) {
   namespace fs = std::filesystem;
-  for (const GeneratedFile& f : files) {
+  for (const GeneratedFile& f : generated) {
     fs::path p = fs::path(dir) / f.path;
     std::error_code ec;
     fs::create_directories(p.parent_path(), ec);
     if (ec)
       return InternalError("cannot create " + p.parent_path().string() + ": " +
                            ec.message());
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << f.content;
-    out.close();
-    if (!out) return InternalError("cannot write " + p.string());
+    Status written = files.WriteFile(p.string(), f.content, {0644, "", ""});
+    if (!written.ok()) return InternalError("cannot write " + p.string());
   }
   return OkStatus();
 }

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "keyward/inventory/leak.h"
@@ -160,25 +159,23 @@ bool IsSkippedDir(const fs::path& p) {
 
 void ScanFile(const fs::path& p, const ScanOptions& options,
               ScanResult& result) {
-  std::error_code ec;
-  auto size = fs::file_size(p, ec);
-  if (ec) {
-    result.skipped.push_back(p.string() + ": " + ec.message());
+  const FileSystem& files = *options.runtime.fs;
+  FileInfo info = files.Stat(p.string());
+  if (!info.exists) {
+    result.skipped.push_back(p.string() + ": no such file");
     return;
   }
-  if (size > options.max_file_bytes) {
+  if (static_cast<std::uint64_t>(info.size) > options.max_file_bytes) {
     result.skipped.push_back(p.string() + ": larger than " +
                              std::to_string(options.max_file_bytes) + " bytes");
     return;
   }
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
+  StatusOr<std::string> read = files.ReadFile(p.string());
+  if (!read.ok()) {
     result.skipped.push_back(p.string() + ": cannot be read");
     return;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  std::string text = std::move(read).value();
   if (text.find('\0') != std::string::npos) {
     result.skipped.push_back(p.string() + ": binary");
     return;

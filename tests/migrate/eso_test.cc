@@ -60,7 +60,8 @@ void ExpectGolden(const std::vector<GeneratedFile>& files,
   bool update = std::getenv("KEYWARD_UPDATE_GOLDEN") != nullptr;
   if (update) {
     fs::remove_all(root);
-    ASSERT_TRUE(WriteGeneratedFiles(root.string(), files).ok());
+    ASSERT_TRUE(
+        WriteGeneratedFiles(FileSystem::Real(), root.string(), files).ok());
   }
   std::set<std::string> expected;
   for (const auto& e : fs::recursive_directory_iterator(root)) {

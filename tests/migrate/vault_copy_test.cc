@@ -326,14 +326,17 @@ TEST_F(VaultCopyTest, LocateAndChecklist) {
       "vault-backend}}\n");
   dir_.Write("src/main.cc", "int main() {}\n");
   in.locations = &*loc;
-  in.manifests = *ScanManifests(dir_.path(), "vault-backend");
-  in.modules = *ScanForModuleUse({dir_.File("src")});
+  in.manifests =
+      *ScanManifests(FileSystem::Real(), dir_.path(), "vault-backend");
+  in.modules = *ScanForModuleUse(FileSystem::Real(), {dir_.File("src")});
   in.confirmed = {"iam-credentials-removed", "inventory-archived"};
   for (const auto& i : EvaluateChecklist(in)) {
     EXPECT_EQ(i.result, CheckResult::kPass) << i.id << ": " << i.evidence;
   }
   dir_.Write("src/cfg.cc", "#include \"keyward/secret_config.h\"\n");
-  EXPECT_EQ(ScanForModuleUse({dir_.File("src")})->uses.size(), 1u);
+  EXPECT_EQ(
+      ScanForModuleUse(FileSystem::Real(), {dir_.File("src")})->uses.size(),
+      1u);
 }
 
 TEST(CanonicalDigestTest, KeyOrderAndSpacingDoNotMatter) {

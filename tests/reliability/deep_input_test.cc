@@ -84,7 +84,8 @@ TEST(DeepInputTest, MigrateChecklistManifestScanRefusesDeepYaml) {
     SCOPED_TRACE(name);
     { std::ofstream(dir / "deep.yaml") << text; }
     RunOnSmallStack([&] {
-      auto scan = migrate::ScanManifests(dir.string(), "vault-backend");
+      auto scan = migrate::ScanManifests(FileSystem::Real(), dir.string(),
+                                         "vault-backend");
       ASSERT_FALSE(scan.ok());
       EXPECT_EQ(scan.status().code(), StatusCode::kInvalidArgument);
       EXPECT_NE(scan.status().message().find("deep.yaml"), std::string::npos)
@@ -97,7 +98,8 @@ TEST(DeepInputTest, MigrateChecklistManifestScanRefusesDeepYaml) {
          "metadata: {name: a, namespace: n}\nspec:\n  secretStoreRef:\n"
          "    kind: ClusterSecretStore\n    name: vault-backend\n---\n"
          "kind: ConfigMap\n";
-  auto scan = migrate::ScanManifests(dir.string(), "vault-backend");
+  auto scan =
+      migrate::ScanManifests(FileSystem::Real(), dir.string(), "vault-backend");
   ASSERT_TRUE(scan.ok()) << scan.status();
   EXPECT_EQ(scan->external_secrets, 1);
   fs::remove_all(dir);

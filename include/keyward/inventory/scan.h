@@ -6,7 +6,8 @@
 // Findings name file:line and the variable, and mask the value: no finding,
 // error or log line ever contains the value.
 //
-// Thread-safety: pure functions (ScanPaths reads the real file system).
+// Thread-safety: pure functions (ScanPaths reads files through its
+// options' runtime; it walks directories with std::filesystem).
 #ifndef KEYWARD_INVENTORY_SCAN_H_
 #define KEYWARD_INVENTORY_SCAN_H_
 
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keyward/runtime.h"
 #include "keyward/status.h"
 
 namespace keyward::inventory {
@@ -37,6 +39,9 @@ std::vector<ScanFinding> ScanText(std::string_view text, std::string_view file);
 struct ScanOptions {
   // Larger files are skipped (reported in `skipped`).
   std::size_t max_file_bytes = 4u << 20;
+  // Files are sized and read through runtime.fs (the default: the real
+  // file system).
+  Runtime runtime;
 };
 
 struct ScanResult {

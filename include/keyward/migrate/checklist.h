@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "keyward/env.h"
 #include "keyward/migrate/vault_copy.h"
 #include "keyward/status.h"
 
@@ -42,10 +43,12 @@ struct ManifestScan {
   std::vector<std::string> not_on_vault;
 };
 
-// Parses every *.yaml / *.yml under `dir` (recursively) and checks each
-// ExternalSecret's spec.secretStoreRef against `vault_store`. NOT_FOUND when
-// `dir` does not exist; INVALID_ARGUMENT naming a file that is not YAML.
-StatusOr<ManifestScan> ScanManifests(const std::string& dir,
+// Parses every *.yaml / *.yml under `dir` (recursively; files read through
+// `fs`, the walk with std::filesystem) and checks each ExternalSecret's
+// spec.secretStoreRef against `vault_store`. NOT_FOUND when `dir` does not
+// exist; INVALID_ARGUMENT naming a file that is not YAML.
+StatusOr<ManifestScan> ScanManifests(const FileSystem& fs,
+                                     const std::string& dir,
                                      const std::string& vault_store);
 
 struct ModuleScan {
@@ -55,8 +58,10 @@ struct ModuleScan {
 
 // Looks for uses of the Secret Config Module (keyward/secret_config.h,
 // keyward::SecretConfig, find_package(keyward), -lkeyward) in text files
-// under `paths` (skipping .git, build directories and files over 1 MiB).
-StatusOr<ModuleScan> ScanForModuleUse(const std::vector<std::string>& paths);
+// under `paths` (skipping .git, build directories and files over 1 MiB),
+// read through `fs`.
+StatusOr<ModuleScan> ScanForModuleUse(const FileSystem& fs,
+                                      const std::vector<std::string>& paths);
 
 struct ChecklistInput {
   const LocationReport* locations = nullptr;  // required

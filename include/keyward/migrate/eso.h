@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keyward/env.h"
 #include "keyward/status.h"
 
 namespace keyward::migrate {
@@ -102,9 +103,10 @@ StatusOr<std::vector<GeneratedFile>> GeneratePhase1(
 StatusOr<std::vector<GeneratedFile>> GeneratePhase2(
     const MigrationModel& model, const Phase2Options& options);
 
-// Writes `files` under `dir` (creating directories). INTERNAL naming the
-// path on I/O errors.
-Status WriteGeneratedFiles(const std::string& dir,
+// Writes `files` under `dir` through `fs` (atomically, mode 0644; the
+// directories are created with std::filesystem). INTERNAL naming the path
+// on I/O errors.
+Status WriteGeneratedFiles(const FileSystem& fs, const std::string& dir,
                            const std::vector<GeneratedFile>& files);
 
 // The Kubernetes object name for a secret: "platform-data/postgres/orders"
