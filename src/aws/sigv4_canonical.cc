@@ -255,19 +255,22 @@ class SortedHeaders {
   SortedHeaders(const SortedHeaders&) = delete;
   SortedHeaders& operator=(const SortedHeaders&) = delete;
 
+  const Ref* data() const { return refs_; }
   std::size_t size() const { return n_; }
-  const Ref& operator[](std::size_t i) const { return refs_[i]; }
 
  private:
   static constexpr std::size_t kInline = 16;
 
+  // Through locals: a store into a Ref may alias refs_ and n_ (a pointer
+  // and a size_t), which would make every step reload them.
   void Insert(Ref ref) {
+    Ref* refs = refs_;
     std::size_t i = n_++;
-    while (i > 0 && ICompare(refs_[i - 1].name, ref.name) > 0) {
-      refs_[i] = refs_[i - 1];
+    while (i > 0 && ICompare(refs[i - 1].name, ref.name) > 0) {
+      refs[i] = refs[i - 1];
       --i;
     }
-    refs_[i] = ref;
+    refs[i] = ref;
   }
 
   Ref inline_[kInline];
@@ -278,10 +281,14 @@ class SortedHeaders {
 
 // `name:value[,value...]\n` per header (repeated names joined), then the blank
 // line, then the signed header list, which also goes to `signed_headers`.
-void AppendHeaderBlock(const SortedHeaders& refs, std::string& t,
+void AppendHeaderBlock(const SortedHeaders& sorted, std::string& t,
                        std::string& signed_headers) {
+  // Locals, not the object's members: the character stores into `t` may
+  // alias anything, so members would be reloaded after each one.
+  const SortedHeaders::Ref* const refs = sorted.data();
+  const std::size_t n = sorted.size();
   std::size_t signed_start = signed_headers.size();
-  for (std::size_t i = 0; i < refs.size();) {
+  for (std::size_t i = 0; i < n;) {
     std::size_t name_at = t.size();
     t += refs[i].name;
     for (std::size_t k = name_at; k < t.size(); ++k) t[k] = LowerAscii(t[k]);
@@ -291,7 +298,7 @@ void AppendHeaderBlock(const SortedHeaders& refs, std::string& t,
     t += ':';
     AppendCanonicalHeaderValue(refs[i].value, t);
     std::size_t j = i + 1;
-    for (; j < refs.size() && IEquals(refs[j].name, refs[i].name); ++j) {
+    for (; j < n && IEquals(refs[j].name, refs[i].name); ++j) {
       t += ',';
       AppendCanonicalHeaderValue(refs[j].value, t);
     }
