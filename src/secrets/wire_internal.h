@@ -32,6 +32,8 @@ SecretMetadata MetadataFromJson(const Json& j);
 // RotationRules, NextRotationDate) and ReplicationStatus.
 void PutRotationAndReplication(const SecretMetadata& m, Json& j);
 void GetRotationAndReplication(const Json& j, SecretMetadata& m);
+// The ReplicationStatus list of a response (empty when absent).
+std::vector<ReplicationStatus> ReplicationStatusesOf(const Json& j);
 
 }  // namespace keyward::secrets::wire::internal
 

@@ -57,9 +57,9 @@ Json ToJson(const std::vector<ReplicationStatus>& statuses) {
   return out;
 }
 
-namespace {
+namespace internal {
 
-std::vector<ReplicationStatus> StatusesOf(const Json& j) {
+std::vector<ReplicationStatus> ReplicationStatusesOf(const Json& j) {
   std::vector<ReplicationStatus> out;
   auto it = j.find("ReplicationStatus");
   if (it == j.end() || !it->is_array()) return out;
@@ -69,10 +69,6 @@ std::vector<ReplicationStatus> StatusesOf(const Json& j) {
   }
   return out;
 }
-
-}  // namespace
-
-namespace internal {
 
 void PutRotationAndReplication(const SecretMetadata& m, Json& j) {
   if (m.rotation_configured || m.rotation_enabled)
@@ -104,7 +100,7 @@ void GetRotationAndReplication(const Json& j, SecretMetadata& m) {
     m.rotation_rules = std::move(r);
   }
   m.next_rotation_date = GetTime(j, "NextRotationDate");
-  m.replication_status = StatusesOf(j);
+  m.replication_status = ReplicationStatusesOf(j);
 }
 
 }  // namespace internal
@@ -155,7 +151,8 @@ Json ToJson(const ReplicationResult& r) {
 
 template <>
 StatusOr<ReplicationResult> FromJson<ReplicationResult>(const Json& j) {
-  return ReplicationResult{GetString(j, "ARN"), StatusesOf(j)};
+  return ReplicationResult{GetString(j, "ARN"),
+                           internal::ReplicationStatusesOf(j)};
 }
 
 Json ToJson(const ArnResult& r) { return Json{{"ARN", r.arn}}; }

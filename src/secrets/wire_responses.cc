@@ -191,11 +191,8 @@ Json ToJson(const CreateResult& r) {
 
 template <>
 StatusOr<CreateResult> FromJson<CreateResult>(const Json& j) {
-  SecretMetadata statuses;
-  GetRotationAndReplication(j, statuses);
   return CreateResult{GetString(j, "ARN"), GetString(j, "Name"),
-                      GetString(j, "VersionId"),
-                      std::move(statuses.replication_status)};
+                      GetString(j, "VersionId"), ReplicationStatusesOf(j)};
 }
 
 Json ToJson(const WriteResult& r) {
