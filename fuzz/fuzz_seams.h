@@ -47,6 +47,14 @@ class MapFileSystem : public FileSystem {
                    const FileOwnership&) const override {
     return PermissionDeniedError("fuzz: no writes");
   }
+  StatusOr<std::vector<std::string>> ListFiles(
+      const std::string& root, const SkipDirectory&) const override {
+    if (files.count(root)) return std::vector<std::string>{root};
+    return NotFoundError(root + ": no such file or directory");
+  }
+  Status MakeDirectories(const std::string&) const override {
+    return PermissionDeniedError("fuzz: no writes");
+  }
 };
 
 // Returns at once: the retry path runs without waiting.

@@ -9,9 +9,11 @@
 #define KEYWARD_ENV_H_
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keyward/status.h"
 
@@ -69,6 +71,18 @@ class FileSystem {
   // PERMISSION_DENIED, INTERNAL; messages name the path, never the data.
   virtual Status WriteFile(const std::string& path, std::string_view data,
                            const FileOwnership& ownership) const = 0;
+  // Says whether a walk skips a directory, given its name (".git").
+  using SkipDirectory = std::function<bool(std::string_view name)>;
+  // The regular files under `root`, recursively, sorted: `root` itself when
+  // it is a file; directories `skip` names are not entered, nor are symbolic
+  // links to directories; unreadable subdirectories are left out. NOT_FOUND
+  // when `root` does not exist, PERMISSION_DENIED when it cannot be read;
+  // messages name the path.
+  virtual StatusOr<std::vector<std::string>> ListFiles(
+      const std::string& root, const SkipDirectory& skip) const = 0;
+  // Creates `dir` and any missing parents (mode 0777 less the umask); OK when
+  // it already exists. Errors name the folder.
+  virtual Status MakeDirectories(const std::string& dir) const = 0;
   // The real filesystem.
   static const FileSystem& Real();
 };

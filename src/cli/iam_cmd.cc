@@ -2,7 +2,6 @@
 // inventory (one per application, plus the operator policy).
 // keyward iam resource-policy: per-secret resource policies (deny everyone
 // but the secret's consumers and the operators), printed, written or applied.
-#include <filesystem>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -12,6 +11,13 @@
 
 namespace keyward::cli {
 namespace {
+
+// --out-dir, made with its parents; one that cannot be made is an input
+// error (exit code 2).
+Status MakeOutputDirectory(Cli& cli, const std::string& dir) {
+  Status made = cli.runtime().fs->MakeDirectories(dir);
+  return made.ok() ? made : AsInputError(made);
+}
 
 struct IamOptions {
   std::string file;
@@ -81,11 +87,7 @@ CommandResult RunPolicy(Cli& cli, const IamOptions& o) {
 CommandResult RunPolicies(Cli& cli, const IamOptions& o) {
   auto inv = LoadForIam(cli, o);
   if (!inv.ok()) return inv.status();
-  std::error_code ec;
-  std::filesystem::create_directories(o.out_dir, ec);
-  if (ec)
-    return InvalidArgumentError("cannot create " + o.out_dir + ": " +
-                                ec.message());
+  KW_RETURN_IF_ERROR(MakeOutputDirectory(cli, o.out_dir));
   iam::PolicyOptions p = PolicyOptionsFor(cli, o);
   auto write = [&](const std::string& name, const std::string& text) -> Status {
     std::string path = o.out_dir + "/" + name + ".json";
@@ -210,12 +212,8 @@ CommandResult RunResourcePolicy(Cli& cli, const IamOptions& o) {
     if (!c.ok()) return c.status();
     client = std::move(*c);
   }
-  std::error_code ec;
-  if (!o.out_dir.empty()) std::filesystem::create_directories(o.out_dir, ec);
-  if (ec) {
-    return InvalidArgumentError("cannot create " + o.out_dir + ": " +
-                                ec.message());
-  }
+  if (!o.out_dir.empty())
+    KW_RETURN_IF_ERROR(MakeOutputDirectory(cli, o.out_dir));
   int failed = 0;
   for (const inventory::Secret* s : *secrets) {
     auto policy = iam::SecretResourcePolicy(*inv, s->name, *ro);

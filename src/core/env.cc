@@ -2,12 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -29,6 +31,46 @@ class RealEnvironment : public Environment {
     return std::string(v);
   }
 };
+
+namespace fs = std::filesystem;
+
+Status FileSystemError(const std::string& path, const std::error_code& ec) {
+  if (ec == std::errc::no_such_file_or_directory)
+    return NotFoundError(path + ": no such file or directory");
+  if (ec == std::errc::permission_denied)
+    return PermissionDeniedError(path + ": permission denied");
+  return InternalError(path + ": " + ec.message());
+}
+
+StatusOr<std::vector<std::string>> ListRealFiles(
+    const std::string& root, const FileSystem::SkipDirectory& skip) {
+  std::error_code ec;
+  fs::file_status st = fs::status(root, ec);
+  if (ec || !fs::exists(st)) {
+    return FileSystemError(
+        root,
+        ec ? ec : std::make_error_code(std::errc::no_such_file_or_directory));
+  }
+  if (!fs::is_directory(st)) return std::vector<std::string>{root};
+  fs::recursive_directory_iterator it(
+      root, fs::directory_options::skip_permission_denied, ec);
+  if (ec) return FileSystemError(root, ec);
+  std::vector<fs::path> found;
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_directory(ec)) {
+      if (skip && skip(it->path().filename().string()))
+        it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec)) found.push_back(it->path());
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> files;
+  files.reserve(found.size());
+  for (const fs::path& p : found) files.push_back(p.string());
+  return files;
+}
 
 class RealFileSystem : public FileSystem {
  public:
@@ -79,6 +121,16 @@ class RealFileSystem : public FileSystem {
             std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
     info.mode = st.st_mode & 07777;
     return info;
+  }
+  StatusOr<std::vector<std::string>> ListFiles(
+      const std::string& root, const SkipDirectory& skip) const override {
+    return ListRealFiles(root, skip);
+  }
+  Status MakeDirectories(const std::string& dir) const override {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return FileSystemError("cannot create " + dir, ec);
+    return OkStatus();
   }
 };
 

@@ -5,7 +5,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <sstream>
 
 #include "core/text.h"
@@ -13,8 +12,6 @@
 
 namespace keyward::migrate {
 namespace {
-
-namespace fs = std::filesystem;
 
 // Kubernetes manifests nest ~8 levels; anything past this is hostile.
 constexpr int kMaxManifestDepth = 64;
@@ -28,27 +25,8 @@ std::string JoinFirst(const std::vector<std::string>& v, std::size_t max = 5) {
   return out;
 }
 
-bool SkippedDir(const fs::path& p) {
-  std::string n = p.filename().string();
-  return n == ".git" || n == "node_modules" || n.starts_with("build");
-}
-
-template <typename F>
-void WalkFiles(const fs::path& root, F&& f) {
-  std::error_code ec;
-  if (fs::is_regular_file(root, ec)) {
-    f(root);
-    return;
-  }
-  fs::recursive_directory_iterator it(
-      root, fs::directory_options::skip_permission_denied, ec);
-  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_directory(ec) && SkippedDir(it->path())) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file(ec)) f(it->path());
-  }
+bool SkippedDir(std::string_view name) {
+  return name == ".git" || name == "node_modules" || name.starts_with("build");
 }
 
 ChecklistItem EverySecretInVault(const LocationReport& loc) {
@@ -134,29 +112,19 @@ const std::vector<std::string>& ConfirmableItems() {
 StatusOr<ManifestScan> ScanManifests(const FileSystem& files,
                                      const std::string& dir,
                                      const std::string& vault_store) {
-  std::error_code ec;
-  if (!fs::exists(dir, ec))
+  StatusOr<std::vector<std::string>> listed = files.ListFiles(dir, SkippedDir);
+  if (listed.status().code() == StatusCode::kNotFound)
     return NotFoundError("manifests directory " + dir + " does not exist");
+  if (!listed.ok()) return listed.status();
   ManifestScan scan;
-  Status status;
-  WalkFiles(dir, [&](const fs::path& p) {
-    std::string ext = p.extension().string();
-    if (!status.ok() || (ext != ".yaml" && ext != ".yml")) return;
-    StatusOr<std::string> text = files.ReadFile(p.string());
-    if (!text.ok()) {
-      status = text.status();
-      return;
-    }
+  for (const std::string& p : *listed) {
+    if (!p.ends_with(".yaml") && !p.ends_with(".yml")) continue;
+    KW_ASSIGN_OR_RETURN(std::string text, files.ReadFile(p));
     // A manifest is untrusted text: bound its nesting before yaml-cpp's
     // recursive node builder sees it.
-    Status depth =
-        inventory::CheckYamlDepth(*text, p.string(), kMaxManifestDepth);
-    if (!depth.ok()) {
-      status = depth;
-      return;
-    }
+    KW_RETURN_IF_ERROR(inventory::CheckYamlDepth(text, p, kMaxManifestDepth));
     try {
-      for (const YAML::Node& d : YAML::LoadAll(*text)) {
+      for (const YAML::Node& d : YAML::LoadAll(text)) {
         if (!d.IsMap() || !d["kind"] ||
             d["kind"].as<std::string>() != "ExternalSecret")
           continue;
@@ -173,11 +141,9 @@ StatusOr<ManifestScan> ScanManifests(const FileSystem& files,
         }
       }
     } catch (const YAML::Exception& e) {
-      status =
-          InvalidArgumentError(p.string() + ": not valid YAML: " + e.what());
+      return InvalidArgumentError(p + ": not valid YAML: " + e.what());
     }
-  });
-  if (!status.ok()) return status;
+  }
   std::sort(scan.not_on_vault.begin(), scan.not_on_vault.end());
   return scan;
 }
@@ -189,27 +155,29 @@ StatusOr<ModuleScan> ScanForModuleUse(const FileSystem& files,
                                     "find_package(keyward", "-lkeyward"};
   ModuleScan scan;
   for (const std::string& root : paths) {
-    std::error_code ec;
-    if (!fs::exists(root, ec))
+    StatusOr<std::vector<std::string>> listed =
+        files.ListFiles(root, SkippedDir);
+    if (listed.status().code() == StatusCode::kNotFound)
       return NotFoundError("source path " + root + " does not exist");
-    WalkFiles(root, [&](const fs::path& p) {
-      FileInfo info = files.Stat(p.string());
-      if (!info.exists || info.size > (1 << 20)) return;
-      StatusOr<std::string> text = files.ReadFile(p.string());
+    if (!listed.ok()) return listed.status();
+    for (const std::string& p : *listed) {
+      FileInfo info = files.Stat(p);
+      if (!info.exists || info.size > (1 << 20)) continue;
+      StatusOr<std::string> text = files.ReadFile(p);
       ++scan.files_scanned;
-      if (!text.ok()) return;
+      if (!text.ok()) continue;
       std::istringstream in(*text);
       std::string line;
       for (int n = 1; std::getline(in, line); ++n) {
         if (line.find('\0') != std::string::npos) break;  // binary
         for (const char* pat : kPatterns) {
           if (line.find(pat) != std::string::npos) {
-            scan.uses.push_back(p.string() + ":" + std::to_string(n));
+            scan.uses.push_back(p + ":" + std::to_string(n));
             break;
           }
         }
       }
-    });
+    }
   }
   std::sort(scan.uses.begin(), scan.uses.end());
   return scan;

@@ -492,11 +492,7 @@ Status WriteGeneratedFiles(const FileSystem& files, const std::string& dir,
   namespace fs = std::filesystem;
   for (const GeneratedFile& f : generated) {
     fs::path p = fs::path(dir) / f.path;
-    std::error_code ec;
-    fs::create_directories(p.parent_path(), ec);
-    if (ec)
-      return InternalError("cannot create " + p.parent_path().string() + ": " +
-                           ec.message());
+    KW_RETURN_IF_ERROR(files.MakeDirectories(p.parent_path().string()));
     Status written = files.WriteFile(p.string(), f.content, {0644, "", ""});
     if (!written.ok()) return InternalError("cannot write " + p.string());
   }

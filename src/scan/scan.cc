@@ -4,7 +4,6 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <system_error>
 
 #include "keyward/inventory/leak.h"
 
@@ -148,41 +147,39 @@ bool IsCandidate(const fs::path& p) {
   return std::find(kExt.begin(), kExt.end(), ext) != kExt.end();
 }
 
-bool IsSkippedDir(const fs::path& p) {
+bool IsSkippedDir(std::string_view name) {
   static constexpr std::array<std::string_view, 8> kDirs = {
       ".git", "node_modules", "build",  ".venv",
       "venv", "__pycache__",  ".cache", "vendor"};
-  std::string name = p.filename().string();
   return std::find(kDirs.begin(), kDirs.end(), name) != kDirs.end() ||
          name.rfind("build-", 0) == 0;
 }
 
-void ScanFile(const fs::path& p, const ScanOptions& options,
+void ScanFile(const std::string& p, const ScanOptions& options,
               ScanResult& result) {
   const FileSystem& files = *options.runtime.fs;
-  FileInfo info = files.Stat(p.string());
+  FileInfo info = files.Stat(p);
   if (!info.exists) {
-    result.skipped.push_back(p.string() + ": no such file");
+    result.skipped.push_back(p + ": no such file");
     return;
   }
   if (static_cast<std::uint64_t>(info.size) > options.max_file_bytes) {
-    result.skipped.push_back(p.string() + ": larger than " +
+    result.skipped.push_back(p + ": larger than " +
                              std::to_string(options.max_file_bytes) + " bytes");
     return;
   }
-  StatusOr<std::string> read = files.ReadFile(p.string());
+  StatusOr<std::string> read = files.ReadFile(p);
   if (!read.ok()) {
-    result.skipped.push_back(p.string() + ": cannot be read");
+    result.skipped.push_back(p + ": cannot be read");
     return;
   }
   std::string text = std::move(read).value();
   if (text.find('\0') != std::string::npos) {
-    result.skipped.push_back(p.string() + ": binary");
+    result.skipped.push_back(p + ": binary");
     return;
   }
   ++result.files_scanned;
-  for (auto& f : ScanText(text, p.string()))
-    result.findings.push_back(std::move(f));
+  for (auto& f : ScanText(text, p)) result.findings.push_back(std::move(f));
   std::fill(text.begin(), text.end(), '\0');
 }
 
@@ -192,29 +189,12 @@ StatusOr<ScanResult> ScanPaths(const std::vector<std::string>& paths,
                                const ScanOptions& options) {
   ScanResult result;
   for (const std::string& path : paths) {
-    std::error_code ec;
-    fs::file_status st = fs::status(path, ec);
-    if (ec || !fs::exists(st))
-      return NotFoundError(path + ": no such file or directory");
-    if (!fs::is_directory(st)) {
-      ScanFile(path, options, result);
-      continue;
-    }
-    std::vector<fs::path> files;
-    fs::recursive_directory_iterator it(
-        path, fs::directory_options::skip_permission_denied, ec);
-    if (ec) return PermissionDeniedError(path + ": " + ec.message());
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      if (it->is_directory(ec) && IsSkippedDir(it->path())) {
-        it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_regular_file(ec) && IsCandidate(it->path()))
-        files.push_back(it->path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) ScanFile(f, options, result);
+    StatusOr<std::vector<std::string>> files =
+        options.runtime.fs->ListFiles(path, IsSkippedDir);
+    if (!files.ok()) return files.status();
+    // A file named on the command line is scanned whatever its name.
+    for (const std::string& f : *files)
+      if (f == path || IsCandidate(f)) ScanFile(f, options, result);
   }
   return result;
 }

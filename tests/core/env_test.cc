@@ -2,6 +2,7 @@
 // empty (as for the AWS CLI), a FIFO is read (process substitution), a
 // directory or another device is refused naming the path (so a credentials
 // file pointing at /dev/zero cannot hang a process or get chmod advice).
+// Listing and making folders, on the real file system and the fake.
 #include "keyward/env.h"
 
 #include <gtest/gtest.h>
@@ -10,8 +11,12 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
+
+#include "tests/testing/fakes.h"
 
 namespace keyward {
 namespace {
@@ -111,6 +116,91 @@ TEST(RealFileSystemTest, FifosAndRegularFilesAreRead) {
   std::remove(fifo.c_str());
   std::remove(file.c_str());
   ::rmdir(dir.c_str());
+}
+
+// A scratch folder removed at the end of the test.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    char tmpl[] = "/tmp/kw-env-test-XXXXXX";
+    if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+bool SkipGitAndBuild(std::string_view name) {
+  return name == ".git" || name.starts_with("build");
+}
+
+// The same tree in the real file system and in the fake: both list the same
+// files in the same order, so tests on the fake say what the real one does.
+TEST(FileSystemTest, ListFilesIsSortedRecursiveAndSkipsNamedFolders) {
+  ScratchDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  const std::string& d = tmp.path();
+  const std::vector<std::string> files = {
+      "b.env",           "a/z.yaml",    "a/b/c.yml",        ".git/config",
+      "build-x/out.env", "a/.git/HEAD", "notbuild/kept.ini"};
+  testing::FakeFileSystem fake;
+  for (const std::string& f : files) {
+    std::filesystem::create_directories(
+        std::filesystem::path(d + "/" + f).parent_path());
+    std::ofstream(d + "/" + f) << "x";
+    fake.Write(d + "/" + f, "x");
+  }
+  const std::vector<std::string> want = {d + "/a/b/c.yml", d + "/a/z.yaml",
+                                         d + "/b.env",
+                                         d + "/notbuild/kept.ini"};
+  auto real = FileSystem::Real().ListFiles(d, SkipGitAndBuild);
+  ASSERT_TRUE(real.ok()) << real.status();
+  EXPECT_EQ(*real, want);
+  auto faked = fake.ListFiles(d, SkipGitAndBuild);
+  ASSERT_TRUE(faked.ok()) << faked.status();
+  EXPECT_EQ(*faked, want);
+
+  // A file is its own listing; nothing to skip without a predicate.
+  EXPECT_EQ(*FileSystem::Real().ListFiles(d + "/b.env", nullptr),
+            std::vector<std::string>{d + "/b.env"});
+  EXPECT_EQ(*fake.ListFiles(d + "/b.env", nullptr),
+            std::vector<std::string>{d + "/b.env"});
+  EXPECT_EQ(FileSystem::Real().ListFiles(d, nullptr)->size(), files.size());
+  EXPECT_EQ(fake.ListFiles(d, nullptr)->size(), files.size());
+
+  for (const FileSystem* fs :
+       {&FileSystem::Real(), static_cast<const FileSystem*>(&fake)}) {
+    auto missing = fs->ListFiles(d + "/nope", nullptr);
+    EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(missing.status().message(),
+              d + "/nope: no such file or directory");
+  }
+}
+
+TEST(FileSystemTest, MakeDirectoriesMakesParentsAndNamesTheFolderOnError) {
+  ScratchDir tmp;
+  const std::string& d = tmp.path();
+  ASSERT_TRUE(FileSystem::Real().MakeDirectories(d + "/x/y/z").ok());
+  EXPECT_TRUE(std::filesystem::is_directory(d + "/x/y/z"));
+  EXPECT_TRUE(FileSystem::Real().MakeDirectories(d + "/x/y/z").ok());
+  std::ofstream(d + "/file") << "x";
+  Status blocked = FileSystem::Real().MakeDirectories(d + "/file/sub");
+  EXPECT_FALSE(blocked.ok());
+  EXPECT_TRUE(
+      blocked.message().starts_with("cannot create " + d + "/file/sub:"))
+      << blocked;
+
+  testing::FakeFileSystem fake;
+  EXPECT_TRUE(fake.MakeDirectories("/out/empty").ok());
+  EXPECT_TRUE(fake.HasDirectory("/out/empty"));
+  auto empty = fake.ListFiles("/out/empty", nullptr);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(empty->empty());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -103,14 +104,51 @@ class FakeFileSystem : public FileSystem {
     std::lock_guard<std::mutex> l(mu_);
     return writes_;
   }
+  // FileSystem::ListFiles over the stored files: a folder exists when a file
+  // lies under it or MakeDirectories made it.
+  StatusOr<std::vector<std::string>> ListFiles(
+      const std::string& root, const SkipDirectory& skip) const override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (files_.count(root)) return std::vector<std::string>{root};
+    const std::string prefix = root.ends_with('/') ? root : root + "/";
+    bool exists = dirs_.count(root) > 0;
+    std::vector<std::string> out;
+    for (auto it = files_.lower_bound(prefix);
+         it != files_.end() && it->first.starts_with(prefix); ++it) {
+      exists = true;
+      if (!InSkippedDirectory(it->first.substr(prefix.size()), skip))
+        out.push_back(it->first);
+    }
+    if (!exists) return NotFoundError(root + ": no such file or directory");
+    return out;
+  }
+  // FileSystem::MakeDirectories: records the folder. Always succeeds.
+  Status MakeDirectories(const std::string& dir) const override {
+    std::lock_guard<std::mutex> l(mu_);
+    dirs_.insert(dir);
+    return OkStatus();
+  }
+  bool HasDirectory(const std::string& dir) const {
+    std::lock_guard<std::mutex> l(mu_);
+    return dirs_.count(dir) > 0;
+  }
 
  private:
+  static bool InSkippedDirectory(std::string_view relative,
+                                 const SkipDirectory& skip) {
+    for (std::size_t slash; (slash = relative.find('/')) != relative.npos;) {
+      if (skip && skip(relative.substr(0, slash))) return true;
+      relative.remove_prefix(slash + 1);
+    }
+    return false;
+  }
   struct File {
     std::string content;
     FileInfo info;
   };
   mutable std::mutex mu_;
   mutable std::map<std::string, File> files_;
+  mutable std::set<std::string> dirs_;
   mutable std::vector<std::pair<std::string, FileOwnership>> writes_;
 };
 

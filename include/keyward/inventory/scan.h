@@ -6,8 +6,8 @@
 // Findings name file:line and the variable, and mask the value: no finding,
 // error or log line ever contains the value.
 //
-// Thread-safety: pure functions (ScanPaths reads files through its
-// options' runtime; it walks directories with std::filesystem).
+// Thread-safety: pure functions (ScanPaths lists and reads files through its
+// options' runtime).
 #ifndef KEYWARD_INVENTORY_SCAN_H_
 #define KEYWARD_INVENTORY_SCAN_H_
 

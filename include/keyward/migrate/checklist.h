@@ -43,8 +43,8 @@ struct ManifestScan {
   std::vector<std::string> not_on_vault;
 };
 
-// Parses every *.yaml / *.yml under `dir` (recursively; files read through
-// `fs`, the walk with std::filesystem) and checks each ExternalSecret's
+// Parses every *.yaml / *.yml under `dir` (recursively, through `fs`;
+// .git, node_modules and build* folders are skipped) and checks each ExternalSecret's
 // spec.secretStoreRef against `vault_store`. NOT_FOUND when `dir` does not
 // exist; INVALID_ARGUMENT naming a file that is not YAML.
 StatusOr<ManifestScan> ScanManifests(const FileSystem& fs,

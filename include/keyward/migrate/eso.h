@@ -103,9 +103,8 @@ StatusOr<std::vector<GeneratedFile>> GeneratePhase1(
 StatusOr<std::vector<GeneratedFile>> GeneratePhase2(
     const MigrationModel& model, const Phase2Options& options);
 
-// Writes `files` under `dir` through `fs` (atomically, mode 0644; the
-// directories are created with std::filesystem). INTERNAL naming the path
-// on I/O errors.
+// Writes `files` under `dir` through `fs` (atomically, mode 0644; missing
+// folders are made with FileSystem::MakeDirectories). Errors name the path.
 Status WriteGeneratedFiles(const FileSystem& fs, const std::string& dir,
                            const std::vector<GeneratedFile>& files);
 
