@@ -29,6 +29,17 @@ bool SkippedDir(std::string_view name) {
   return name == ".git" || name == "node_modules" || name.starts_with("build");
 }
 
+// The files under `root` (SkippedDir folders left out); NOT_FOUND as
+// "<what> <root> does not exist".
+StatusOr<std::vector<std::string>> ListUnder(const FileSystem& files,
+                                             const std::string& root,
+                                             std::string_view what) {
+  StatusOr<std::vector<std::string>> listed = files.ListFiles(root, SkippedDir);
+  if (listed.status().code() == StatusCode::kNotFound)
+    return NotFoundError(std::string(what) + " " + root + " does not exist");
+  return listed;
+}
+
 ChecklistItem EverySecretInVault(const LocationReport& loc) {
   std::vector<std::string> missing, differing;
   for (const SecretLocation& s : loc.secrets) {
@@ -112,12 +123,10 @@ const std::vector<std::string>& ConfirmableItems() {
 StatusOr<ManifestScan> ScanManifests(const FileSystem& files,
                                      const std::string& dir,
                                      const std::string& vault_store) {
-  StatusOr<std::vector<std::string>> listed = files.ListFiles(dir, SkippedDir);
-  if (listed.status().code() == StatusCode::kNotFound)
-    return NotFoundError("manifests directory " + dir + " does not exist");
-  if (!listed.ok()) return listed.status();
+  KW_ASSIGN_OR_RETURN(std::vector<std::string> listed,
+                      ListUnder(files, dir, "manifests directory"));
   ManifestScan scan;
-  for (const std::string& p : *listed) {
+  for (const std::string& p : listed) {
     if (!p.ends_with(".yaml") && !p.ends_with(".yml")) continue;
     KW_ASSIGN_OR_RETURN(std::string text, files.ReadFile(p));
     // A manifest is untrusted text: bound its nesting before yaml-cpp's
@@ -155,12 +164,9 @@ StatusOr<ModuleScan> ScanForModuleUse(const FileSystem& files,
                                     "find_package(keyward", "-lkeyward"};
   ModuleScan scan;
   for (const std::string& root : paths) {
-    StatusOr<std::vector<std::string>> listed =
-        files.ListFiles(root, SkippedDir);
-    if (listed.status().code() == StatusCode::kNotFound)
-      return NotFoundError("source path " + root + " does not exist");
-    if (!listed.ok()) return listed.status();
-    for (const std::string& p : *listed) {
+    KW_ASSIGN_OR_RETURN(std::vector<std::string> listed,
+                        ListUnder(files, root, "source path"));
+    for (const std::string& p : listed) {
       FileInfo info = files.Stat(p);
       if (!info.exists || info.size > (1 << 20)) continue;
       StatusOr<std::string> text = files.ReadFile(p);

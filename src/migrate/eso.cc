@@ -490,9 +490,11 @@ StatusOr<std::vector<GeneratedFile>> GeneratePhase2(
 Status WriteGeneratedFiles(const FileSystem& files, const std::string& dir,
                            const std::vector<GeneratedFile>& generated) {
   namespace fs = std::filesystem;
+  std::set<std::string> made;  // each folder once, not once per file
   for (const GeneratedFile& f : generated) {
     fs::path p = fs::path(dir) / f.path;
-    KW_RETURN_IF_ERROR(files.MakeDirectories(p.parent_path().string()));
+    if (made.insert(p.parent_path().string()).second)
+      KW_RETURN_IF_ERROR(files.MakeDirectories(p.parent_path().string()));
     Status written = files.WriteFile(p.string(), f.content, {0644, "", ""});
     if (!written.ok()) return InternalError("cannot write " + p.string());
   }

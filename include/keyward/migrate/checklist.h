@@ -44,9 +44,9 @@ struct ManifestScan {
 };
 
 // Parses every *.yaml / *.yml under `dir` (recursively, through `fs`;
-// .git, node_modules and build* folders are skipped) and checks each ExternalSecret's
-// spec.secretStoreRef against `vault_store`. NOT_FOUND when `dir` does not
-// exist; INVALID_ARGUMENT naming a file that is not YAML.
+// .git, node_modules and build* folders are skipped) and checks each
+// ExternalSecret's spec.secretStoreRef against `vault_store`. NOT_FOUND when
+// `dir` does not exist; INVALID_ARGUMENT naming a file that is not YAML.
 StatusOr<ManifestScan> ScanManifests(const FileSystem& fs,
                                      const std::string& dir,
                                      const std::string& vault_store);
